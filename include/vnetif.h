@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file vnetif.h
+ * libvnetif: virtual NICs on an in-memory, lock-free software switch.
+ *
+ * A *switch* (mirage-vnetif's "backend") is created once. Every network stack or
+ * packet-processing program *connects* a *port* to it and gets a MAC address; it then
+ * writes Ethernet frames and receives them through a listener or by polling. Frames move
+ * as DPDK mbufs over bounded rte_rings; the copying calls (vnetif_write(),
+ * vnetif_listen()) sit on top of the zero-copy burst calls (vnetif_tx_burst(),
+ * vnetif_rx_burst()): there is one datapath.
+ *
+ * @par Errors
+ * Every call returns 0 (or a count) on success and a negative errno on failure;
+ * vnetif_strerror() names it. A call that fails changes nothing, except where its
+ * comment says otherwise. If a call that takes a callback fails, the callback is never
+ * called. Bad arguments (NULL, zero or oversized lengths, bad MACs, handles of another
+ * kind) give -EINVAL; a handle of a port that was disconnected gives -ENOTCONN.
+ *
+ * @par Delivery modes (vnetif_switch_config::async_readers)
+ * - *Sync* (false, the default): a write returns after the listener of every
+ *   destination port has run, in the writer's thread. A listener that itself writes
+ *   (a TCP stack sending an ACK from its receive callback) does not recurse: its frames
+ *   are queued on the writing thread and delivered, in order, by the outermost write of
+ *   that thread right after the current listener returns (at most
+ *   ::VNETIF_REENTRY_DEPTH frames wait; beyond that they are dropped and counted as
+ *   ring_full on the writing port). A listener may be called while the writer holds
+ *   its own locks (a stack's core lock): a listener must not take a lock a writer may
+ *   hold; hand the frame to another thread instead (the lwIP adapter does). In sync
+ *   mode one port's listener **can run in two threads at once** when two threads write
+ *   to it at the same moment. Ports without a listener get their frames on their ring.
+ * - *Async* (true): a write enqueues each frame on every destination's bounded ring
+ *   and returns at once. Listeners run in reader context: a reader thread per port
+ *   (vnetif_reader_start()) or the application calling vnetif_poll() /
+ *   vnetif_switch_poll() from its own loop. In async mode a port's listener **never**
+ *   runs in two threads at once (vnetif_poll() of a port is exclusive; a second
+ *   concurrent caller gets 0 frames).
+ *
+ * @par The yield function (vnetif_switch_config::yield)
+ * Called, with its argument, exactly in these places:
+ * - by a reader thread (vnetif_reader_start()) each time its poll found no frame;
+ *   without a yield function the reader spins briefly, then sleeps on a futex until a
+ *   writer enqueues for it (never longer than 10 ms between checks for a stop);
+ * - by a writer in ::VNETIF_FULL_BACKPRESSURE mode before each retry of a full ring;
+ * - by control calls that wait (vnetif_disconnect() flush and grace periods,
+ *   vnetif_reader_stop()) between checks; without a yield they sleep 50 µs.
+ * It is never called while the library holds a lock or from inside a listener.
+ *
+ * @par Full rings
+ * ::VNETIF_FULL_DROP (default): a frame whose destination ring is full is freed and
+ * counted (rx_drop_ring_full on the destination). ::VNETIF_FULL_BACKPRESSURE: the
+ * writer retries up to vnetif_switch_config::backpressure_retries times, calling yield
+ * between tries, then drops and counts. Nothing blocks forever.
+ *
+ * @par Forwarding
+ * ::VNETIF_FWD_LEARNING (default): the source MAC of every frame is learned on its
+ * port; a frame to a known unicast MAC goes to that port only; unknown unicast,
+ * broadcast and multicast are flooded to every other port by reference count (no
+ * copy: received mbufs may be shared, treat them as read-only while
+ * rte_mbuf_refcnt_read() > 1). A frame is never delivered back to its sender; a frame
+ * for a MAC learned on the sender's own port is dropped (tx_drop_own_port). A port's
+ * own MAC is known from the moment it connects. ::VNETIF_FWD_HUB: every frame goes to
+ * every other port (mirage-vnetif's behaviour).
+ *
+ * @par Threads and the datapath
+ * Any thread may use the datapath; there is nothing to register. Datapath calls
+ * (tx/rx burst, write, poll) are lock-free: many threads may write to one switch, even
+ * through one port, at once. Ports may connect and disconnect while traffic flows: the
+ * switch reclaims a port's ring only after a grace period (SRCU-style read-side
+ * counters) in which every datapath call that could still see it has returned. Control
+ * calls wait for a grace period at most vnetif_switch_config::grace_timeout_ms: a
+ * thread stuck inside a listener makes them fail with -ETIMEDOUT, never hang.
+ *
+ * @par EAL
+ * If the application has not initialised DPDK's EAL when the first switch is created,
+ * the library starts it with an embedded default that needs no hugepages, no PCI
+ * device and no root: `--no-huge --no-pci -m 256 --file-prefix=vnetif-<pid>-<n>`, all
+ * CPUs allowed. Its runtime directory is removed at exit. The environment variable
+ * VNETIF_EAL_ARGS (space-separated) replaces these arguments. If EAL is already up
+ * (a DPDK application such as Click), the library uses it as it is.
+ */
+#ifndef VNETIF_H
+#define VNETIF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(VNETIF_BUILDING)
+#define VNETIF_API __attribute__((visibility("default")))
+#else
+#define VNETIF_API
+#endif
+
+struct rte_mbuf;
+struct rte_mempool;
+
+/** Opaque switch (mirage-vnetif's backend). */
+typedef struct vnetif_switch vnetif_switch;
+/** Opaque port (mirage-vnetif's vnetif): one virtual NIC on a switch. */
+typedef struct vnetif_port vnetif_port;
+
+#define VNETIF_ETHER_ADDR_LEN 6
+#define VNETIF_ETHER_HDR_LEN 14
+#define VNETIF_MTU_MIN 68      /**< Smallest MTU a port accepts (IPv4's minimum). */
+#define VNETIF_MTU_MAX 9600    /**< Largest MTU a port accepts. */
+#define VNETIF_MAX_PORTS 1024  /**< Upper bound of vnetif_switch_config::max_ports. */
+#define VNETIF_REENTRY_DEPTH 512 /**< Frames a sync-mode listener's writes may queue. */
+
+/** Forwarding policy of a switch. */
+enum vnetif_fwd_mode {
+	VNETIF_FWD_LEARNING = 0, /**< MAC-learning switch (default). */
+	VNETIF_FWD_HUB = 1,      /**< Every frame to every other port. */
+};
+
+/** What a writer does when a destination ring is full. */
+enum vnetif_full_policy {
+	VNETIF_FULL_DROP = 0,         /**< Drop and count (default). */
+	VNETIF_FULL_BACKPRESSURE = 1, /**< Retry with yield, bounded, then drop and count. */
+};
+
+/** A yield function: see "The yield function" above. */
+typedef void (*vnetif_yield_fn)(void *arg);
+
+/** Switch configuration. Fill with vnetif_switch_config_init() first. */
+struct vnetif_switch_config {
+	/** Name, unique in the process, at most 12 characters of [A-Za-z0-9_-];
+	 *  it prefixes the switch's DPDK objects. NULL: "vs<N>", chosen by the library. */
+	const char *name;
+	bool async_readers;          /**< See "Delivery modes". Default false. */
+	vnetif_yield_fn yield;       /**< See "The yield function". Default NULL. */
+	void *yield_arg;             /**< Argument of yield. */
+	enum vnetif_fwd_mode fwd_mode;       /**< Default ::VNETIF_FWD_LEARNING. */
+	enum vnetif_full_policy full_policy; /**< Default ::VNETIF_FULL_DROP. */
+	unsigned backpressure_retries; /**< Tries of a full ring in back-pressure mode. Default 1000. */
+	unsigned ring_size;   /**< Frames per port ring, power of two, 64..65536. Default 1024. */
+	unsigned max_ports;   /**< Ports at once, 2..::VNETIF_MAX_PORTS. Default 64. */
+	unsigned fdb_size;    /**< MAC table entries, >= 64. Default 4096. */
+	unsigned default_mtu; /**< MTU of new ports. Default 1500. */
+	/** Pool for frames the library allocates (vnetif_write()). NULL: the switch creates
+	 *  its own with pool_size mbufs of RTE_MBUF_DEFAULT_BUF_SIZE and frees it on destroy.
+	 *  A caller-owned pool must outlive the switch. */
+	struct rte_mempool *pool;
+	unsigned pool_size;   /**< Mbufs in the switch's own pool. Default 16383. */
+	unsigned grace_timeout_ms; /**< Bound of every control-path wait. Default 1000. */
+};
+
+/** Per-port counters. Drops caused by the frame or its sender are counted on the
+ *  sending port (tx_drop_*); drops caused by the receiver on the receiving port
+ *  (rx_drop_*). Every frame handed to the switch is either delivered or counted. */
+struct vnetif_stats {
+	uint64_t tx_packets;  /**< Frames accepted from this port (valid ones). */
+	uint64_t tx_bytes;
+	uint64_t rx_packets;  /**< Frames delivered to this port (ring or listener). */
+	uint64_t rx_bytes;
+	uint64_t tx_flooded;  /**< Accepted frames that were flooded (subset of tx_packets). */
+	uint64_t tx_drop_oversize;  /**< Longer than MTU + 14 (and -EMSGSIZE for a write). */
+	uint64_t tx_drop_runt;      /**< Shorter than 14 bytes, or header not in first segment. */
+	uint64_t tx_drop_bad_src;   /**< Multicast or zero source MAC. */
+	uint64_t tx_drop_no_route;  /**< No other port to deliver to. */
+	uint64_t tx_drop_own_port;  /**< Destination MAC learned on this same port. */
+	uint64_t tx_drop_pool_empty;/**< vnetif_write() found the pool empty (-ENOBUFS). */
+	uint64_t tx_drop_reentry;   /**< Sync mode: a listener's writes overflowed the queue. */
+	uint64_t rx_drop_ring_full; /**< This port's ring was full. */
+	uint64_t rx_drop_disconnected; /**< Frames left on this port's ring at disconnect. */
+};
+
+/** Switch-wide counters. */
+struct vnetif_switch_stats {
+	unsigned ports;         /**< Connected ports. */
+	unsigned fdb_entries;   /**< Learned MAC addresses. */
+	uint64_t fdb_learned;   /**< Addresses learned (new ones). */
+	uint64_t fdb_moved;     /**< Addresses that moved to another port. */
+	uint64_t fdb_full;      /**< Addresses not learned: table full (their frames flood). */
+	uint64_t drops;         /**< All drops, of every port ever connected. */
+	uint64_t pool_in_use;   /**< Mbufs of the switch's pool not in the pool now. */
+};
+
+/** Port configuration for vnetif_connect(); NULL means all defaults. */
+struct vnetif_port_config {
+	/** MAC address. All zero: the library assigns 02:50:00:00:XX:XX from the port's
+	 *  connect number (deterministic: the n-th connect of a switch gets n). Otherwise a
+	 *  unicast, non-zero address not used by another port of the switch. */
+	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
+	unsigned mtu; /**< 0: the switch's default_mtu. */
+};
+
+/** Listener that borrows each frame: @p frame is valid during the call only. */
+typedef void (*vnetif_listen_fn)(vnetif_port *port, const void *frame, size_t len, void *arg);
+/** Listener that takes @p n mbufs: it owns them and must free them (or pass them on). */
+typedef void (*vnetif_listen_mbuf_fn)(vnetif_port *port, struct rte_mbuf **pkts,
+				      uint16_t n, void *arg);
+
+/* --- errors ------------------------------------------------------------------------ */
+
+/** Text for a negative errno returned by libvnetif. Never NULL. Thread-safe. */
+VNETIF_API const char *vnetif_strerror(int err);
+
+/* --- EAL --------------------------------------------------------------------------- */
+
+/**
+ * Start DPDK's EAL with the given arguments unless it is running already. Optional:
+ * vnetif_switch_create() starts it with the embedded default. Thread-safe.
+ * @return 0 if EAL runs (now or already); -EALREADY-free: an error from rte_eal_init
+ *         as a negative errno (-EINVAL bad arguments, -ENOMEM, ...).
+ */
+VNETIF_API int vnetif_eal_init(int argc, char **argv);
+
+/* --- switch ------------------------------------------------------------------------ */
+
+/** Fill @p cfg with the defaults. */
+VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg);
+
+/**
+ * Create a switch. Starts EAL if needed.
+ * @return 0, *out set; -EINVAL bad config (out-of-range field, bad name, pool without
+ *         mbuf room); -EEXIST name in use; -ENOMEM; or EAL's error.
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
+				    vnetif_switch **out);
+
+/**
+ * Destroy a switch: disconnect every port (frames on rings are freed and counted),
+ * free its DPDK objects and, if it created its pool, the pool. All its port handles
+ * become invalid.
+ * @return 0; -EINVAL NULL or not a switch; -EBUSY mbufs of the switch's own pool are
+ *         still held outside the switch (nothing changed: give them back first);
+ *         -ETIMEDOUT a thread is still inside the datapath (ports are disconnected,
+ *         the switch is not freed: call again).
+ * Must not run concurrently with any other call on this switch or its ports.
+ */
+VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw);
+
+/** Switch counters. @return 0; -EINVAL. Thread-safe. */
+VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_stats *st);
+
+/** The pool the switch allocates frames from (its own or the caller's); NULL if @p sw
+ *  is not a switch. Thread-safe. */
+VNETIF_API struct rte_mempool *vnetif_switch_pool(vnetif_switch *sw);
+
+/**
+ * Async mode: poll every port that has a listener and no reader thread, delivering
+ * up to @p budget frames per port. The unikernel-style event-loop call.
+ * @return frames delivered; -EINVAL.
+ * Thread-safe; ports another thread is polling are skipped.
+ */
+VNETIF_API int vnetif_switch_poll(vnetif_switch *sw, unsigned budget);
+
+/* --- ports ------------------------------------------------------------------------- */
+
+/**
+ * Connect a new port. @p cfg may be NULL.
+ * @return 0, *out set; -EINVAL bad argument (broadcast/multicast/zero MAC given
+ *         explicitly is impossible: all-zero means auto; multicast MAC, MTU out of
+ *         range); -EADDRINUSE MAC used by another port; -ENOSPC max_ports reached;
+ *         -ENOMEM.
+ * Thread-safe, also while traffic flows.
+ */
+VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config *cfg,
+			      vnetif_port **out);
+
+/**
+ * Disconnect a port. No frame is delivered to it once this starts. If
+ * @p flush_timeout_ms > 0, first wait (at most that long) until its reader has drained
+ * the frames already on its ring; frames still there after that are freed and counted
+ * (rx_drop_disconnected). Stops its reader thread. Its learned MACs are forgotten.
+ * The handle stays valid memory until the switch is destroyed: every call on it then
+ * returns -ENOTCONN (stats still readable).
+ * @return 0; -EINVAL; -ENOTCONN already disconnected; -ETIMEDOUT a thread is still
+ *         inside the datapath or the listener after grace_timeout_ms (the port takes no
+ *         new frames; call again to finish); -EDEADLK called from this port's own
+ *         listener or reader thread.
+ * Thread-safe with every call except on the same port at once.
+ */
+VNETIF_API int vnetif_disconnect(vnetif_port *port, unsigned flush_timeout_ms);
+
+/** Copy the port's MAC into @p mac. @return 0; -EINVAL. Thread-safe. */
+VNETIF_API int vnetif_mac(const vnetif_port *port, uint8_t mac[VNETIF_ETHER_ADDR_LEN]);
+
+/** @return the port's MTU (> 0); -EINVAL; -ENOTCONN. Thread-safe. */
+VNETIF_API int vnetif_mtu(const vnetif_port *port);
+
+/** Set the port's MTU (::VNETIF_MTU_MIN..::VNETIF_MTU_MAX). Applies to frames the port
+ *  sends from then on. @return 0; -EINVAL; -ENOTCONN. Thread-safe. */
+VNETIF_API int vnetif_set_mtu(vnetif_port *port, unsigned mtu);
+
+/** The switch a port is on; NULL if @p port is not a port. Thread-safe. */
+VNETIF_API vnetif_switch *vnetif_port_switch(const vnetif_port *port);
+
+/** Read the port's counters (also after disconnect). @return 0; -EINVAL. Thread-safe. */
+VNETIF_API int vnetif_stats_get(const vnetif_port *port, struct vnetif_stats *st);
+
+/** Zero the port's counters. @return 0; -EINVAL. Thread-safe (a frame counted at the
+ *  same moment may land before or after the reset). */
+VNETIF_API int vnetif_stats_reset(vnetif_port *port);
+
+/* --- datapath: zero-copy bursts (DPDK idiom) --------------------------------------- */
+
+/**
+ * Send @p n mbufs (one frame each, chains allowed, Ethernet header in the first
+ * segment). The switch takes every frame: it delivers it or frees and counts it, so
+ * the return value is @p n; on error nothing is taken and the mbufs stay the caller's.
+ * @return n (0..65535); -EINVAL (NULL, n > 0 with NULL array); -ENOTCONN.
+ * Lock-free; any number of threads, also on the same port.
+ */
+VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Take up to @p n frames from the port's ring (frames for ports without a listener, or
+ * any port in async mode). The caller owns them.
+ * @return frames taken (0 if none); -EINVAL; -ENOTCONN.
+ * Lock-free; safe from several threads, but frames then interleave between them.
+ */
+VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n);
+
+/* --- datapath: copying calls (mirage-vnetif idiom) --------------------------------- */
+
+/**
+ * Send one frame copied from @p frame (an mbuf from the switch's pool, chained when
+ * longer than one mbuf).
+ * @return 0; -EINVAL NULL or len < 14; -EMSGSIZE len > MTU + 14 (counted);
+ *         -ENOBUFS pool empty (counted); -ENOTCONN.
+ * A frame accepted (0) can still be dropped downstream and counted there.
+ * Lock-free; any number of threads.
+ */
+VNETIF_API int vnetif_write(vnetif_port *port, const void *frame, size_t len);
+
+/** vnetif_write() gathering the frame from @p iovcnt buffers (1..64). Same returns. */
+VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iovcnt);
+
+/**
+ * Set the port's listener (the frame borrowed for the call), replacing any listener;
+ * @p fn NULL removes it (frames then stay on the ring for vnetif_rx_burst()).
+ * @return 0; -EINVAL; -ENOTCONN.
+ * Thread-safe. A listener being replaced may still finish a call already started.
+ */
+VNETIF_API int vnetif_listen(vnetif_port *port, vnetif_listen_fn fn, void *arg);
+
+/** As vnetif_listen(), with a listener that takes ownership of mbufs, in bursts. */
+VNETIF_API int vnetif_listen_mbuf(vnetif_port *port, vnetif_listen_mbuf_fn fn, void *arg);
+
+/**
+ * Deliver up to @p budget frames waiting on the port's ring to its listener, in the
+ * calling thread.
+ * @return frames delivered (0 if none, or if another thread is polling this port);
+ *         -EINVAL; -ENOTCONN; -ENOENT no listener set.
+ * Thread-safe; exclusive per port.
+ */
+VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget);
+
+/**
+ * Start a reader thread that polls this port and runs its listener (async mode).
+ * @return 0; -EINVAL; -ENOTCONN; -EALREADY one is running; -ENOENT no listener;
+ *         -EAGAIN thread creation failed.
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_reader_start(vnetif_port *port);
+
+/** Stop the port's reader thread and wait for it (bounded by grace_timeout_ms).
+ *  @return 0; -EINVAL; -ENOENT none running; -EDEADLK from the reader itself;
+ *  -ETIMEDOUT its listener did not return in time (it stops when it does). */
+VNETIF_API int vnetif_reader_stop(vnetif_port *port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VNETIF_H */
