@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The copying calls of mirage-vnetif's API, on top of vnetif_tx_burst(). */
+#include <errno.h>
+#include <string.h>
+
+#include "vnetif_private.h"
+
+#define WRITEV_MAX 64
+
+/* An mbuf (chained when needed) from the switch's pool holding the gathered frame. */
+static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
+		  struct rte_mbuf **out)
+{
+	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM);
+	unsigned nseg = (unsigned)((len + room - 1) / room);
+	struct rte_mbuf *segs[VNETIF_MTU_MAX / 64 + 2];
+	size_t off = 0; /* offset within iov[v] */
+	int v = 0;
+
+	if (nseg > RTE_DIM(segs))
+		return -EMSGSIZE;
+	if (rte_pktmbuf_alloc_bulk(mp, segs, nseg) != 0)
+		return -ENOBUFS;
+	for (unsigned s = 0; s < nseg; s++) {
+		uint16_t want = (uint16_t)RTE_MIN((size_t)room, len - (size_t)s * room);
+		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(segs[s], want);
+
+		while (want > 0) {
+			size_t take = RTE_MIN((size_t)want, iov[v].iov_len - off);
+
+			memcpy(dst, (const uint8_t *)iov[v].iov_base + off, take);
+			dst += take;
+			want -= (uint16_t)take;
+			off += take;
+			if (off == iov[v].iov_len) {
+				v++;
+				off = 0;
+			}
+		}
+		if (s > 0 && rte_pktmbuf_chain(segs[0], segs[s]) != 0) {
+			rte_pktmbuf_free(segs[0]);
+			rte_pktmbuf_free_bulk(segs + s, nseg - s);
+			return -EMSGSIZE;
+		}
+	}
+	*out = segs[0];
+	return 0;
+}
+
+VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iovcnt)
+{
+	struct rte_mbuf *m;
+	size_t len = 0;
+	int rc;
+
+	if (!vnetif_port_ok(port) || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > 0 && iov[i].iov_base == NULL)
+			return -EINVAL;
+		len += iov[i].iov_len;
+		if (len > UINT32_MAX)
+			return -EMSGSIZE;
+	}
+	rc = vnetif_port_check(port);
+	if (rc)
+		return rc;
+	if (len < VNETIF_ETHER_HDR_LEN)
+		return -EINVAL;
+	if (len > atomic_load_explicit(&port->mtu, memory_order_relaxed) + VNETIF_ETHER_HDR_LEN) {
+		vnetif_count(&port->tx[TX_DROP_OVERSIZE], 1);
+		return -EMSGSIZE;
+	}
+	rc = gather(port->sw->pool, iov, len, &m);
+	if (rc == -ENOBUFS)
+		vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
+	if (rc)
+		return rc;
+	rc = vnetif_tx_burst(port, &m, 1);
+	if (rc < 0) { /* disconnected meanwhile: the frame is still ours */
+		rte_pktmbuf_free(m);
+		return rc;
+	}
+	return 0;
+}
+
+VNETIF_API int vnetif_write(vnetif_port *port, const void *frame, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)frame, .iov_len = len};
+
+	if (frame == NULL)
+		return -EINVAL;
+	return vnetif_writev(port, &iov, 1);
+}
