@@ -44,7 +44,8 @@
  * - by a writer in ::VNETIF_FULL_BACKPRESSURE mode before each retry of a full ring;
  * - by control calls that wait (vnetif_disconnect() flush and grace periods,
  *   vnetif_reader_stop()) between checks; without a yield they sleep 50 µs.
- * It is never called while the library holds a lock or from inside a listener.
+ * It is never called while the library holds a lock. The default (NULL) in
+ * back-pressure mode is sched_yield().
  *
  * @par Full rings
  * ::VNETIF_FULL_DROP (default): a frame whose destination ring is full is freed and
@@ -206,8 +207,10 @@ VNETIF_API const char *vnetif_strerror(int err);
 /**
  * Start DPDK's EAL with the given arguments unless it is running already. Optional:
  * vnetif_switch_create() starts it with the embedded default. Thread-safe.
- * @return 0 if EAL runs (now or already); -EALREADY-free: an error from rte_eal_init
- *         as a negative errno (-EINVAL bad arguments, -ENOMEM, ...).
+ * @return 0 if EAL runs (started now, or already running); -EINVAL bad arguments
+ *         (argc < 1, NULL argv, or arguments EAL rejects); otherwise rte_eal_init's
+ *         error as a negative errno (-ENOMEM, -EACCES, -EALREADY after a failed start,
+ *         ...).
  */
 VNETIF_API int vnetif_eal_init(int argc, char **argv);
 
@@ -232,7 +235,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
  * @return 0; -EINVAL NULL or not a switch; -EBUSY mbufs of the switch's own pool are
  *         still held outside the switch (nothing changed: give them back first);
  *         -ETIMEDOUT a thread is still inside the datapath (ports are disconnected,
- *         the switch is not freed: call again).
+ *         the switch is not freed: call again); -EDEADLK called from a listener.
  * Must not run concurrently with any other call on this switch or its ports.
  */
 VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw);
@@ -256,10 +259,9 @@ VNETIF_API int vnetif_switch_poll(vnetif_switch *sw, unsigned budget);
 
 /**
  * Connect a new port. @p cfg may be NULL.
- * @return 0, *out set; -EINVAL bad argument (broadcast/multicast/zero MAC given
- *         explicitly is impossible: all-zero means auto; multicast MAC, MTU out of
- *         range); -EADDRINUSE MAC used by another port; -ENOSPC max_ports reached;
- *         -ENOMEM.
+ * @return 0, *out set; -EINVAL bad argument (NULL switch or out, multicast or
+ *         broadcast MAC, MTU out of range); -EADDRINUSE MAC used by another port;
+ *         -ENOSPC max_ports reached; -ENOMEM.
  * Thread-safe, also while traffic flows.
  */
 VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config *cfg,
@@ -274,8 +276,8 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
  * returns -ENOTCONN (stats still readable).
  * @return 0; -EINVAL; -ENOTCONN already disconnected; -ETIMEDOUT a thread is still
  *         inside the datapath or the listener after grace_timeout_ms (the port takes no
- *         new frames; call again to finish); -EDEADLK called from this port's own
- *         listener or reader thread.
+ *         new frames; call again to finish); -EDEADLK called from inside a listener
+ *         of this switch (the grace period would wait for the caller itself).
  * Thread-safe with every call except on the same port at once.
  */
 VNETIF_API int vnetif_disconnect(vnetif_port *port, unsigned flush_timeout_ms);
@@ -363,7 +365,8 @@ VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget);
 VNETIF_API int vnetif_reader_start(vnetif_port *port);
 
 /** Stop the port's reader thread and wait for it (bounded by grace_timeout_ms).
- *  @return 0; -EINVAL; -ENOENT none running; -EDEADLK from the reader itself;
+ *  @return 0; -EINVAL; -ENOENT none running; -EDEADLK from inside a listener of
+ *  this switch (a reader runs listeners);
  *  -ETIMEDOUT its listener did not return in time (it stops when it does). */
 VNETIF_API int vnetif_reader_stop(vnetif_port *port);
 

@@ -103,34 +103,43 @@ static void route(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_
 	const void *keyp[VNETIF_CHUNK];
 	uint64_t keys[VNETIF_CHUNK];
 	void *data[VNETIF_CHUNK];
-	uint16_t at[VNETIF_CHUNK];
+	int16_t slot[VNETIF_CHUNK]; /* frame -> its key's lookup index, -1: flood */
+	struct vnetif_port *answer[VNETIF_CHUNK];
 	uint64_t hits = 0;
 	unsigned nu = 0;
 
+	/* A burst usually goes to one or few MACs: look each run's MAC up once. */
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+		uint64_t key;
 
-		dst[i] = ROUTE_FLOOD;
+		slot[i] = -1;
 		if (sw->cfg.fwd_mode == VNETIF_FWD_HUB || rte_is_multicast_ether_addr(&eh->dst_addr))
 			continue;
-		keys[nu] = vnetif_mac_key(eh->dst_addr.addr_bytes);
-		keyp[nu] = &keys[nu];
-		at[nu++] = i;
+		key = vnetif_mac_key(eh->dst_addr.addr_bytes);
+		if (nu == 0 || keys[nu - 1] != key) {
+			keys[nu] = key;
+			keyp[nu] = &keys[nu];
+			nu++;
+		}
+		slot[i] = (int16_t)(nu - 1);
 	}
-	if (nu == 0)
-		return;
-	rte_hash_lookup_bulk_data(sw->fdb.h, keyp, nu, &hits, data);
+	if (nu > 0)
+		rte_hash_lookup_bulk_data(sw->fdb.h, keyp, nu, &hits, data);
 	for (unsigned j = 0; j < nu; j++) {
+		answer[j] = ROUTE_FLOOD; /* unknown unicast floods */
 		if (!(hits >> j & 1))
-			continue; /* unknown unicast floods */
+			continue;
 		uintptr_t v = (uintptr_t)data[j];
 		struct vnetif_port *p = atomic_load_explicit(&sw->ports[v & 0xffff],
 							     memory_order_acquire);
 
 		if (p == NULL || p->gen != (uint32_t)(v >> 16))
 			continue; /* entry of a port that left: flood */
-		dst[at[j]] = p == src ? ROUTE_OWN : p;
+		answer[j] = p == src ? ROUTE_OWN : p;
 	}
+	for (uint16_t i = 0; i < n; i++)
+		dst[i] = slot[i] < 0 ? ROUTE_FLOOD : answer[slot[i]];
 }
 
 static void yield_once(const struct vnetif_switch *sw)

@@ -166,6 +166,8 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 
 	if (!vnetif_switch_ok(sw))
 		return -EINVAL;
+	if (vnetif_in_listener_on(sw))
+		return -EDEADLK;
 	pthread_mutex_lock(&sw->ctl);
 	if (sw->own_pool && pool_held_outside(sw) > 0) {
 		pthread_mutex_unlock(&sw->ctl);

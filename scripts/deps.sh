@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages libvnetif needs to build, test and benchmark.
+# Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk-dev check liblwip-dev
+      iproute2 iputils-ping iperf3 gnuplot-nox)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
