@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * switch-bench: frames port to port through a libvnetif switch with the zero-copy burst
+ * API, against two baselines measured in the same run:
+ *   ring    bare rte_ring hand-off of the same mbufs (the ceiling);
+ *   minsw   the least any learning switch must do: ring hand-off + reading each frame's
+ *           Ethernet header + a bulk rte_hash lookup of the destination.
+ * Results are ratios (switch / baseline) because these machines are shared and noisy.
+ *
+ * One thread: the thread sends a burst on port i and receives it on port i+1, round the
+ * ports. Two threads: one sends (allocating fresh mbufs), one receives and frees.
+ * Hub mode delivers each frame to every other port; Mpps counts delivered frames.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "vnetif.h"
+
+#define MAX_BURST 256
+#define MAX_PORTS 16
+
+enum variant { V_SWITCH, V_RING, V_MINSW };
+
+struct opts {
+	double seconds;
+	int sizes[16], nsizes;
+	int bursts[16], nbursts;
+	int ports[16], nports;
+	int threads[4], nthreads;
+	int hub, learning;
+};
+
+/* One measured setup: a switch with ports, or the baselines' rings and hash. */
+struct rig {
+	enum variant v;
+	int nports, size, burst;
+	vnetif_switch *sw;
+	vnetif_port *port[MAX_PORTS];
+	struct rte_ring *ring[MAX_PORTS];
+	struct rte_hash *hash;
+	uint8_t mac[MAX_PORTS][6];
+	struct rte_mempool *pool;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int parse_list(const char *s, int *out, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*s && n < max) {
+		out[n++] = (int)strtol(s, &end, 10);
+		if (end == s || out[n - 1] <= 0)
+			return -1;
+		s = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+static void fill_frame(struct rte_mbuf *m, const uint8_t *dst, const uint8_t *src, int size)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	m->data_len = (uint16_t)size;
+	m->pkt_len = (uint32_t)size;
+	memcpy(d, dst, 6);
+	memcpy(d + 6, src, 6);
+	d[12] = 0x08;
+	d[13] = 0x00;
+}
+
+static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size, int burst)
+{
+	struct vnetif_switch_config c;
+	char name[32];
+
+	memset(r, 0, sizeof(*r));
+	r->v = v;
+	r->nports = nports;
+	r->size = size;
+	r->burst = burst;
+	vnetif_switch_config_init(&c);
+	c.fwd_mode = hub ? VNETIF_FWD_HUB : VNETIF_FWD_LEARNING;
+	c.ring_size = 4096;
+	c.pool_size = 32767;
+	if (vnetif_switch_create(&c, &r->sw) != 0)
+		return -1;
+	r->pool = vnetif_switch_pool(r->sw);
+	for (int i = 0; i < nports; i++) {
+		if (vnetif_connect(r->sw, NULL, &r->port[i]) != 0)
+			return -1;
+		vnetif_mac(r->port[i], r->mac[i]);
+	}
+	if (v == V_SWITCH)
+		return 0;
+	for (int i = 0; i < nports; i++) {
+		snprintf(name, sizeof(name), "bench_r%d", i);
+		r->ring[i] = rte_ring_create(name, 4096, (int)rte_socket_id(), RING_F_EXACT_SZ);
+		if (r->ring[i] == NULL)
+			return -1;
+	}
+	if (v == V_MINSW) {
+		struct rte_hash_parameters hp = {
+			.name = "bench_fdb", .entries = 4096, .key_len = sizeof(uint64_t),
+			.hash_func = rte_hash_crc, .socket_id = (int)rte_socket_id(),
+			.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+		};
+		r->hash = rte_hash_create(&hp);
+		if (r->hash == NULL)
+			return -1;
+		for (int i = 0; i < nports; i++) {
+			uint64_t k = 0;
+
+			memcpy(&k, r->mac[i], 6);
+			rte_hash_add_key_data(r->hash, &k, (void *)(uintptr_t)i);
+		}
+	}
+	return 0;
+}
+
+static void rig_close(struct rig *r)
+{
+	for (int i = 0; i < r->nports; i++) {
+		struct rte_mbuf *m[64];
+		unsigned n;
+
+		if (r->ring[i]) {
+			while ((n = rte_ring_dequeue_burst(r->ring[i], (void **)m, 64, NULL)) > 0)
+				rte_pktmbuf_free_bulk(m, n);
+			rte_ring_free(r->ring[i]);
+		}
+	}
+	rte_hash_free(r->hash);
+	if (vnetif_switch_destroy(r->sw) != 0)
+		fprintf(stderr, "switch-bench: switch teardown failed (mbufs not returned?)\n");
+}
+
+/* minsw: what a learning switch must do at least — read the header, look up the
+ * destination in bulk, hand the frames to that port's ring. */
+static unsigned minsw_send(struct rig *r, struct rte_mbuf **m, unsigned n)
+{
+	unsigned sent = 0;
+
+	for (unsigned off = 0; off < n; off += RTE_HASH_LOOKUP_BULK_MAX) {
+		unsigned cnt = RTE_MIN(n - off, (unsigned)RTE_HASH_LOOKUP_BULK_MAX);
+		uint64_t keys[RTE_HASH_LOOKUP_BULK_MAX], hits = 0;
+		const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+		void *data[RTE_HASH_LOOKUP_BULK_MAX];
+
+		for (unsigned i = 0; i < cnt; i++) {
+			const struct rte_ether_hdr *eh =
+				rte_pktmbuf_mtod(m[off + i], const struct rte_ether_hdr *);
+			keys[i] = 0;
+			memcpy(&keys[i], eh->dst_addr.addr_bytes, 6);
+			kp[i] = &keys[i];
+		}
+		rte_hash_lookup_bulk_data(r->hash, kp, cnt, &hits, data);
+		/* all frames of a burst go to one port here: enqueue as one burst */
+		unsigned dst = (hits & 1) ? (unsigned)(uintptr_t)data[0] : 0;
+		sent += rte_ring_enqueue_burst(r->ring[dst], (void **)(m + off), cnt, NULL);
+	}
+	return sent;
+}
+
+static unsigned send_burst(struct rig *r, int from, int to, struct rte_mbuf **m, unsigned n)
+{
+	switch (r->v) {
+	case V_SWITCH:
+		return (unsigned)vnetif_tx_burst(r->port[from], m, (uint16_t)n);
+	case V_RING:
+		return rte_ring_enqueue_burst(r->ring[to], (void **)m, n, NULL);
+	case V_MINSW:
+		return minsw_send(r, m, n);
+	}
+	return 0;
+}
+
+static unsigned recv_burst(struct rig *r, int at, struct rte_mbuf **m, unsigned n)
+{
+	if (r->v == V_SWITCH)
+		return (unsigned)vnetif_rx_burst(r->port[at], m, (uint16_t)n);
+	return rte_ring_dequeue_burst(r->ring[at], (void **)m, n, NULL);
+}
+
+/* One thread: port i sends a burst to port i+1, which receives it; the same mbufs go
+ * round. In hub mode every other port receives (reference counts, no copies). */
+static double run_one_thread(struct rig *r, int hub, double seconds)
+{
+	struct rte_mbuf *m[MAX_BURST], *got[MAX_BURST];
+	uint64_t delivered = 0;
+	double t0, t;
+	int from = 0;
+
+	if (rte_pktmbuf_alloc_bulk(r->pool, m, (unsigned)r->burst) != 0)
+		return -1;
+	t0 = now_s();
+	do {
+		for (int it = 0; it < 1024; it++) {
+			int to = (from + 1) % r->nports;
+
+			for (int i = 0; i < r->burst; i++)
+				fill_frame(m[i], r->mac[to], r->mac[from], r->size);
+			send_burst(r, from, to, m, (unsigned)r->burst);
+			if (hub && r->v == V_SWITCH) {
+				for (int p = 0; p < r->nports; p++) {
+					if (p == from)
+						continue;
+					unsigned k = recv_burst(r, p, got, (unsigned)r->burst);
+					delivered += k;
+					if (p == to)
+						memcpy(m, got, k * sizeof(*m));
+					else
+						rte_pktmbuf_free_bulk(got, k); /* drops one reference */
+				}
+			} else {
+				delivered += recv_burst(r, to, m, (unsigned)r->burst);
+			}
+			from = to;
+		}
+		t = now_s();
+	} while (t - t0 < seconds);
+	rte_pktmbuf_free_bulk(m, (unsigned)r->burst);
+	return (double)delivered / (t - t0) / 1e6;
+}
+
+struct two_ctx {
+	struct rig *r;
+	double seconds;
+	volatile int stop;
+	uint64_t delivered;
+	double elapsed;
+};
+
+static void *producer(void *arg)
+{
+	struct two_ctx *c = arg;
+	struct rig *r = c->r;
+	struct rte_mbuf *m[MAX_BURST];
+
+	rte_thread_register(); /* an lcore id: mempool caches work */
+	while (!c->stop) {
+		if (rte_pktmbuf_alloc_bulk(r->pool, m, (unsigned)r->burst) != 0)
+			continue;
+		for (int i = 0; i < r->burst; i++)
+			fill_frame(m[i], r->mac[1], r->mac[0], r->size);
+		unsigned k = send_burst(r, 0, 1, m, (unsigned)r->burst);
+		if (k < (unsigned)r->burst)
+			rte_pktmbuf_free_bulk(m + k, (unsigned)r->burst - k);
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+/* Two threads: one sends (allocating), one receives (freeing); 2 ports. */
+static double run_two_threads(struct rig *r, double seconds)
+{
+	struct two_ctx c = {.r = r, .seconds = seconds};
+	struct rte_mbuf *m[MAX_BURST];
+	pthread_t tid;
+	double t0, t;
+
+	if (pthread_create(&tid, NULL, producer, &c) != 0)
+		return -1;
+	t0 = now_s();
+	do {
+		for (int it = 0; it < 1024; it++) {
+			unsigned k = recv_burst(r, 1, m, (unsigned)r->burst);
+
+			c.delivered += k;
+			rte_pktmbuf_free_bulk(m, k);
+		}
+		t = now_s();
+	} while (t - t0 < seconds);
+	c.stop = 1;
+	pthread_join(tid, NULL);
+	/* drain what is still queued so the pool is whole again */
+	for (unsigned k; (k = recv_burst(r, 1, m, MAX_BURST)) > 0;)
+		rte_pktmbuf_free_bulk(m, k);
+	return (double)c.delivered / (t - t0) / 1e6;
+}
+
+static double measure(enum variant v, int hub, int nports, int size, int burst, int threads,
+		      double seconds)
+{
+	struct rig r;
+	double mpps = -1;
+
+	if (rig_open(&r, v, hub, nports, size, burst) == 0)
+		mpps = threads == 1 ? run_one_thread(&r, hub, seconds) : run_two_threads(&r, seconds);
+	rig_close(&r);
+	return mpps;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: switch-bench [--seconds S] [--sizes 64,1514] [--bursts 1,32,256]\n"
+		"                    [--ports 2,4] [--threads 1,2] [--mode learning|hub|both]\n"
+		"Prints a human line and a JSON line per point; baselines run in the same process.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"seconds", required_argument, NULL, 's'}, {"sizes", required_argument, NULL, 'z'},
+		{"bursts", required_argument, NULL, 'b'}, {"ports", required_argument, NULL, 'p'},
+		{"threads", required_argument, NULL, 't'}, {"mode", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
+			 .nbursts = 3, .ports = {2}, .nports = 1, .threads = {1, 2}, .nthreads = 2,
+			 .learning = 1, .hub = 1};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		int bad = 0;
+
+		switch (c) {
+		case 's': o.seconds = atof(optarg); bad = o.seconds <= 0; break;
+		case 'z': bad = (o.nsizes = parse_list(optarg, o.sizes, 16)) <= 0; break;
+		case 'b': bad = (o.nbursts = parse_list(optarg, o.bursts, 16)) <= 0; break;
+		case 'p': bad = (o.nports = parse_list(optarg, o.ports, 16)) <= 0; break;
+		case 't': bad = (o.nthreads = parse_list(optarg, o.threads, 4)) <= 0; break;
+		case 'm':
+			o.learning = !strcmp(optarg, "learning") || !strcmp(optarg, "both");
+			o.hub = !strcmp(optarg, "hub") || !strcmp(optarg, "both");
+			bad = !o.learning && !o.hub;
+			break;
+		default: usage(); return c == 'h' ? 0 : 2;
+		}
+		if (bad) {
+			fprintf(stderr, "switch-bench: bad value '%s'\n", optarg);
+			usage();
+			return 2;
+		}
+	}
+	for (int i = 0; i < o.nsizes; i++)
+		if (o.sizes[i] < 60 || o.sizes[i] > 1514) {
+			fprintf(stderr, "switch-bench: frame sizes must be 60..1514\n");
+			return 2;
+		}
+	for (int i = 0; i < o.nbursts; i++)
+		if (o.bursts[i] > MAX_BURST) {
+			fprintf(stderr, "switch-bench: bursts must be 1..%d\n", MAX_BURST);
+			return 2;
+		}
+	for (int i = 0; i < o.nports; i++)
+		if (o.ports[i] < 2 || o.ports[i] > MAX_PORTS) {
+			fprintf(stderr, "switch-bench: ports must be 2..%d\n", MAX_PORTS);
+			return 2;
+		}
+
+	for (int hub = 0; hub < 2; hub++) {
+		if ((hub && !o.hub) || (!hub && !o.learning))
+			continue;
+		for (int ti = 0; ti < o.nthreads; ti++)
+		for (int pi = 0; pi < o.nports; pi++)
+		for (int si = 0; si < o.nsizes; si++)
+		for (int bi = 0; bi < o.nbursts; bi++) {
+			int th = o.threads[ti], np = th == 2 ? 2 : o.ports[pi];
+			int sz = o.sizes[si], b = o.bursts[bi];
+			const char *mode = hub ? "hub" : "learning";
+
+			if (th == 2 && pi > 0)
+				continue; /* two-thread runs use two ports */
+			double sw = measure(V_SWITCH, hub, np, sz, b, th, o.seconds);
+			double ring = measure(V_RING, 0, np, sz, b, th, o.seconds);
+			double minsw = measure(V_MINSW, 0, np, sz, b, th, o.seconds);
+			if (sw < 0 || ring < 0 || minsw < 0) {
+				fprintf(stderr, "switch-bench: setup failed (mode %s, %d ports)\n", mode, np);
+				return 1;
+			}
+			double gbps = sw * 1e6 * sz * 8 / 1e9;
+			printf("%-8s threads=%d ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps %7.2f Gbit/s"
+			       "  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)\n",
+			       mode, th, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw);
+			printf("{\"bench\":\"switch\",\"mode\":\"%s\",\"threads\":%d,\"ports\":%d,"
+			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
+			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"ratio_ring\":%.3f,"
+			       "\"ratio_minsw\":%.3f}\n",
+			       mode, th, np, sz, b, sw, gbps, ring, minsw,
+			       sw / ring, sw / minsw);
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
