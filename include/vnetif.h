@@ -243,6 +243,10 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw);
 /** Switch counters. @return 0; -EINVAL. Thread-safe. */
 VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_stats *st);
 
+/** Copy the switch's configuration (defaults filled in; name is the switch's own,
+ *  valid while it lives) into @p cfg. @return 0; -EINVAL. Thread-safe. */
+VNETIF_API int vnetif_switch_config_get(vnetif_switch *sw, struct vnetif_switch_config *cfg);
+
 /** The pool the switch allocates frames from (its own or the caller's); NULL if @p sw
  *  is not a switch. Thread-safe. */
 VNETIF_API struct rte_mempool *vnetif_switch_pool(vnetif_switch *sw);

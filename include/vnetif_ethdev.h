@@ -38,9 +38,10 @@
  * the same device fails with -EBUSY.
  *
  * @par Errors
- * 0 (or a count) on success, a negative errno on failure, as in vnetif.h; a failed
- * attach leaves the switch and the device as they were (a device probed by the failed
- * call is removed again). vnetif_ethdev_last_error() gives a sentence saying what went
+ * 0 (or a count) on success, a negative errno on failure, as in vnetif.h. A failed
+ * attach leaves the switch as it was; a device the failed call probed is removed again;
+ * a device of the application's (vnetif_ethdev_attach_port()) is left stopped and
+ * unowned. vnetif_ethdev_last_error() gives a sentence saying what went
  * wrong in the calling thread's last failed call of this module, including the
  * driver's own log line when DPDK gave one ("memif_check_socket_filename(): Invalid
  * socket directory."). vnetif_strerror() names the code.
@@ -145,6 +146,7 @@ VNETIF_API void vnetif_ethdev_config_init(struct vnetif_ethdev_config *cfg);
  *  -ENOTSUP the device has no receive or transmit queue;
  *  -ENOSPC / -EADDRINUSE from vnetif_connect() (switch full, MAC in use);
  *  -ENOMEM; -EAGAIN the poller thread could not be created;
+ *  -EIO the device failed to start and its driver gave no errno;
  *  or the negative errno of the ethdev call that failed (configure, queue setup, start).
  * Thread-safe (calls that probe are serialised within the library).
  */
@@ -158,7 +160,10 @@ VNETIF_API int vnetif_ethdev_attach(vnetif_switch *sw, const char *devargs,
  * detach it stops it and gives it back (not closed).
  * @return 0, *out set; -EINVAL bad argument; -ENODEV no such port id; -EBUSY owned by
  *         someone else, or started already (the application must stop it first);
- *         otherwise as vnetif_ethdev_attach(). On failure nothing changed.
+ *         -EIO the device failed to start and its driver gave no errno; otherwise as
+ *         vnetif_ethdev_attach(). On failure the switch is unchanged and the device is
+ *         stopped and unowned (configured with one queue each way if the failure came
+ *         after that).
  * Thread-safe.
  */
 VNETIF_API int vnetif_ethdev_attach_port(vnetif_switch *sw, uint16_t port_id,

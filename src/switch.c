@@ -212,6 +212,15 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 	return 0;
 }
 
+VNETIF_API int vnetif_switch_config_get(vnetif_switch *sw, struct vnetif_switch_config *cfg)
+{
+	if (!vnetif_switch_ok(sw) || cfg == NULL)
+		return -EINVAL;
+	*cfg = sw->cfg;
+	cfg->pool = sw->pool;
+	return 0;
+}
+
 VNETIF_API struct rte_mempool *vnetif_switch_pool(vnetif_switch *sw)
 {
 	return vnetif_switch_ok(sw) ? sw->pool : NULL;
