@@ -64,6 +64,8 @@ struct run {
 	struct stream s[MAX_PAIRS * MAX_STREAMS];
 	int ns;
 	_Atomic bool stop;
+	_Atomic bool poll_stop;
+	pthread_t poller;
 	double elapsed;
 	uint64_t sent, received, bad, drops;
 	double *interval_gbps; /* per interval, received */
@@ -192,7 +194,6 @@ static int make_stacks(struct run *r, const struct opts *o)
 			c[h].ipv4 = ip[h];
 			c[h].netmask = "255.255.255.0";
 			c[h].mtu = o->mtu;
-			c[h].switch_async = o->async;
 			c[h].no_reader = o->poll_loop;
 		}
 		int rc;
@@ -303,10 +304,7 @@ static void run_traffic(struct run *r, const struct opts *o)
 	for (;;) {
 		double t = now_s();
 
-		if (o->poll_loop && r->sw)
-			vnetif_switch_poll(r->sw, 256);
-		else
-			usleep(1000);
+		usleep(1000);
 		/* an interval line per interval, and the tail if it is not a sliver */
 		if (t >= next || (all_done(r) && t - last_t > o->interval / 10)) {
 			uint64_t got = sum_received(r);
@@ -349,6 +347,17 @@ static void run_traffic(struct run *r, const struct opts *o)
 	r->drops = switch_drops(r);
 }
 
+/* --readers poll: the application's event loop, polling every port of the switch. */
+static void *poll_loop(void *arg)
+{
+	struct run *r = arg;
+
+	while (!atomic_load_explicit(&r->poll_stop, memory_order_relaxed))
+		if (vnetif_switch_poll(r->sw, 256) == 0)
+			sched_yield();
+	return NULL;
+}
+
 static int one_run(struct run *r, const struct opts *o, bool through_switch)
 {
 	int rc = 0;
@@ -371,6 +380,10 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 			return rc;
 		}
 	}
+	if (r->sw && o->poll_loop && pthread_create(&r->poller, NULL, poll_loop, r) != 0) {
+		vnetif_switch_destroy(r->sw);
+		return -EAGAIN;
+	}
 	rc = make_stacks(r, o);
 	if (rc == 0 && connect_streams(r, o) < 0)
 		rc = -EIO;
@@ -380,6 +393,10 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 		for (int h = 0; h < 2; h++)
 			if (r->st[p][h])
 				vnetif_lwip_destroy(r->st[p][h]);
+	if (r->sw && o->poll_loop) {
+		atomic_store(&r->poll_stop, true);
+		pthread_join(r->poller, NULL);
+	}
 	if (r->sw && vnetif_switch_destroy(r->sw) < 0) {
 		fprintf(stderr, "iperf-like: switch teardown failed: mbufs not returned\n");
 		rc = -EBUSY;

@@ -84,8 +84,9 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 		memcpy(p->mac, cfg->mac, sizeof(p->mac));
 	}
 	snprintf(rname, sizeof(rname), "%s_p%u", sw->name, p->gen);
+	/* Head/tail sync, for the reasons given at the pool's creation (switch.c). */
 	p->ring = rte_ring_create(rname, sw->cfg.ring_size, (int)rte_socket_id(),
-				  RING_F_EXACT_SZ);
+				  RING_F_EXACT_SZ | RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ);
 	if (p->ring == NULL) {
 		rte_free(p);
 		rc = -ENOMEM;

@@ -30,14 +30,17 @@ static void futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-/* Writer side: wake the port's reader if it sleeps. The fence pairs with the reader's
- * (store sleeping; fence; check ring): one of the two sees the other's write. */
+/*
+ * Writer side: wake the port's reader if it sleeps. Store-load ordering on both sides:
+ * the reader (set sleeping; check ring) and the writer (fill ring; check sleeping) each
+ * use a seq_cst read-modify-write of the futex word (a full barrier, and unlike a fence
+ * visible to ThreadSanitizer), so one of the two sees the other's write.
+ */
 void vnetif_port_wake(struct vnetif_port *p)
 {
 	if (!atomic_load_explicit(&p->reader_on, memory_order_relaxed))
 		return;
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&p->rx_sleeping, memory_order_relaxed) &&
+	if (atomic_fetch_or_explicit(&p->rx_sleeping, 0, memory_order_seq_cst) &&
 	    atomic_exchange_explicit(&p->rx_sleeping, 0, memory_order_relaxed))
 		futex_wake(&p->rx_sleeping);
 }
@@ -55,8 +58,7 @@ static void reader_idle(struct vnetif_port *p, unsigned *spins)
 		return;
 	}
 	*spins = 0;
-	atomic_store_explicit(&p->rx_sleeping, 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_seq_cst);
+	atomic_exchange_explicit(&p->rx_sleeping, 1, memory_order_seq_cst);
 	if (rte_ring_count(p->ring) == 0 &&
 	    !atomic_load_explicit(&p->reader_stop, memory_order_relaxed))
 		futex_wait(&p->rx_sleeping, 1, READER_SLEEP_NS);
@@ -140,7 +142,9 @@ VNETIF_API int vnetif_reader_stop(vnetif_port *port)
 	if (vnetif_in_listener_on(port->sw))
 		return -EDEADLK;
 	pthread_mutex_lock(&port->sw->ctl);
-	if (!atomic_load(&port->reader_on)) {
+	if (atomic_load(&port->state) == PORT_CLOSED) {
+		rc = -ENOTCONN;
+	} else if (!atomic_load(&port->reader_on)) {
 		rc = -ENOENT;
 	} else {
 		vnetif_reader_join(port);
