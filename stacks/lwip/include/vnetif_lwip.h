@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file vnetif_lwip.h
+ * libvnetif-lwip: independent lwIP TCP/IP stacks on a libvnetif switch, in one process.
+ *
+ * Each stack is its own lwIP 2.1 instance (its own globals and tcpip thread), loaded into
+ * a private link-map namespace with dlmopen(), with its own netif attached either to a
+ * port of a vnetif switch (vnetif_lwip_create()) or to a peer stack by a direct in-memory
+ * wire without a switch (vnetif_lwip_create_wired(), the baseline of benchmarks).
+ * Traffic between two stacks always crosses the link: nothing is short-cut inside lwIP.
+ *
+ * @par Errors
+ * Stack calls (create, destroy, stats, ping, ARP) return 0 or a negative errno, as in
+ * libvnetif (vnetif_strerror() names it). The socket calls (vnetif_lwip_socket() ...)
+ * follow POSIX instead, so application code reads like sockets code: they return -1 and
+ * set errno. Their arguments are the system's (<sys/socket.h>, <netinet/in.h>,
+ * <poll.h>, <fcntl.h>): struct sockaddr_in/in6, AF_INET, SOCK_STREAM, SOL_SOCKET,
+ * SO_RCVTIMEO, TCP_NODELAY, MSG_DONTWAIT, POLLIN, O_NONBLOCK... Socket descriptors are
+ * per stack (small integers from 1) and are not kernel file descriptors. A socket call on
+ * a stack being destroyed fails with EBADF.
+ *
+ * @par Receive path
+ * A stack on a switch sets a vnetif_listen_mbuf() listener on its port. Frames are
+ * copied (read-only: flooded mbufs are shared) into lwIP PBUF_RAM buffers, then either
+ * - ::VNETIF_LWIP_RX_LOCKED: given to lwIP's ethernet_input() under the stack's core
+ *   lock, in the reader context (async switch: the port's reader thread, or the thread
+ *   calling vnetif_poll()/vnetif_switch_poll()). The fast path.
+ * - ::VNETIF_LWIP_RX_MAILBOX: posted to the stack's tcpip thread. Never takes a lock a
+ *   writer may hold: the only correct choice on a sync switch, where listeners run in
+ *   the writer's thread, possibly inside another stack's core lock.
+ *
+ * @par Limits
+ * One namespace per live stack. glibc allows 15 namespaces besides the main one, and by
+ * default only about 11 fit in the static TLS reserve: creating more fails with -EMFILE.
+ * Starting the program with `GLIBC_TUNABLES=glibc.rtld.nns=16` (read at exec time) raises
+ * the limit to 15. A destroyed stack's namespace is reused by the next stack.
+ * After fork() the child must not use any stack (only exec or _exit).
+ *
+ * @par Threads
+ * Every function is thread-safe unless its comment says otherwise. Socket calls on one
+ * stack may run in many threads at once, as with lwIP's own socket API (one thread per
+ * socket at a time for blocking reads, as lwIP requires).
+ */
+#ifndef VNETIF_LWIP_H
+#define VNETIF_LWIP_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "vnetif.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(VNETIF_LWIP_BUILDING)
+#define VNETIF_LWIP_API __attribute__((visibility("default")))
+#else
+#define VNETIF_LWIP_API
+#endif
+
+/** Opaque lwIP stack instance. */
+typedef struct vnetif_lwip_stack vnetif_lwip_stack;
+
+/** How received frames enter a stack (see "Receive path"). */
+enum vnetif_lwip_rx {
+	/** ::VNETIF_LWIP_RX_LOCKED on an async switch, ::VNETIF_LWIP_RX_MAILBOX on a sync
+	 *  one (the mode is read with vnetif_switch_config_get()). */
+	VNETIF_LWIP_RX_AUTO = 0,
+	VNETIF_LWIP_RX_MAILBOX = 1, /**< Post to the tcpip thread (any switch mode). */
+	VNETIF_LWIP_RX_LOCKED = 2,  /**< ethernet_input() under the core lock (async only). */
+};
+
+/** Stack configuration. Fill with vnetif_lwip_config_init() first. */
+struct vnetif_lwip_config {
+	const char *ipv4;    /**< Address, dotted quad (required), e.g. "10.0.0.100". */
+	const char *netmask; /**< Contiguous, non-zero, e.g. "255.255.255.0" (required). */
+	const char *gateway; /**< Default gateway in the subnet; NULL or "": none. */
+	const char *ipv6;    /**< Optional IPv6 address (a link-local one is added too);
+			      *   NULL: IPv6 stays off. */
+	/** MTU, ::VNETIF_MTU_MIN..::VNETIF_MTU_MAX (576 at least); 0: the switch's default
+	 *  (1500 on a wire). lwIP's TCP MSS stays at most 1460 (compiled in). */
+	unsigned mtu;
+	/** MAC address; all zero: the switch assigns one (a wire: 02:4c:xx:xx:xx:xx). */
+	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
+	/** Seed of the instance's rand() (ephemeral ports, IP ids); 0: derived from the
+	 *  address, the time and a counter (every instance differs). */
+	unsigned seed;
+	enum vnetif_lwip_rx rx; /**< Default ::VNETIF_LWIP_RX_AUTO. */
+	/** Ignored (kept for source compatibility): the switch's mode is read from it. */
+	bool switch_async;
+	/** Async switch: do not start a reader thread for the port; the application calls
+	 *  vnetif_poll()/vnetif_switch_poll() itself, from a thread that holds no lwIP core
+	 *  lock. Default false (a reader thread per stack). Ignored on a sync switch. */
+	bool no_reader;
+};
+
+/** How a direct wire hands frames to the peer stack. */
+enum vnetif_lwip_wire {
+	/** A bounded ring and a delivery thread per direction; ethernet_input() under the
+	 *  receiver's core lock (the same receive path as an async switch). */
+	VNETIF_LWIP_WIRE_THREAD = 0,
+	/** The sender posts to the receiver's tcpip mailbox (as on a sync switch). */
+	VNETIF_LWIP_WIRE_MAILBOX = 1,
+};
+
+/** Counters of a stack. */
+struct vnetif_lwip_stats {
+	uint64_t rx_frames;     /**< Frames handed to lwIP. */
+	uint64_t rx_drop;       /**< Received frames dropped before lwIP: mailbox full, no
+				 *   memory, too many segments, link down. */
+	uint64_t tx_frames;     /**< Frames lwIP sent that the link took. */
+	uint64_t tx_drop;       /**< Frames lwIP sent that the link refused (see the port's
+				 *   vnetif_stats for why) or the wire dropped (ring full). */
+	uint64_t heap_bytes;    /**< Heap lwIP holds now (pbufs, PCBs, timers, sockets...). */
+	uint64_t heap_blocks;
+	uint64_t heap_peak_bytes; /**< Highest heap_bytes since the stack was created. */
+	unsigned sockets;       /**< Sockets open now. */
+};
+
+/** Text for a negative errno of this library: vnetif_strerror(), except for the codes
+ *  whose meaning is specific here (-EMFILE, -ELIBACC). Never NULL. Thread-safe. */
+VNETIF_LWIP_API const char *vnetif_lwip_strerror(int err);
+
+/** Fill @p cfg with the defaults (no address: ipv4 and netmask must be set). */
+VNETIF_LWIP_API void vnetif_lwip_config_init(struct vnetif_lwip_config *cfg);
+
+/**
+ * Create a stack attached to a new port of @p sw and bring it up.
+ * @return 0, *out set; -EINVAL bad configuration (NULL, unparsable or unusable address:
+ *         0.0.0.0, loopback, multicast, broadcast, the subnet's network or broadcast
+ *         address; zero or non-contiguous netmask; gateway outside the subnet; MTU out of
+ *         range; bad MAC; ::VNETIF_LWIP_RX_LOCKED on a sync switch, where it could
+ *         deadlock); -EMFILE no namespace left for another stack in this process
+ *         (see "Limits"); -ENOSPC the switch has no free port; -EADDRINUSE MAC in use on
+ *         the switch; -ELIBACC the lwIP glue objects cannot be loaded; -ENOMEM;
+ *         -EAGAIN no thread for lwIP; -ETIMEDOUT lwIP did not start.
+ *         vnetif_lwip_strerror() names them.
+ */
+VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lwip_config *cfg,
+				       vnetif_lwip_stack **out);
+
+/**
+ * Create two stacks joined by a direct in-memory wire (no switch): @p a's frames go to
+ * @p b and back. Configurations as for vnetif_lwip_create() (mtu 0 means 1500; the rx
+ * field is ignored: see @p mode). The stacks are destroyed separately; a stack whose
+ * peer is gone drops what it sends.
+ * @return 0, *out_a and *out_b set; the errors of vnetif_lwip_create(); -EINVAL
+ *         same MAC on both sides or a bad mode.
+ */
+VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *a,
+					     const struct vnetif_lwip_config *b,
+					     enum vnetif_lwip_wire mode,
+					     vnetif_lwip_stack **out_a, vnetif_lwip_stack **out_b);
+
+/**
+ * Destroy a stack, also with connections open: every TCP connection is reset (the peer
+ * gets a RST), threads blocked in socket calls on it are woken (their call fails or
+ * returns 0), its sockets are closed, its port is disconnected (or its wire end cut),
+ * its tcpip thread ends, every byte of heap lwIP still held is freed and its namespace is
+ * made ready for the next stack. Afterwards the handle is dead, like a closed file
+ * descriptor: calls with it fail (socket calls with EBADF, the others with -EINVAL) until
+ * a later create reuses it, so a thread woken by the destroy may safely make one more
+ * call; a program must still stop using the handle.
+ * @return 0; -EINVAL not a stack; -EBUSY a thread stayed inside a socket call of this
+ *         stack for more than 2 s after being woken (nothing freed: call again once it
+ *         returned); -ETIMEDOUT the port could not be disconnected (call again).
+ * Must not run concurrently with another destroy of the same stack; must not be called
+ * from a listener or from inside lwIP. Destroy every stack of a switch before the switch
+ * (vnetif_switch_destroy() invalidates the stacks' ports).
+ */
+VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s);
+
+/** The stack's port; NULL on a wire or if @p s is not a stack. */
+VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *s);
+
+/** The stack's MAC address. @return 0; -EINVAL. */
+VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *s, uint8_t mac[VNETIF_ETHER_ADDR_LEN]);
+
+/** The receive path in use (never ::VNETIF_LWIP_RX_AUTO); -EINVAL. */
+VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *s);
+
+/** The stack's counters. @return 0; -EINVAL. */
+VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st);
+
+/**
+ * Look @p ipv4 up in the stack's ARP cache; if it is not there, send an ARP request and
+ * wait for the answer at most @p timeout_ms (0: do not wait).
+ * @return 0, @p mac set; -ENOENT not resolved in time; -EINVAL bad argument.
+ */
+VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ipv4,
+					    uint8_t mac[VNETIF_ETHER_ADDR_LEN], unsigned timeout_ms);
+
+/**
+ * Send one ICMP echo request to @p ipv4 from the stack and wait for the reply at most
+ * @p timeout_ms. @p rtt_us (may be NULL) gets the round-trip time.
+ * @return 0; -ETIMEDOUT no reply; -EINVAL bad argument; another negative errno of the
+ *         socket layer.
+ */
+VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, unsigned timeout_ms,
+				     unsigned *rtt_us);
+
+/* --- sockets: POSIX semantics (-1 and errno) on the stack's own lwIP ------------------ */
+
+VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *s, int domain, int type, int protocol);
+VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *s, int fd, const struct sockaddr *addr,
+				     socklen_t len);
+VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *s, int fd, int backlog);
+VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+				       socklen_t *len);
+VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *s, int fd,
+					const struct sockaddr *addr, socklen_t len);
+VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *s, int fd, const void *buf,
+					 size_t len, int flags);
+VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
+					 int flags);
+VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *s, int fd, const void *buf,
+					   size_t len, int flags, const struct sockaddr *addr,
+					   socklen_t addrlen);
+VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
+					     int flags, struct sockaddr *addr, socklen_t *addrlen);
+VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
+					   int iovcnt);
+VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
+					  int iovcnt);
+VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *s, int fd, int how);
+VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *s, int fd);
+VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
+					   const void *val, socklen_t len);
+VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
+					   void *val, socklen_t *len);
+VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+					    socklen_t *len);
+VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+					    socklen_t *len);
+/** poll() over sockets of this stack (lwIP 2.1 here has no select()). */
+VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *s, struct pollfd *fds, nfds_t nfds,
+				     int timeout_ms);
+/** fcntl() with F_GETFL / F_SETFL (O_NONBLOCK). */
+VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *s, int fd, int cmd, int val);
+/** ioctl() with FIONREAD / FIONBIO. */
+VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *s, int fd, long cmd, void *argp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VNETIF_LWIP_H */

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internals of libvnetif-lwip (main namespace). Never included by applications. */
+#ifndef VNETIF_LWIP_PRIVATE_H
+#define VNETIF_LWIP_PRIVATE_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "ns_abi.h"
+#include "vnetif_lwip.h"
+
+#define VNL_STACK_MAGIC 0x564c5753u /* "VLWS" */
+#define VNL_STACK_DEAD 0x564c5744u  /* "VLWD": a tombstone (see stack.c) */
+
+#ifdef VNETIF_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define vnl_tsan_release(p) __tsan_release(p)
+#define vnl_tsan_acquire(p) __tsan_acquire(p)
+#else
+#define vnl_tsan_release(p) ((void)(p))
+#define vnl_tsan_acquire(p) ((void)(p))
+#endif
+
+/* ---- namespaces (namespace.c) --------------------------------------------------------- */
+
+struct vnl_ns; /* one dlmopen() namespace: the shim stays, the glue comes and goes */
+
+/* Load a fresh glue into a free (or new) namespace. 0, -EMFILE, -ELIBACC, -ENOMEM. */
+int vnl_ns_acquire(struct vnl_ns **out, const struct vnl_glue_ops **ops);
+void vnl_ns_heap(struct vnl_ns *ns, struct vnl_heap_stats *st);
+/* Free what the instance's lwIP still holds (its threads must be gone), unload the glue
+ * and make the namespace available again. */
+void vnl_ns_release(struct vnl_ns *ns);
+
+/* ---- links (link.c): what carries a stack's frames ------------------------------------- */
+
+enum vnl_link_kind { LINK_NONE = 0, LINK_PORT, LINK_WIRE };
+
+struct vnl_wire;
+
+struct vnl_link {
+	enum vnl_link_kind kind;
+	vnetif_port *port;       /* LINK_PORT */
+	struct vnl_wire *wire;   /* LINK_WIRE */
+	unsigned side;           /* LINK_WIRE: 0 or 1 */
+	_Atomic uint64_t tx_drop, rx_drop;
+};
+
+/* ---- stacks (stack.c) ---------------------------------------------------------------- */
+
+struct vnl_fdset {
+	pthread_mutex_t lock;
+	uint8_t *used; /* used[fd] != 0: open socket of this stack */
+	unsigned cap, count;
+};
+
+struct vnetif_lwip_stack {
+	_Atomic uint32_t magic;
+	struct vnetif_lwip_stack *next_tomb;
+	struct vnl_ns *ns;
+	const struct vnl_glue_ops *g;
+	struct vnl_link link;
+	bool rx_locked;          /* ethernet_input under the core lock */
+	bool start_reader;
+	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
+	unsigned mtu;
+	struct vnl_start start;
+
+	/* tcpip thread */
+	pthread_t thread;
+	bool thread_on;
+	void (*thread_fn)(void *);
+	void *thread_arg;
+	jmp_buf thread_exit;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ready;
+
+	/* socket calls in progress; dying refuses new ones */
+	_Atomic int inside;
+	_Atomic bool dying;
+	struct vnl_fdset fds;
+};
+
+/* Enter/leave a socket call; false: the stack is being destroyed (or not a stack). */
+bool vnl_stack_enter(vnetif_lwip_stack *s);
+void vnl_stack_leave(vnetif_lwip_stack *s);
+void vnl_fd_add(vnetif_lwip_stack *s, int fd);
+void vnl_fd_del(vnetif_lwip_stack *s, int fd);
+
+/* Link operations (link.c). */
+int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
+			 unsigned mtu);
+int vnl_link_wire_pair(vnetif_lwip_stack *a, vnetif_lwip_stack *b, enum vnetif_lwip_wire mode);
+/* Start delivering received frames (after lwIP is up). */
+int vnl_link_start(vnetif_lwip_stack *s);
+/* Stop delivering and detach: no listener or wire thread runs into the stack after
+ * this returns 0 (-ETIMEDOUT: call again). */
+int vnl_link_stop(vnetif_lwip_stack *s);
+/* Free what the link holds (after stop). */
+void vnl_link_free(vnetif_lwip_stack *s);
+/* lwIP's linkoutput (core lock held). */
+int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len);
+
+#endif /* VNETIF_LWIP_PRIVATE_H */

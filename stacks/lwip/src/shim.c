@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libvnetif-lwip-shim.so: the first object of every lwIP namespace (see ns_abi.h).
+ *
+ * Being first in the namespace's global scope, its malloc family, mem* functions and
+ * pthread_mutex/cond functions are the ones liblwip and the namespace's own libc bind to.
+ * They forward to the main namespace (struct vnl_host), so one heap and one set of
+ * locks serve the whole process and the sanitizers of the main program see them.
+ *
+ * Every block carries a 32-byte header. Blocks allocated from code inside the tracked
+ * ranges (liblwip and the glue of the running instance, by return address) are kept on
+ * a list, so the instance's leftovers (timers, mailbox, reassembly buffers...) can be
+ * swept when it is destroyed; blocks of the namespace's libc are not tracked (libc stays).
+ * Before vnl_shim_setup() the namespace's libc may allocate while it initialises: that
+ * comes from a small static arena, never freed.
+ *
+ * Built with -fno-builtin and without sanitizers; it must not call what it defines.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ns_abi.h"
+
+#define SHIM_API __attribute__((visibility("default")))
+#define HDR_SIZE 32u
+#define MAGIC_PLAIN 0x766e6c50u   /* "vnlP" */
+#define MAGIC_TRACKED 0x766e6c54u /* "vnlT" */
+#define MAX_RANGES 4
+
+struct hdr {
+	struct hdr *prev, *next; /* tracked list; NULL for plain blocks */
+	uint32_t size_lo, size_hi;
+	uint32_t offset;         /* from the host block's start to the user pointer */
+	uint32_t magic;
+};
+_Static_assert(sizeof(struct hdr) == HDR_SIZE, "header size");
+
+static const struct vnl_host *H;
+
+/* ---- tracking ------------------------------------------------------------------------ */
+
+static _Atomic unsigned nranges;
+static uintptr_t ranges[MAX_RANGES][2];
+static pthread_mutex_t track_lock; /* initialised through the host */
+static struct hdr track_head = {&track_head, &track_head, 0, 0, 0, 0};
+static struct vnl_heap_stats track_st;
+
+static int tracked_caller(uintptr_t ra)
+{
+	unsigned n = atomic_load_explicit(&nranges, memory_order_acquire);
+
+	for (unsigned i = 0; i < n; i++)
+		if (ra >= ranges[i][0] && ra < ranges[i][1])
+			return 1;
+	return 0;
+}
+
+static size_t hdr_size(const struct hdr *h)
+{
+	return (size_t)h->size_lo | (size_t)h->size_hi << 32;
+}
+
+/* ---- bootstrap arena (before setup) ---------------------------------------------------- */
+
+static _Alignas(64) unsigned char arena[256 * 1024];
+static _Atomic size_t arena_used;
+
+static int in_arena(const void *p)
+{
+	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + sizeof(arena);
+}
+
+static void *arena_alloc(size_t n, size_t align)
+{
+	size_t need, old, start;
+
+	if (align < 16)
+		align = 16;
+	do {
+		old = atomic_load(&arena_used);
+		start = (old + sizeof(size_t) + align - 1) & ~(align - 1);
+		need = start + n;
+		if (need > sizeof(arena) || need < start)
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&arena_used, &old, need));
+	((size_t *)(arena + start))[-1] = n;
+	return arena + start;
+}
+
+static size_t arena_size(const void *p)
+{
+	return ((const size_t *)p)[-1];
+}
+
+/* ---- allocation ---------------------------------------------------------------------- */
+
+static void *alloc_block(size_t n, size_t align, uintptr_t ra)
+{
+	struct hdr *h;
+	unsigned char *base, *user;
+	size_t extra;
+
+	if (H == NULL)
+		return arena_alloc(n, align);
+	if (align < 16)
+		align = 16;
+	extra = HDR_SIZE + (align > 16 ? align : 0);
+	if (n > SIZE_MAX - extra) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	base = H->malloc(n + extra);
+	if (base == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	user = (unsigned char *)(((uintptr_t)base + HDR_SIZE + align - 1) & ~(uintptr_t)(align - 1));
+	h = (struct hdr *)(user - HDR_SIZE);
+	h->size_lo = (uint32_t)n;
+	h->size_hi = (uint32_t)((uint64_t)n >> 32);
+	h->offset = (uint32_t)(user - base);
+	h->prev = h->next = NULL;
+	h->magic = MAGIC_PLAIN;
+	if (tracked_caller(ra)) {
+		h->magic = MAGIC_TRACKED;
+		H->mutex_lock(&track_lock);
+		h->next = &track_head;
+		h->prev = track_head.prev;
+		track_head.prev->next = h;
+		track_head.prev = h;
+		track_st.live_bytes += n;
+		track_st.live_blocks++;
+		track_st.allocs++;
+		if (track_st.live_bytes > track_st.peak_bytes)
+			track_st.peak_bytes = track_st.live_bytes;
+		H->mutex_unlock(&track_lock);
+	}
+	return user;
+}
+
+static struct hdr *header_of(void *p)
+{
+	struct hdr *h = (struct hdr *)((unsigned char *)p - HDR_SIZE);
+
+	if (h->magic != MAGIC_PLAIN && h->magic != MAGIC_TRACKED) {
+		static const char msg[] = "vnetif-lwip shim: free of a block it did not allocate\n";
+		ssize_t r = write(2, msg, sizeof(msg) - 1);
+		(void)r;
+		abort();
+	}
+	return h;
+}
+
+static void free_block(void *p)
+{
+	struct hdr *h;
+
+	if (p == NULL || in_arena(p))
+		return;
+	h = header_of(p);
+	if (h->magic == MAGIC_TRACKED) {
+		H->mutex_lock(&track_lock);
+		h->prev->next = h->next;
+		h->next->prev = h->prev;
+		track_st.live_bytes -= hdr_size(h);
+		track_st.live_blocks--;
+		H->mutex_unlock(&track_lock);
+	}
+	h->magic = 0;
+	H->free((unsigned char *)p - h->offset);
+}
+
+static size_t block_size(void *p)
+{
+	return in_arena(p) ? arena_size(p) : hdr_size(header_of(p));
+}
+
+#define RA() ((uintptr_t)__builtin_return_address(0))
+
+SHIM_API void *malloc(size_t n)
+{
+	return alloc_block(n, 16, RA());
+}
+
+SHIM_API void free(void *p)
+{
+	free_block(p);
+}
+
+static void *zero_alloc(size_t a, size_t b, uintptr_t ra)
+{
+	size_t n;
+	unsigned char *p;
+
+	if (__builtin_mul_overflow(a, b, &n)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = alloc_block(n, 16, ra);
+	if (p != NULL) {
+		if (H != NULL)
+			H->memset(p, 0, n);
+		else
+			for (size_t i = 0; i < n; i++)
+				p[i] = 0;
+	}
+	return p;
+}
+
+SHIM_API void *calloc(size_t a, size_t b)
+{
+	return zero_alloc(a, b, RA());
+}
+
+SHIM_API void *realloc(void *p, size_t n)
+{
+	uintptr_t ra = RA();
+	unsigned char *q;
+	size_t old;
+
+	if (p == NULL)
+		return alloc_block(n, 16, ra);
+	if (n == 0) {
+		free_block(p);
+		return NULL;
+	}
+	old = block_size(p);
+	if (!in_arena(p) && header_of(p)->magic == MAGIC_TRACKED)
+		ra = ranges[0][0]; /* keep a tracked block tracked */
+	q = alloc_block(n, 16, ra);
+	if (q == NULL)
+		return NULL;
+	if (H != NULL)
+		H->memcpy(q, p, old < n ? old : n);
+	else
+		for (size_t i = 0; i < (old < n ? old : n); i++)
+			q[i] = ((unsigned char *)p)[i];
+	free_block(p);
+	return q;
+}
+
+SHIM_API int posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	if (align < sizeof(void *) || (align & (align - 1)) != 0)
+		return EINVAL;
+	p = alloc_block(n, align, RA());
+	if (p == NULL)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+SHIM_API void *aligned_alloc(size_t align, size_t n)
+{
+	if (align == 0 || (align & (align - 1)) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return alloc_block(n, align, RA());
+}
+
+SHIM_API void *memalign(size_t align, size_t n)
+{
+	return aligned_alloc(align, n);
+}
+
+SHIM_API void *valloc(size_t n)
+{
+	return alloc_block(n, 4096, RA());
+}
+
+SHIM_API void *pvalloc(size_t n)
+{
+	return alloc_block((n + 4095) & ~(size_t)4095, 4096, RA());
+}
+
+SHIM_API size_t malloc_usable_size(void *p)
+{
+	return p == NULL ? 0 : block_size(p);
+}
+
+/* ---- memory functions ---------------------------------------------------------------- */
+
+SHIM_API void *memcpy(void *d, const void *s, size_t n)
+{
+	if (H != NULL)
+		return H->memcpy(d, s, n);
+	for (size_t i = 0; i < n; i++)
+		((unsigned char *)d)[i] = ((const unsigned char *)s)[i];
+	return d;
+}
+
+SHIM_API void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen)
+{
+	if (n > dlen)
+		abort();
+	return memcpy(d, s, n);
+}
+
+SHIM_API void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	if (H != NULL)
+		return H->memmove(d, s, n);
+	if (dp < sp)
+		for (size_t i = 0; i < n; i++)
+			dp[i] = sp[i];
+	else
+		for (size_t i = n; i > 0; i--)
+			dp[i - 1] = sp[i - 1];
+	return d;
+}
+
+SHIM_API void *memset(void *d, int c, size_t n)
+{
+	if (H != NULL)
+		return H->memset(d, c, n);
+	for (size_t i = 0; i < n; i++)
+		((unsigned char *)d)[i] = (unsigned char)c;
+	return d;
+}
+
+/* ---- locks ---------------------------------------------------------------------------- */
+
+/* Before setup only the namespace's libc runs, and it calls its own locks internally;
+ * a call through these before setup would be a bug, so use the namespace's libc then. */
+static void *next_sym(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (f == NULL)
+		abort();
+	return f;
+}
+
+#define FWD(ret, name, field, params, args)                                                  \
+	SHIM_API ret name params                                                             \
+	{                                                                                    \
+		static ret(*next) params;                                                    \
+		if (H != NULL)                                                               \
+			return H->field args;                                                \
+		if (next == NULL)                                                            \
+			next = (ret(*) params)next_sym(#name);                               \
+		return next args;                                                            \
+	}
+
+FWD(int, pthread_mutex_init, mutex_init, (pthread_mutex_t * m, const pthread_mutexattr_t *a), (m, a))
+FWD(int, pthread_mutex_destroy, mutex_destroy, (pthread_mutex_t * m), (m))
+FWD(int, pthread_mutex_lock, mutex_lock, (pthread_mutex_t * m), (m))
+FWD(int, pthread_mutex_trylock, mutex_trylock, (pthread_mutex_t * m), (m))
+FWD(int, pthread_mutex_unlock, mutex_unlock, (pthread_mutex_t * m), (m))
+FWD(int, pthread_mutexattr_init, mutexattr_init, (pthread_mutexattr_t * a), (a))
+FWD(int, pthread_mutexattr_destroy, mutexattr_destroy, (pthread_mutexattr_t * a), (a))
+FWD(int, pthread_mutexattr_settype, mutexattr_settype, (pthread_mutexattr_t * a, int t), (a, t))
+FWD(int, pthread_cond_init, cond_init, (pthread_cond_t * c, const pthread_condattr_t *a), (c, a))
+FWD(int, pthread_cond_destroy, cond_destroy, (pthread_cond_t * c), (c))
+FWD(int, pthread_cond_wait, cond_wait, (pthread_cond_t * c, pthread_mutex_t *m), (c, m))
+FWD(int, pthread_cond_timedwait, cond_timedwait,
+    (pthread_cond_t * c, pthread_mutex_t *m, const struct timespec *t), (c, m, t))
+FWD(int, pthread_cond_signal, cond_signal, (pthread_cond_t * c), (c))
+FWD(int, pthread_cond_broadcast, cond_broadcast, (pthread_cond_t * c), (c))
+FWD(int, pthread_condattr_init, condattr_init, (pthread_condattr_t * a), (a))
+FWD(int, pthread_condattr_destroy, condattr_destroy, (pthread_condattr_t * a), (a))
+FWD(int, pthread_condattr_setclock, condattr_setclock, (pthread_condattr_t * a, clockid_t c), (a, c))
+
+/* ---- control (called by libvnetif-lwip and the glue) ----------------------------------- */
+
+SHIM_API int vnl_shim_setup(const struct vnl_host *host)
+{
+	if (host == NULL || host->abi != VNL_ABI_VERSION)
+		return -EINVAL;
+	if (H != NULL)
+		return 0;
+	host->mutex_init(&track_lock, NULL);
+	H = host;
+	return 0;
+}
+
+SHIM_API void vnl_shim_track(const uintptr_t (*r)[2], unsigned n)
+{
+	if (n > MAX_RANGES)
+		n = MAX_RANGES;
+	H->mutex_lock(&track_lock);
+	for (unsigned i = 0; i < n; i++) {
+		ranges[i][0] = r[i][0];
+		ranges[i][1] = r[i][1];
+	}
+	track_st.peak_bytes = track_st.live_bytes;
+	track_st.allocs = 0;
+	H->mutex_unlock(&track_lock);
+	atomic_store_explicit(&nranges, n, memory_order_release);
+}
+
+SHIM_API void vnl_shim_stats(struct vnl_heap_stats *st)
+{
+	H->mutex_lock(&track_lock);
+	*st = track_st;
+	H->mutex_unlock(&track_lock);
+}
+
+SHIM_API void vnl_shim_sweep(struct vnl_heap_stats *st)
+{
+	struct hdr *h, *next;
+
+	atomic_store_explicit(&nranges, 0, memory_order_release);
+	H->mutex_lock(&track_lock);
+	if (st != NULL)
+		*st = track_st;
+	for (h = track_head.next; h != &track_head; h = next) {
+		next = h->next;
+		h->magic = 0;
+		H->free((unsigned char *)h + HDR_SIZE - h->offset);
+	}
+	track_head.next = track_head.prev = &track_head;
+	track_st.live_bytes = track_st.live_blocks = 0;
+	H->mutex_unlock(&track_lock);
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-stack socket API: each call runs lwIP's own socket function of that stack's
+ * instance in the caller's thread and carries lwIP's errno back into the caller's errno.
+ * Open descriptors are tracked so a stack can be destroyed with sockets open. Also the
+ * two helpers built on sockets and ARP: ping and ARP resolution.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lwip_private.h"
+
+#define CALL(s, expr, type)                                                                  \
+	do {                                                                                 \
+		int err_ = 0;                                                                \
+		type r_;                                                                     \
+		if (!vnl_stack_enter(s)) {                                                   \
+			errno = EBADF;                                                       \
+			return -1;                                                           \
+		}                                                                            \
+		r_ = (s)->g->expr;                                                           \
+		vnl_stack_leave(s);                                                          \
+		if (r_ < 0)                                                                  \
+			errno = err_ ? err_ : EIO;                                           \
+		return r_;                                                                   \
+	} while (0)
+
+/* End of a call that returns a new descriptor: track it, carry the error back. */
+static int new_fd(vnetif_lwip_stack *s, int fd, int err)
+{
+	if (fd >= 0)
+		vnl_fd_add(s, fd);
+	vnl_stack_leave(s);
+	if (fd < 0)
+		errno = err ? err : EIO;
+	return fd;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *s, int domain, int type, int protocol)
+{
+	int err = 0;
+
+	if (!vnl_stack_enter(s)) {
+		errno = EBADF;
+		return -1;
+	}
+	return new_fd(s, s->g->socket(domain, type, protocol, &err), err);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+				       socklen_t *len)
+{
+	int err = 0;
+
+	if (!vnl_stack_enter(s)) {
+		errno = EBADF;
+		return -1;
+	}
+	return new_fd(s, s->g->accept(fd, addr, len, &err), err);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *s, int fd)
+{
+	int err = 0, rc;
+
+	if (!vnl_stack_enter(s)) {
+		errno = EBADF;
+		return -1;
+	}
+	/* out of the table first: destroy's wake-up must never see a netconn being freed */
+	vnl_fd_del(s, fd);
+	rc = s->g->close(fd, &err);
+	vnl_stack_leave(s);
+	if (rc < 0)
+		errno = err ? err : EIO;
+	return rc;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *s, int fd, const struct sockaddr *addr,
+				     socklen_t len)
+{
+	CALL(s, bind(fd, addr, len, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *s, int fd, int backlog)
+{
+	CALL(s, listen(fd, backlog, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *s, int fd,
+					const struct sockaddr *addr, socklen_t len)
+{
+	CALL(s, connect(fd, addr, len, &err_), int);
+}
+
+VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *s, int fd, const void *buf,
+					 size_t len, int flags)
+{
+	CALL(s, send(fd, buf, len, flags, &err_), ssize_t);
+}
+
+VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
+					 int flags)
+{
+	CALL(s, recv(fd, buf, len, flags, &err_), ssize_t);
+}
+
+VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *s, int fd, const void *buf,
+					   size_t len, int flags, const struct sockaddr *addr,
+					   socklen_t addrlen)
+{
+	CALL(s, sendto(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
+}
+
+VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
+					     int flags, struct sockaddr *addr, socklen_t *addrlen)
+{
+	CALL(s, recvfrom(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
+}
+
+VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
+					   int iovcnt)
+{
+	CALL(s, writev(fd, iov, iovcnt, &err_), ssize_t);
+}
+
+VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
+					  int iovcnt)
+{
+	CALL(s, readv(fd, iov, iovcnt, &err_), ssize_t);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *s, int fd, int how)
+{
+	CALL(s, shutdown(fd, how, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
+					   const void *val, socklen_t len)
+{
+	CALL(s, setsockopt(fd, level, name, val, len, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
+					   void *val, socklen_t *len)
+{
+	CALL(s, getsockopt(fd, level, name, val, len, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+					    socklen_t *len)
+{
+	CALL(s, getsockname(fd, addr, len, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+					    socklen_t *len)
+{
+	CALL(s, getpeername(fd, addr, len, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *s, struct pollfd *fds, nfds_t nfds,
+				     int timeout_ms)
+{
+	CALL(s, poll(fds, nfds, timeout_ms, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *s, int fd, int cmd, int val)
+{
+	CALL(s, fcntl(fd, cmd, val, &err_), int);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *s, int fd, long cmd, void *argp)
+{
+	CALL(s, ioctl(fd, cmd, argp, &err_), int);
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ipv4,
+					    uint8_t mac[VNETIF_ETHER_ADDR_LEN], unsigned timeout_ms)
+{
+	struct in_addr a;
+	uint64_t start = now_us(), last_req = 0;
+	int rc;
+
+	if (ipv4 == NULL || mac == NULL || inet_pton(AF_INET, ipv4, &a) != 1)
+		return -EINVAL;
+	if (!vnl_stack_enter(s))
+		return -EINVAL;
+	for (;;) {
+		uint64_t t = now_us();
+		/* (re)send a request every 100 ms while waiting */
+		bool send = timeout_ms > 0 && (last_req == 0 || t - last_req >= 100000);
+
+		rc = s->g->arp_lookup(a.s_addr, mac, send);
+		if (send)
+			last_req = t;
+		if (rc == 0 || t - start >= (uint64_t)timeout_ms * 1000u)
+			break;
+		usleep(200);
+	}
+	vnl_stack_leave(s);
+	return rc;
+}
+
+static uint16_t inet_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, unsigned timeout_ms,
+				     unsigned *rtt_us)
+{
+	static _Atomic uint16_t next_id = 0x5600;
+	struct sockaddr_in dst;
+	uint8_t req[8 + 32], buf[1600];
+	uint16_t id = atomic_fetch_add(&next_id, 1), seq = 1;
+	uint64_t start, deadline;
+	int fd, rc = -ETIMEDOUT;
+
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1)
+		return -EINVAL;
+	fd = vnetif_lwip_socket(s, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0)
+		return -errno;
+	memset(req, 0, sizeof(req));
+	req[0] = 8; /* echo request */
+	req[4] = (uint8_t)(id >> 8);
+	req[5] = (uint8_t)id;
+	req[6] = (uint8_t)(seq >> 8);
+	req[7] = (uint8_t)seq;
+	for (size_t i = 8; i < sizeof(req); i++)
+		req[i] = (uint8_t)i;
+	{
+		uint16_t c = inet_csum(req, sizeof(req));
+
+		memcpy(&req[2], &c, 2);
+	}
+	start = now_us();
+	deadline = start + (uint64_t)timeout_ms * 1000u;
+	if (vnetif_lwip_sendto(s, fd, req, sizeof(req), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (;;) {
+		uint64_t t = now_us(), ms;
+		struct timeval tv;
+		ssize_t n;
+		size_t ihl;
+
+		if (t >= deadline)
+			break;
+		/* lwIP counts whole milliseconds and reads 0 as "forever": round up */
+		ms = (deadline - t + 999) / 1000;
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+		vnetif_lwip_setsockopt(s, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = vnetif_lwip_recv(s, fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				continue;
+			rc = -errno;
+			break;
+		}
+		/* an IPv4 packet: header, then ICMP */
+		if (n < 20)
+			continue;
+		ihl = (size_t)(buf[0] & 0x0f) * 4;
+		if ((size_t)n < ihl + 8 || memcmp(&buf[12], &dst.sin_addr, 4) != 0)
+			continue;
+		if (buf[ihl] == 0 && buf[ihl + 4] == (uint8_t)(id >> 8) &&
+		    buf[ihl + 5] == (uint8_t)id && buf[ihl + 6] == (uint8_t)(seq >> 8) &&
+		    buf[ihl + 7] == (uint8_t)seq) {
+			if (rtt_us != NULL)
+				*rtt_us = (unsigned)(now_us() - start);
+			rc = 0;
+			break;
+		}
+	}
+out:
+	vnetif_lwip_close(s, fd);
+	return rc;
+}

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lwIP stack instances: configuration, start-up and teardown.
+ *
+ * Start: connect the link, load a fresh glue into a namespace, start lwIP's tcpip thread
+ * (a main-namespace pthread running lwIP's thread function), add and raise the netif,
+ * then let frames in.
+ * Teardown (lwIP 2.1 has no deinit): refuse new socket calls, reset every TCP connection
+ * while the link still carries the RSTs, wake threads still blocked in socket calls and
+ * wait for them, close the sockets, cut the link, remove the netif, end the tcpip thread
+ * from inside (a callback that longjmps back to the thread's start), then sweep what lwIP
+ * still held and unload it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lwip_private.h"
+
+#define START_TIMEOUT_MS 5000
+#define WAKE_TIMEOUT_MS 2000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool stack_ok(const vnetif_lwip_stack *s)
+{
+	return s != NULL && atomic_load(&s->magic) == VNL_STACK_MAGIC;
+}
+
+VNETIF_LWIP_API const char *vnetif_lwip_strerror(int err)
+{
+	switch (err) {
+	case -EMFILE:
+		return "No link-map namespace left for another lwIP stack in this process "
+		       "(about 11 by default; start with GLIBC_TUNABLES=glibc.rtld.nns=16 for 15)";
+	case -ELIBACC:
+		return "Cannot load libvnetif-lwip-shim.so/libvnetif-lwip-glue.so "
+		       "(set VNETIF_LWIP_LIBDIR to their directory)";
+	default:
+		return vnetif_strerror(err);
+	}
+}
+
+VNETIF_LWIP_API void vnetif_lwip_config_init(struct vnetif_lwip_config *cfg)
+{
+	if (cfg != NULL)
+		memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+static int parse_ip4(const char *txt, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (txt == NULL || inet_pton(AF_INET, txt, &a) != 1)
+		return -EINVAL;
+	*out = a.s_addr;
+	return 0;
+}
+
+static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
+	uint32_t ip, mask, host_mask, hip, hmask;
+	static _Atomic unsigned seed_counter;
+
+	if (cfg == NULL || parse_ip4(cfg->ipv4, &ip) || parse_ip4(cfg->netmask, &mask))
+		return -EINVAL;
+	hip = ntohl(ip);
+	hmask = ntohl(mask);
+	/* non-zero and contiguous; a /31 or /32 has no room for two stacks and a broadcast */
+	if (hmask == 0 || (~hmask & (~hmask + 1)) != 0 || hmask > 0xfffffffcu)
+		return -EINVAL;
+	host_mask = ~hmask;
+	if (hip == 0 || (hip >> 24) == 127 || (hip >> 28) >= 0xe || (hip >> 24) == 0 ||
+	    (hip & host_mask) == 0 || (hip & host_mask) == host_mask)
+		return -EINVAL;
+	st->ip = ip;
+	st->netmask = mask;
+	st->gw = 0;
+	if (cfg->gateway != NULL && *cfg->gateway != '\0') {
+		uint32_t gw, hgw;
+
+		if (parse_ip4(cfg->gateway, &gw))
+			return -EINVAL;
+		hgw = ntohl(gw);
+		if ((hgw & hmask) != (hip & hmask) || (hgw & host_mask) == 0 ||
+		    (hgw & host_mask) == host_mask || hgw == hip)
+			return -EINVAL;
+		st->gw = gw;
+	}
+	st->has_ip6 = 0;
+	if (cfg->ipv6 != NULL) {
+		if (inet_pton(AF_INET6, cfg->ipv6, st->ip6) != 1 || st->ip6[0] == 0xff)
+			return -EINVAL;
+		st->has_ip6 = 1;
+	}
+	if (cfg->mtu != 0 && (cfg->mtu < 576 || cfg->mtu > VNETIF_MTU_MAX))
+		return -EINVAL;
+	if (st->has_ip6 && cfg->mtu != 0 && cfg->mtu < 1280)
+		return -EINVAL;
+	if (cfg->mac[0] & 1) /* multicast */
+		return -EINVAL;
+	if ((unsigned)cfg->rx > VNETIF_LWIP_RX_LOCKED)
+		return -EINVAL;
+	st->seed = cfg->seed;
+	if (st->seed == 0)
+		st->seed = (unsigned)(hip * 2654435761u) ^ (unsigned)now_ns() ^
+			   (atomic_fetch_add(&seed_counter, 1) * 40503u) ^ (unsigned)getpid();
+	if (st->seed == 0)
+		st->seed = 1;
+	return 0;
+}
+
+/* ---- tcpip thread ----------------------------------------------------------------- */
+
+static void *tcpip_main(void *arg)
+{
+	vnetif_lwip_stack *s = arg;
+
+	if (setjmp(s->thread_exit) == 0)
+		s->thread_fn(s->thread_arg); /* lwIP's tcpip_thread: never returns */
+	return NULL;
+}
+
+static int cb_thread_start(void *ctx, void (*fn)(void *), void *arg)
+{
+	vnetif_lwip_stack *s = ctx;
+
+	s->thread_fn = fn;
+	s->thread_arg = arg;
+	if (pthread_create(&s->thread, NULL, tcpip_main, s) != 0)
+		return -EAGAIN;
+	pthread_setname_np(s->thread, "vnetif-lwip");
+	s->thread_on = true;
+	return 0;
+}
+
+static void cb_thread_exit(void *ctx)
+{
+	vnetif_lwip_stack *s = ctx;
+
+	longjmp(s->thread_exit, 1);
+}
+
+static void cb_ready(void *ctx)
+{
+	vnetif_lwip_stack *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	s->ready = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int wait_ready(vnetif_lwip_stack *s)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += START_TIMEOUT_MS / 1000;
+	pthread_mutex_lock(&s->lock);
+	while (!s->ready && rc == 0)
+		rc = pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+	pthread_mutex_unlock(&s->lock);
+	return s->ready ? 0 : -ETIMEDOUT;
+}
+
+/* End lwIP's thread from inside and join it. */
+static void stop_thread(vnetif_lwip_stack *s)
+{
+	if (!s->thread_on)
+		return;
+	while (s->g->stop() == -EAGAIN) /* mailbox full: let the thread drain it */
+		usleep(1000);
+	pthread_join(s->thread, NULL);
+	s->thread_on = false;
+	s->g->stopped();
+}
+
+/* ---- create / destroy -------------------------------------------------------------- */
+
+/*
+ * Destroyed stacks are kept as tombstones and reused by the next create, like file
+ * descriptors: a thread that was woken by vnetif_lwip_destroy() and calls once more
+ * with the old handle gets EBADF instead of touching freed memory. At most one
+ * tombstone per namespace ever exists at once (16).
+ */
+static pthread_mutex_t tomb_lock = PTHREAD_MUTEX_INITIALIZER;
+static vnetif_lwip_stack *tombs;
+
+static vnetif_lwip_stack *stack_new(void)
+{
+	vnetif_lwip_stack *s;
+
+	pthread_mutex_lock(&tomb_lock);
+	s = tombs;
+	if (s != NULL)
+		tombs = s->next_tomb;
+	pthread_mutex_unlock(&tomb_lock);
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL)
+			return NULL;
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_cond_init(&s->cond, NULL);
+		pthread_mutex_init(&s->fds.lock, NULL);
+	}
+	/* what survives reuse: the locks, the fd table's memory, the inside counter */
+	s->ns = NULL;
+	s->g = NULL;
+	memset(&s->link, 0, sizeof(s->link));
+	s->rx_locked = s->start_reader = false;
+	memset(s->mac, 0, sizeof(s->mac));
+	s->mtu = 0;
+	memset(&s->start, 0, sizeof(s->start));
+	s->thread_on = s->ready = false;
+	s->next_tomb = NULL;
+	atomic_store(&s->dying, false);
+	atomic_store(&s->magic, VNL_STACK_MAGIC);
+	return s;
+}
+
+static void stack_free(vnetif_lwip_stack *s)
+{
+	atomic_store(&s->magic, VNL_STACK_DEAD);
+	pthread_mutex_lock(&s->fds.lock);
+	if (s->fds.used != NULL)
+		memset(s->fds.used, 0, s->fds.cap);
+	s->fds.count = 0;
+	pthread_mutex_unlock(&s->fds.lock);
+	pthread_mutex_lock(&tomb_lock);
+	s->next_tomb = tombs;
+	tombs = s;
+	pthread_mutex_unlock(&tomb_lock);
+}
+
+/* Load lwIP for @s (link attached, s->mac/mtu known) and bring its netif up. */
+static int stack_boot(vnetif_lwip_stack *s)
+{
+	int rc = vnl_ns_acquire(&s->ns, &s->g);
+
+	if (rc)
+		return rc;
+	s->start.abi = VNL_ABI_VERSION;
+	s->start.cb.ctx = s;
+	s->start.cb.output = vnl_link_output;
+	s->start.cb.thread_start = cb_thread_start;
+	s->start.cb.thread_exit = cb_thread_exit;
+	s->start.cb.ready = cb_ready;
+	memcpy(s->start.mac, s->mac, sizeof(s->mac));
+	s->start.mtu = s->mtu;
+	rc = s->g->start(&s->start);
+	if (rc == 0)
+		rc = wait_ready(s);
+	if (rc == 0)
+		rc = s->g->netif_up();
+	if (rc) {
+		if (s->ready)
+			stop_thread(s);
+		/* a thread that never got ready cannot be stopped: keep the namespace busy */
+		if (!s->thread_on)
+			vnl_ns_release(s->ns);
+		s->ns = NULL;
+	}
+	return rc;
+}
+
+/* Stop and unload lwIP (link already stopped). */
+static void stack_unload(vnetif_lwip_stack *s)
+{
+	s->g->netif_remove();
+	stop_thread(s);
+	vnl_ns_release(s->ns);
+	s->ns = NULL;
+	s->g = NULL;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lwip_config *cfg,
+				       vnetif_lwip_stack **out)
+{
+	struct vnetif_switch_config scfg;
+	vnetif_lwip_stack *s;
+	struct vnl_start st;
+	int rc;
+
+	if (sw == NULL || out == NULL)
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	rc = check_config(cfg, &st);
+	if (rc)
+		return rc;
+	rc = vnetif_switch_config_get(sw, &scfg);
+	if (rc)
+		return rc;
+	/* a sync listener may run inside another stack's core lock: never lock there */
+	if (cfg->rx == VNETIF_LWIP_RX_LOCKED && !scfg.async_readers)
+		return -EINVAL;
+	s = stack_new();
+	if (s == NULL)
+		return -ENOMEM;
+	s->start = st;
+	s->start_reader = scfg.async_readers && !cfg->no_reader;
+	s->rx_locked = scfg.async_readers && cfg->rx != VNETIF_LWIP_RX_MAILBOX;
+	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu);
+	if (rc)
+		goto fail;
+	rc = stack_boot(s);
+	if (rc) {
+		vnl_link_stop(s);
+		goto fail_link;
+	}
+	rc = vnl_link_start(s);
+	if (rc) {
+		vnl_link_stop(s);
+		stack_unload(s);
+		goto fail_link;
+	}
+	*out = s;
+	return 0;
+fail_link:
+	vnl_link_free(s);
+fail:
+	stack_free(s);
+	return rc;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca,
+					     const struct vnetif_lwip_config *cb,
+					     enum vnetif_lwip_wire mode,
+					     vnetif_lwip_stack **out_a, vnetif_lwip_stack **out_b)
+{
+	const struct vnetif_lwip_config *cfg[2] = {ca, cb};
+	vnetif_lwip_stack *s[2] = {NULL, NULL};
+	int rc = 0;
+
+	if (out_a == NULL || out_b == NULL ||
+	    (mode != VNETIF_LWIP_WIRE_THREAD && mode != VNETIF_LWIP_WIRE_MAILBOX))
+		return -EINVAL;
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		struct vnl_start st;
+
+		memset(&st, 0, sizeof(st));
+		rc = check_config(cfg[i], &st);
+		if (rc)
+			break;
+		s[i] = stack_new();
+		if (s[i] == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		s[i]->start = st;
+		s[i]->rx_locked = mode == VNETIF_LWIP_WIRE_THREAD;
+		s[i]->mtu = cfg[i]->mtu ? cfg[i]->mtu : 1500;
+		memcpy(s[i]->mac, cfg[i]->mac, sizeof(s[i]->mac));
+	}
+	if (rc == 0)
+		rc = vnl_link_wire_pair(s[0], s[1], mode);
+	if (rc == 0) {
+		int booted = 0;
+
+		while (rc == 0 && booted < 2 && (rc = stack_boot(s[booted])) == 0)
+			booted++;
+		for (int i = 0; rc == 0 && i < 2; i++)
+			rc = vnl_link_start(s[i]);
+		if (rc) {
+			for (int i = 0; i < booted; i++) {
+				vnl_link_stop(s[i]);
+				stack_unload(s[i]);
+			}
+			for (int i = 0; i < 2; i++)
+				vnl_link_free(s[i]);
+		}
+	}
+	if (rc) {
+		for (int i = 0; i < 2; i++)
+			if (s[i] != NULL)
+				stack_free(s[i]);
+		return rc;
+	}
+	*out_a = s[0];
+	*out_b = s[1];
+	return 0;
+}
+
+/* Wake every thread blocked in a socket call and wait until none is inside. */
+static int drain_callers(vnetif_lwip_stack *s)
+{
+	uint64_t deadline = now_ns() + WAKE_TIMEOUT_MS * 1000000ull;
+
+	while (atomic_load(&s->inside) > 0) {
+		if (now_ns() > deadline)
+			return -EBUSY;
+		pthread_mutex_lock(&s->fds.lock);
+		for (unsigned fd = 0; fd < s->fds.cap; fd++)
+			if (s->fds.used[fd])
+				s->g->wake((int)fd);
+		pthread_mutex_unlock(&s->fds.lock);
+		usleep(2000);
+	}
+	return 0;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s)
+{
+	int rc, err;
+
+	if (!stack_ok(s))
+		return -EINVAL;
+	if (!atomic_exchange(&s->dying, true))
+		s->g->abort_all(); /* RSTs leave while the link is still up */
+	rc = drain_callers(s);
+	if (rc) {
+		atomic_store(&s->dying, false);
+		return rc;
+	}
+	s->g->abort_all(); /* what a call still in progress opened meanwhile */
+	pthread_mutex_lock(&s->fds.lock);
+	for (unsigned fd = 0; fd < s->fds.cap; fd++)
+		if (s->fds.used[fd]) {
+			s->g->close((int)fd, &err);
+			s->fds.used[fd] = 0;
+		}
+	s->fds.count = 0;
+	pthread_mutex_unlock(&s->fds.lock);
+	s->g->link_down();
+	rc = vnl_link_stop(s);
+	if (rc)
+		return rc;
+	stack_unload(s);
+	vnl_link_free(s);
+	stack_free(s);
+	return 0;
+}
+
+/* ---- accessors ----------------------------------------------------------------------- */
+
+VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *s)
+{
+	return stack_ok(s) && s->link.kind == LINK_PORT ? s->link.port : NULL;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *s, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
+{
+	if (!stack_ok(s) || mac == NULL)
+		return -EINVAL;
+	memcpy(mac, s->mac, VNETIF_ETHER_ADDR_LEN);
+	return 0;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *s)
+{
+	if (!stack_ok(s))
+		return -EINVAL;
+	return s->rx_locked ? VNETIF_LWIP_RX_LOCKED : VNETIF_LWIP_RX_MAILBOX;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st)
+{
+	struct vnl_counters c;
+	struct vnl_heap_stats h;
+
+	if (st == NULL || !vnl_stack_enter((vnetif_lwip_stack *)s))
+		return -EINVAL;
+	s->g->counters(&c);
+	vnl_ns_heap(s->ns, &h);
+	vnl_stack_leave((vnetif_lwip_stack *)s);
+	memset(st, 0, sizeof(*st));
+	st->rx_frames = c.rx_frames;
+	st->rx_drop = c.rx_drop_mbox + c.rx_drop_nomem + c.rx_drop_down +
+		      atomic_load(&s->link.rx_drop);
+	st->tx_frames = c.tx_frames;
+	st->tx_drop = c.tx_drop + atomic_load(&s->link.tx_drop);
+	st->heap_bytes = h.live_bytes;
+	st->heap_blocks = h.live_blocks;
+	st->heap_peak_bytes = h.peak_bytes;
+	pthread_mutex_lock((pthread_mutex_t *)&s->fds.lock);
+	st->sockets = s->fds.count;
+	pthread_mutex_unlock((pthread_mutex_t *)&s->fds.lock);
+	return 0;
+}
+
+/* ---- socket-call bookkeeping --------------------------------------------------------- */
+
+bool vnl_stack_enter(vnetif_lwip_stack *s)
+{
+	if (!stack_ok(s))
+		return false;
+	atomic_fetch_add(&s->inside, 1);
+	if (atomic_load(&s->dying) || atomic_load(&s->magic) != VNL_STACK_MAGIC) {
+		atomic_fetch_sub(&s->inside, 1);
+		return false;
+	}
+	return true;
+}
+
+void vnl_stack_leave(vnetif_lwip_stack *s)
+{
+	atomic_fetch_sub(&s->inside, 1);
+}
+
+void vnl_fd_add(vnetif_lwip_stack *s, int fd)
+{
+	struct vnl_fdset *f = &s->fds;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&f->lock);
+	if ((unsigned)fd >= f->cap) {
+		unsigned cap = f->cap ? f->cap : 64;
+		uint8_t *u;
+
+		while (cap <= (unsigned)fd)
+			cap *= 2;
+		u = realloc(f->used, cap);
+		if (u != NULL) {
+			memset(u + f->cap, 0, cap - f->cap);
+			f->used = u;
+			f->cap = cap;
+		}
+	}
+	if ((unsigned)fd < f->cap && !f->used[fd]) {
+		f->used[fd] = 1;
+		f->count++;
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+void vnl_fd_del(vnetif_lwip_stack *s, int fd)
+{
+	struct vnl_fdset *f = &s->fds;
+
+	pthread_mutex_lock(&f->lock);
+	if (fd >= 0 && (unsigned)fd < f->cap && f->used[fd]) {
+		f->used[fd] = 0;
+		f->count--;
+	}
+	pthread_mutex_unlock(&f->lock);
+}
