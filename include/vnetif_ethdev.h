@@ -23,10 +23,13 @@
  *   loop (exclusive per device: a second concurrent caller moves nothing).
  *
  * @par Detaching while traffic flows
- * vnetif_ethdev_detach() first stops the poller (joins the thread, or waits for a
- * running vnetif_ethdev_poll() to return), bounded by
+ * vnetif_ethdev_detach() first stops the poller (joins the library's thread, or waits
+ * for a vnetif_ethdev_poll() in progress to return), bounded by
  * vnetif_ethdev_config::stop_timeout_ms, and only then stops the device and disconnects
- * the port; frames in flight are freed and counted, never leaked.
+ * the port; frames in flight are freed and counted, never leaked. Writers on the switch
+ * may go on meanwhile. With ::VNETIF_ETHDEV_APP_POLL the application's loop is the
+ * poller: detach from that loop's thread, or once it no longer calls
+ * vnetif_ethdev_poll() (detach frees the handle).
  *
  * @par Lifetime
  * Detach every device of a switch before vnetif_switch_destroy(): the poller uses the
@@ -201,8 +204,9 @@ VNETIF_API int vnetif_ethdev_view_port_id(const vnetif_ethdev *e);
  *         -ETIMEDOUT the poller did not stop within stop_timeout_ms, or
  *         vnetif_disconnect() timed out: the device takes no more frames and @p e stays
  *         valid, call again to finish.
- * Must not run concurrently with any other call on @p e except vnetif_ethdev_poll()
- * (which it waits for); no call may use @p e after it returned 0.
+ * Must not run concurrently with any other call on @p e except a vnetif_ethdev_poll()
+ * already in progress (which it waits for); no call may use @p e after it returned 0,
+ * so an application polling from another thread stops its loop first.
  */
 VNETIF_API int vnetif_ethdev_detach(vnetif_ethdev *e);
 
@@ -211,8 +215,9 @@ VNETIF_API int vnetif_ethdev_detach(vnetif_ethdev *e);
  * device and the switch, in the calling thread.
  * @return frames moved, both directions together (0 if none, or if another thread is
  *         polling @p e); -EINVAL NULL or zero budget; -EPERM the device is polled by the
- *         library's thread (::VNETIF_ETHDEV_THREAD); -ENOTCONN detach has begun.
- * Thread-safe; exclusive per device.
+ *         library's thread (::VNETIF_ETHDEV_THREAD); -ENOTCONN a detach that timed out
+ *         has begun (call vnetif_ethdev_detach() again).
+ * Thread-safe; exclusive per device. Never after vnetif_ethdev_detach() returned 0.
  */
 VNETIF_API int vnetif_ethdev_poll(vnetif_ethdev *e, unsigned budget);
 

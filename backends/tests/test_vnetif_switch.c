@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The vnetif-switch program: bad arguments, a pcap run stopped by SIGINT/SIGTERM or by
+ * --duration, a port that fails. */
+#define _GNU_SOURCE
+#include "ethdev_test.h"
+
+Suite *cli_suite(void);
+
+#define N 100
+
+/* Run vnetif-switch with @args (NULL-terminated) to its end; its exit status. */
+static int cli(struct et_child *c, const char *const *args, unsigned ms)
+{
+	char *argv[32] = {VNETIF_SWITCH_BIN};
+	unsigned n = 1;
+
+	while (*args && n < 31)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	et_spawn(c, argv);
+	return et_reap(c, ms);
+}
+
+/* Exit status 2 and @msg in the output. */
+static void expect_usage_error(const char *const *args, const char *msg)
+{
+	struct et_child *c = calloc(1, sizeof(*c));
+	int st;
+
+	ck_assert_ptr_nonnull(c);
+	st = cli(c, args, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: exit %d:\n%s", args[0], st,
+		      et_tail(c, 1500));
+	ck_assert_msg(strstr(c->log, msg) != NULL, "'%s' not in:\n%s", msg, et_tail(c, 1500));
+	ck_assert_msg(strstr(c->log, "Try 'vnetif-switch --help'") != NULL, "%s", et_tail(c, 1500));
+	free(c);
+}
+
+START_TEST(test_bad_arguments)
+{
+	char missing[160];
+
+	snprintf(missing, sizeof(missing), "%s/no/such/dir/s.sock", et_tmpdir());
+	expect_usage_error((const char *[]){NULL}, "no ports: give at least one of --memif");
+	expect_usage_error((const char *[]){"--bogus", NULL}, "unknown option '--bogus'");
+	expect_usage_error((const char *[]){"--memif", NULL}, "option '--memif' needs a value");
+	expect_usage_error((const char *[]){"--memif", missing, NULL}, "No such file or directory");
+	expect_usage_error((const char *[]){"--pcap-in", missing, NULL}, "cannot read it");
+	expect_usage_error((const char *[]){"--interval", "soon", "--vdev", "net_null0", NULL},
+			   "--interval 'soon': not a number of seconds");
+	expect_usage_error((const char *[]){"--duration", "0", "--vdev", "net_null0", NULL},
+			   "--duration '0': not a number of seconds > 0");
+	expect_usage_error((const char *[]){"--tap", "this-name-is-too-long", NULL},
+			   "an interface name is 1..15 characters");
+	expect_usage_error((const char *[]){"--vdev", "net_null0", "stray", NULL},
+			   "unexpected argument 'stray'");
+
+	struct et_child *c = calloc(1, sizeof(*c));
+	int st = cli(c, (const char *[]){"--help", NULL}, 10000);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_ptr_nonnull(strstr(c->log, "Usage: vnetif-switch"));
+	free(c);
+}
+END_TEST
+
+/* A device the switch cannot attach: exit 1 with the library's explanation. */
+START_TEST(test_port_fails)
+{
+	struct et_child *c = calloc(1, sizeof(*c));
+	int st = cli(c, (const char *[]){"--vdev", "net_nosuchdriver0", NULL}, 20000);
+
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit %d:\n%s", st, et_tail(c, 1500));
+	ck_assert_msg(strstr(c->log, "vnetif-switch: --vdev net_nosuchdriver0: bad devargs") != NULL,
+		      "%s", et_tail(c, 1500));
+	free(c);
+}
+END_TEST
+
+/* pcap in -> vnetif-switch -> pcap out, stopped by @sig (0: by --duration). */
+static void pcap_run(int sig)
+{
+	char in[160], out[160], interval[] = "0.2";
+	struct et_frame *f = calloc(N, sizeof(*f)), *got = calloc(N + 1, sizeof(*got));
+	struct et_child *c = calloc(1, sizeof(*c));
+
+	ck_assert(f && got && c);
+	for (unsigned i = 0; i < N; i++) {
+		f[i].len = (uint16_t)(64 + i * 13);
+		vt_fill(f[i].data, f[i].len, VT_FOREIGN(2), VT_FOREIGN(1), i);
+	}
+	et_pcap_write(et_path(in, sizeof(in), "in.pcap"), f, N);
+	et_path(out, sizeof(out), "out.pcap");
+	char *argv[] = {VNETIF_SWITCH_BIN, "--pcap-out", out, "--pcap-in", in, "--interval",
+			interval, sig ? NULL : "--duration", "1.5", NULL};
+	et_spawn(c, argv);
+	/* Every frame has reached the output port (its counters say so), then stop. */
+	ck_assert_msg(et_expect(c, 0, "pcap-out", 10000) && et_expect(c, 0, " out 100 (", 10000),
+		      "no counters:\n%s", et_tail(c, 1500));
+	if (sig)
+		kill(c->pid, sig);
+	int st = et_reap(c, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	ck_assert_ptr_nonnull(strstr(c->log, "port 0: pcap-out"));
+	ck_assert_ptr_nonnull(strstr(c->log, "port 1: pcap-in"));
+	if (sig == SIGINT)
+		ck_assert_ptr_nonnull(strstr(c->log, "stopping on SIGINT"));
+	if (sig == SIGTERM)
+		ck_assert_ptr_nonnull(strstr(c->log, "stopping on SIGTERM"));
+	ck_assert_msg(strstr(c->log, "port 0 pcap-out") && strstr(c->log, "port 1 pcap-in"),
+		      "%s", et_tail(c, 1500));
+	const char *fin = strstr(c->log, "final");
+	ck_assert_msg(fin && strstr(fin, " in 100 (") && strstr(fin, " out 100 (") &&
+		      strstr(fin, "drops 0"), "%s", et_tail(c, 1500));
+	ck_assert_int_eq(et_pcap_read(out, got, N + 1), N);
+	for (unsigned i = 0; i < N; i++)
+		ck_assert(got[i].len == f[i].len && memcmp(got[i].data, f[i].data, f[i].len) == 0);
+	free(f);
+	free(got);
+	free(c);
+}
+
+START_TEST(test_pcap_sigint)
+{
+	pcap_run(SIGINT);
+}
+END_TEST
+
+START_TEST(test_pcap_sigterm)
+{
+	pcap_run(SIGTERM);
+}
+END_TEST
+
+START_TEST(test_pcap_duration)
+{
+	pcap_run(0);
+}
+END_TEST
+
+#ifdef VNETIF_ETHDEV_TEST_LWIP
+/* --stack: an lwIP stack on the switch answers the ARP request and the ping replayed
+ * from a pcap file; in hub mode the answers also reach the pcap output. */
+START_TEST(test_stack_answers)
+{
+	static const uint8_t ip_me[4] = {10, 200, 80, 1}, ip_stack[4] = {10, 200, 80, 2};
+	char in[160], out[160];
+	struct et_frame *f = calloc(2, sizeof(*f)), *got = calloc(16, sizeof(*got));
+	struct et_child *c = calloc(1, sizeof(*c));
+	uint8_t *a, *e;
+
+	ck_assert(f && got && c);
+	/* ARP request: who has 10.200.80.2? tell 10.200.80.1 */
+	a = f[0].data;
+	f[0].len = 60;
+	memcpy(a, VT_BCAST, 6);
+	memcpy(a + 6, VT_FOREIGN(1), 6);
+	memcpy(a + 12, (uint8_t[]){0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1}, 10);
+	memcpy(a + 22, VT_FOREIGN(1), 6);
+	memcpy(a + 28, ip_me, 4);
+	memcpy(a + 38, ip_stack, 4);
+	/* ICMP echo request, 32 bytes of payload, to the stack's MAC unknown: broadcast */
+	e = f[1].data;
+	f[1].len = 14 + 20 + 8 + 32;
+	memcpy(e, VT_BCAST, 6);
+	memcpy(e + 6, VT_FOREIGN(1), 6);
+	e[12] = 0x08;
+	uint8_t *ip = e + 14, *icmp = ip + 20;
+	memcpy(ip, (uint8_t[]){0x45, 0, 0, 60, 0, 1, 0, 0, 64, 1, 0, 0}, 12);
+	memcpy(ip + 12, ip_me, 4);
+	memcpy(ip + 16, ip_stack, 4);
+	uint16_t ck = et_csum(ip, 20);
+	ip[10] = (uint8_t)(ck >> 8);
+	ip[11] = (uint8_t)ck;
+	memcpy(icmp, (uint8_t[]){8, 0, 0, 0, 0x12, 0x34, 0, 1}, 8);
+	for (int i = 0; i < 32; i++)
+		icmp[8 + i] = (uint8_t)i;
+	ck = et_csum(icmp, 40);
+	icmp[2] = (uint8_t)(ck >> 8);
+	icmp[3] = (uint8_t)ck;
+
+	et_pcap_write(et_path(in, sizeof(in), "ping.pcap"), f, 2);
+	et_path(out, sizeof(out), "out.pcap");
+	int st = cli(c, (const char *[]){"--hub", "--pcap-out", out, "--stack", "10.200.80.2/24",
+					 "--pcap-in", in, "--duration", "2", NULL}, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	ck_assert_msg(strstr(c->log, "port 2: stack 10.200.80.2/24") != NULL, "%s",
+		      et_tail(c, 1500));
+	int n = et_pcap_read(out, got, 16);
+	bool arp_reply = false, echo_reply = false;
+	for (int i = 0; i < n; i++) {
+		const uint8_t *g = got[i].data;
+
+		if (got[i].len >= 42 && g[12] == 0x08 && g[13] == 0x06 && g[21] == 2 &&
+		    memcmp(g + 28, ip_stack, 4) == 0 && vt_mac_eq(g + 32, VT_FOREIGN(1)))
+			arp_reply = true;
+		if (got[i].len >= 74 && g[12] == 0x08 && g[13] == 0 && g[23] == 1 && g[34] == 0 &&
+		    memcmp(g + 26, ip_stack, 4) == 0 && memcmp(g + 42, icmp + 8, 32) == 0)
+			echo_reply = true;
+	}
+	ck_assert_msg(arp_reply && echo_reply, "%d frames out: ARP reply %d, echo reply %d", n,
+		      arp_reply, echo_reply);
+	free(f);
+	free(got);
+	free(c);
+}
+END_TEST
+#endif
+
+Suite *cli_suite(void)
+{
+	Suite *s = suite_create("vnetif_switch");
+	TCase *tc = et_tcase("cli", 60);
+
+	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_port_fails);
+	tcase_add_test(tc, test_pcap_sigint);
+	tcase_add_test(tc, test_pcap_sigterm);
+	tcase_add_test(tc, test_pcap_duration);
+#ifdef VNETIF_ETHDEV_TEST_LWIP
+	tcase_add_test(tc, test_stack_answers);
+#endif
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return vt_run(cli_suite());
+}
