@@ -286,7 +286,7 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
  */
 VNETIF_API int vnetif_disconnect(vnetif_port *port, unsigned flush_timeout_ms);
 
-/** Copy the port's MAC into @p mac. @return 0; -EINVAL. Thread-safe. */
+/** Copy the port's MAC into @p mac. @return 0; -EINVAL; -ENOTCONN. Thread-safe. */
 VNETIF_API int vnetif_mac(const vnetif_port *port, uint8_t mac[VNETIF_ETHER_ADDR_LEN]);
 
 /** @return the port's MTU (> 0); -EINVAL; -ENOTCONN. Thread-safe. */

@@ -58,9 +58,8 @@ VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iov
 	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > 0 && iov[i].iov_base == NULL)
 			return -EINVAL;
-		len += iov[i].iov_len;
-		if (len > UINT32_MAX)
-			return -EMSGSIZE;
+		/* saturate: lengths whose sum wraps are too long, not short */
+		len = iov[i].iov_len > SIZE_MAX - len ? SIZE_MAX : len + iov[i].iov_len;
 	}
 	rc = vnetif_port_check(port);
 	if (rc)

@@ -185,7 +185,11 @@ VNETIF_API int vnetif_disconnect(vnetif_port *port, unsigned flush_timeout_ms)
 
 VNETIF_API int vnetif_mac(const vnetif_port *port, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
 {
-	if (!vnetif_port_ok(port) || mac == NULL)
+	int rc = vnetif_port_check(port);
+
+	if (rc)
+		return rc;
+	if (mac == NULL)
 		return -EINVAL;
 	memcpy(mac, port->mac, VNETIF_ETHER_ADDR_LEN);
 	return 0;
