@@ -36,7 +36,7 @@ VNETIF_API const char *vnetif_strerror(int err)
 	default:
 		break;
 	}
-	if (err < 0) {
+	if (err < 0 && err > -4096) { /* errno range; -INT_MIN would overflow */
 		const char *s = strerrordesc_np(-err);
 
 		if (s)
