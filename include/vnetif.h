@@ -24,7 +24,7 @@
  *   are queued on the writing thread and delivered, in order, by the outermost write of
  *   that thread right after the current listener returns (at most
  *   ::VNETIF_REENTRY_DEPTH frames wait; beyond that they are dropped and counted as
- *   ring_full on the writing port). A listener may be called while the writer holds
+ *   tx_drop_reentry on the writing port). A listener may be called while the writer holds
  *   its own locks (a stack's core lock): a listener must not take a lock a writer may
  *   hold; hand the frame to another thread instead (the lwIP adapter does). In sync
  *   mode one port's listener **can run in two threads at once** when two threads write
@@ -157,7 +157,9 @@ struct vnetif_switch_config {
 struct vnetif_stats {
 	uint64_t tx_packets;  /**< Frames accepted from this port (valid ones). */
 	uint64_t tx_bytes;
-	uint64_t rx_packets;  /**< Frames delivered to this port (ring or listener). */
+	uint64_t rx_packets;  /**< Frames delivered to this port: handed to its listener or
+			       *   put on its ring (so rx_drop_disconnected, frames left on
+			       *   the ring, are part of it; rx_drop_ring_full are not). */
 	uint64_t rx_bytes;
 	uint64_t tx_flooded;  /**< Accepted frames that were flooded (subset of tx_packets). */
 	uint64_t tx_drop_oversize;  /**< Longer than MTU + 14 (and -EMSGSIZE for a write). */
@@ -234,8 +236,9 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
  * become invalid.
  * @return 0; -EINVAL NULL or not a switch; -EBUSY mbufs of the switch's own pool are
  *         still held outside the switch (nothing changed: give them back first);
- *         -ETIMEDOUT a thread is still inside the datapath (ports are disconnected,
- *         the switch is not freed: call again); -EDEADLK called from a listener.
+ *         -ETIMEDOUT a thread is still inside the datapath, e.g. a listener that
+ *         does not return (nothing changed: call again); -EDEADLK called from a
+ *         listener.
  * Must not run concurrently with any other call on this switch or its ports.
  */
 VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw);

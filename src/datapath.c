@@ -196,8 +196,12 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 		return;
 	}
 
-	for (uint16_t i = 0; i < n; i++)
+	/* Lengths first: once on the ring, a frame may be taken, freed and reused. */
+	uint32_t len[VNETIF_CHUNK];
+	for (uint16_t i = 0; i < n; i++) {
+		len[i] = pkts[i]->pkt_len;
 		vnetif_tsan_release(pkts[i]);
+	}
 	k = rte_ring_enqueue_burst(dst->ring, (void **)pkts, n, NULL);
 	if (k < n && sw->cfg.full_policy == VNETIF_FULL_BACKPRESSURE) {
 		for (unsigned r = 0; r < sw->cfg.backpressure_retries && k < n; r++) {
@@ -206,7 +210,7 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 		}
 	}
 	for (unsigned i = 0; i < k; i++)
-		bytes += pkts[i]->pkt_len;
+		bytes += len[i];
 	vnetif_count(&dst->rx[RX_PACKETS], k);
 	vnetif_count(&dst->rx[RX_BYTES], bytes);
 	if (k < n) {

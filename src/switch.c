@@ -175,6 +175,14 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 	if (vnetif_in_listener_on(sw))
 		return -EDEADLK;
 	pthread_mutex_lock(&sw->ctl);
+	/* A thread still inside the datapath (a stuck listener) holds frames too: report
+	 * that first, with nothing changed. */
+	if (vnetif_srcu_synchronize(&sw->srcu,
+				    vnetif_now_ns() + sw->cfg.grace_timeout_ms * 1000000ull,
+				    sw->cfg.yield, sw->cfg.yield_arg) != 0) {
+		pthread_mutex_unlock(&sw->ctl);
+		return -ETIMEDOUT;
+	}
 	if (sw->own_pool && pool_held_outside(sw) > 0) {
 		pthread_mutex_unlock(&sw->ctl);
 		return -EBUSY;

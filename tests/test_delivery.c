@@ -469,9 +469,12 @@ START_TEST(test_async_poll_exclusive)
 {
 	vnetif_switch *sw = make_switch(true);
 	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct poll_thread pt;
+	static struct poll_thread pt;
 	pthread_t t;
 	uint8_t mb[6];
+	bool entered;
+	int rc1, rc2;
+	unsigned delivered;
 
 	memset(&pt, 0, sizeof(pt));
 	pt.port = b;
@@ -479,15 +482,92 @@ START_TEST(test_async_poll_exclusive)
 	for (uint32_t i = 0; i < 6; i++)
 		vt_send(a, vt_mac(b, mb), 60, i);
 	ck_assert_int_eq(pthread_create(&t, NULL, poll_one, &pt), 0);
-	ck_assert(VT_WAIT(atomic_load(&pt.gate.entered) == 1));
-	ck_assert_int_eq(vnetif_poll(b, 32), 0);
-	ck_assert_int_eq(vnetif_switch_poll(sw, 32), 0);
-	ck_assert_uint_eq(atomic_load(&pt.delivered), 0);
-	atomic_store(&pt.gate.open, 1);
+	entered = VT_WAIT(atomic_load(&pt.gate.entered) == 1);
+	rc1 = vnetif_poll(b, 32);
+	rc2 = vnetif_switch_poll(sw, 32);
+	delivered = atomic_load(&pt.delivered);
+	atomic_store(&pt.gate.open, 1); /* release the thread before asserting anything */
 	pthread_join(t, NULL);
+	ck_assert(entered);
+	ck_assert_int_eq(rc1, 0);
+	ck_assert_int_eq(rc2, 0);
+	ck_assert_uint_eq(delivered, 0);
 	ck_assert_int_eq(pt.rc, 1);
 	ck_assert_int_eq(vnetif_poll(b, 32), 5);
 	ck_assert_uint_eq(atomic_load(&pt.delivered), 6);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* Async: vnetif_switch_poll() leaves ports with a reader thread to that thread. */
+START_TEST(test_switch_poll_skips_reader_ports)
+{
+	vnetif_switch *sw = make_switch(true);
+	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_cap *cb = vt_cap_new(), *cc = vt_cap_new();
+	uint8_t mb[6], mc[6];
+
+	vt_mac(b, mb);
+	vt_mac(c, mc);
+	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cb), 0);
+	ck_assert_int_eq(vnetif_listen(c, vt_cap_listen, cc), 0);
+	ck_assert_int_eq(vnetif_reader_start(b), 0);
+	for (uint32_t i = 0; i < 50; i++) {
+		vt_send(a, mb, 60, i);
+		vt_send(a, mc, 60, i);
+		ck_assert_int_ge(vnetif_switch_poll(sw, 8), 0);
+	}
+	ck_assert(VT_WAIT(vnetif_switch_poll(sw, 64) >= 0 && vt_cap_frames(cb) == 50 &&
+			  vt_cap_frames(cc) == 50));
+	for (unsigned i = 0; i < cb->stored; i++)
+		ck_assert_msg(!pthread_equal(cb->rec[i].thread, pthread_self()),
+			      "frame %u of a reader port delivered by vnetif_switch_poll", i);
+	for (unsigned i = 0; i < cc->stored; i++)
+		ck_assert(pthread_equal(cc->rec[i].thread, pthread_self()));
+	ck_assert_int_eq(vnetif_reader_stop(b), 0);
+	vt_cap_free(cb);
+	vt_cap_free(cc);
+	vt_teardown(sw);
+}
+END_TEST
+
+struct async_ping {
+	vnetif_port *port[2];
+	uint8_t mac[2][6];
+	atomic_uint calls, bad;
+};
+
+static void async_ping_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
+{
+	struct async_ping *ap = arg;
+	int me = port == ap->port[0] ? 0 : 1;
+	uint32_t seq = vt_seq(frame, len);
+
+	atomic_fetch_add(&ap->calls, 1);
+	if (seq < PING_ROUNDS / 5 &&
+	    vt_write(port, ap->mac[1 - me], ap->mac[me], 64, seq + 1) != 0)
+		atomic_fetch_add(&ap->bad, 1);
+}
+
+/* Async: listeners in reader threads write back; every round arrives. */
+START_TEST(test_async_ping_pong_readers)
+{
+	vnetif_switch *sw = make_switch(true);
+	struct async_ping ap;
+
+	memset(&ap, 0, sizeof(ap));
+	for (int i = 0; i < 2; i++) {
+		ap.port[i] = vt_connect(sw);
+		vt_mac(ap.port[i], ap.mac[i]);
+		ck_assert_int_eq(vnetif_listen(ap.port[i], async_ping_listener, &ap), 0);
+		ck_assert_int_eq(vnetif_reader_start(ap.port[i]), 0);
+	}
+	ck_assert_int_eq(vt_write(ap.port[0], ap.mac[1], ap.mac[0], 64, 0), 0);
+	ck_assert(VT_WAIT(atomic_load(&ap.calls) == PING_ROUNDS / 5 + 1));
+	ck_assert_uint_eq(atomic_load(&ap.bad), 0);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(vnetif_reader_stop(ap.port[i]), 0);
+	ck_assert_uint_eq(atomic_load(&ap.calls), PING_ROUNDS / 5 + 1);
 	vt_teardown(sw);
 }
 END_TEST
@@ -726,14 +806,84 @@ START_TEST(test_backpressure_yield_makes_room)
 }
 END_TEST
 
+struct reuse_ctx {
+	vnetif_port *drain;
+	struct rte_mempool *mp;
+	struct rte_mbuf *held;
+	unsigned drained;
+};
+
+/* First yield: empty the ring, then take an mbuf (likely one just freed) and make it
+ * 1000 bytes long. */
+static void drain_and_reuse_yield(void *arg)
+{
+	struct reuse_ctx *r = arg;
+
+	if (r->held != NULL)
+		return;
+	r->drained = vt_drain(r->drain);
+	r->held = rte_pktmbuf_alloc(r->mp);
+	if (r->held != NULL)
+		rte_pktmbuf_append(r->held, 1000);
+}
+
+/*
+ * rx_bytes counts the frames delivered, even when the receiver takes (and frees) them
+ * while the writer is still working on the rest of its burst: a frame once on the ring
+ * is no longer the writer's to look at.
+ */
+START_TEST(test_backpressure_rx_bytes_exact)
+{
+	struct vnetif_switch_config cfg;
+	struct reuse_ctx r;
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	struct rte_mbuf *pkts[2];
+	uint8_t ma[6], mb[6];
+	struct vnetif_stats sb;
+	bool held;
+
+	memset(&r, 0, sizeof(r));
+	vt_config(&cfg);
+	cfg.ring_size = 64;
+	cfg.full_policy = VNETIF_FULL_BACKPRESSURE;
+	cfg.yield = drain_and_reuse_yield;
+	cfg.yield_arg = &r;
+	sw = vt_switch(&cfg);
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	vt_mac(a, ma);
+	vt_mac(b, mb);
+	r.drain = b;
+	r.mp = vnetif_switch_pool(sw);
+	for (uint32_t i = 0; i < 63; i++)
+		vt_send(a, mb, 60, i);
+	/* one slot left: the first frame gets in, the second waits for the yield */
+	pkts[0] = vt_mbuf(r.mp, mb, ma, 60, 63);
+	pkts[1] = vt_mbuf(r.mp, mb, ma, 60, 64);
+	ck_assert_int_eq(vnetif_tx_burst(a, pkts, 2), 2);
+	sb = vt_stats(b);
+	held = r.held != NULL;
+	rte_pktmbuf_free(r.held); /* give everything back before asserting */
+	ck_assert_uint_eq(vt_drain(b), 1);
+	ck_assert_uint_eq(r.drained, 64);
+	ck_assert(held);
+	ck_assert_uint_eq(sb.rx_packets, 65);
+	ck_assert_uint_eq(sb.rx_drop_ring_full, 0);
+	ck_assert_uint_eq(sb.rx_bytes, 65 * 60);
+	vt_teardown(sw);
+}
+END_TEST
+
 START_TEST(test_reader_stop_timeout_when_listener_stuck)
 {
 	struct vnetif_switch_config cfg;
-	struct poll_thread pt;
+	static struct poll_thread pt;
 	vnetif_switch *sw;
 	vnetif_port *a, *b;
 	uint8_t mb[6];
-	int rc;
+	int rc, stop_rc;
+	bool entered;
 
 	memset(&pt, 0, sizeof(pt));
 	vt_config(&cfg);
@@ -745,9 +895,11 @@ START_TEST(test_reader_stop_timeout_when_listener_stuck)
 	ck_assert_int_eq(vnetif_listen(b, gated_listener, &pt), 0);
 	ck_assert_int_eq(vnetif_reader_start(b), 0);
 	vt_send(a, vt_mac(b, mb), 60, 1);
-	ck_assert(VT_WAIT(atomic_load(&pt.gate.entered) == 1));
-	ck_assert_int_eq(vnetif_reader_stop(b), -ETIMEDOUT);
-	atomic_store(&pt.gate.open, 1);
+	entered = VT_WAIT(atomic_load(&pt.gate.entered) == 1);
+	stop_rc = vnetif_reader_stop(b);
+	atomic_store(&pt.gate.open, 1); /* release the thread before asserting anything */
+	ck_assert(entered);
+	ck_assert_int_eq(stop_rc, -ETIMEDOUT);
 	/* it stops once the listener returns */
 	ck_assert(VT_WAIT((rc = vnetif_reader_stop(b)) == 0 || rc == -ENOENT));
 	ck_assert_uint_eq(atomic_load(&pt.delivered), 1);
@@ -787,6 +939,33 @@ START_TEST(test_mbuf_listener_owns_mbufs)
 	vt_cap_release(cap);
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 0);
 	vt_cap_free(cap);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* Sync flood to mbuf listeners: each listener owns one reference of the same mbuf. */
+START_TEST(test_mbuf_listeners_share_flood)
+{
+	vnetif_switch *sw = make_switch(false);
+	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_cap *cb = vt_cap_new(), *cc = vt_cap_new();
+
+	cb->keep_mbufs = cc->keep_mbufs = true;
+	ck_assert_int_eq(vnetif_listen_mbuf(b, vt_cap_listen_mbuf, cb), 0);
+	ck_assert_int_eq(vnetif_listen_mbuf(c, vt_cap_listen_mbuf, cc), 0);
+	vt_send(a, VT_BCAST, 200, 1);
+	ck_assert_uint_eq(cb->kept, 1);
+	ck_assert_uint_eq(cc->kept, 1);
+	ck_assert_ptr_eq(rte_pktmbuf_mtod(cb->mbufs[0], void *), rte_pktmbuf_mtod(cc->mbufs[0], void *));
+	ck_assert_uint_eq(rte_mbuf_refcnt_read(cb->mbufs[0]), 2);
+	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 1);
+	vt_cap_release(cb);
+	ck_assert_uint_eq(rte_mbuf_refcnt_read(cc->mbufs[0]), 1);
+	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 1);
+	vt_cap_release(cc);
+	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 0);
+	vt_cap_free(cb);
+	vt_cap_free(cc);
 	vt_teardown(sw);
 }
 END_TEST
@@ -1000,6 +1179,8 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, test_async_poll_without_listener);
 	tcase_add_test(tc, test_async_switch_poll);
 	tcase_add_test(tc, test_async_poll_exclusive);
+	tcase_add_test(tc, test_switch_poll_skips_reader_ports);
+	tcase_add_test(tc, test_async_ping_pong_readers);
 	tcase_add_test(tc, test_reader_thread_delivers);
 	tcase_add_test(tc, test_async_control_calls_from_reader);
 	tcase_add_test(tc, test_reader_stop_timeout_when_listener_stuck);
@@ -1010,6 +1191,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, test_reader_without_yield_wakes);
 	tcase_add_test(tc, test_backpressure_yields_then_drops);
 	tcase_add_test(tc, test_backpressure_yield_makes_room);
+	tcase_add_test(tc, test_backpressure_rx_bytes_exact);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("full");
@@ -1019,6 +1201,7 @@ Suite *delivery_suite(void)
 
 	tc = vt_tcase("mbuf");
 	tcase_add_test(tc, test_mbuf_listener_owns_mbufs);
+	tcase_add_test(tc, test_mbuf_listeners_share_flood);
 	tcase_add_test(tc, test_mbuf_listener_bursts_async);
 	suite_add_tcase(s, tc);
 

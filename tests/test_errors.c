@@ -86,6 +86,8 @@ START_TEST(test_switch_calls_bad_args)
 	ck_assert_int_eq(vnetif_switch_poll(NULL, 32), -EINVAL);
 	sw = vt_switch(NULL);
 	ck_assert_int_eq(vnetif_switch_stats_get(sw, NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_switch_config_get(NULL, &cfg), -EINVAL);
+	ck_assert_int_eq(vnetif_switch_config_get(sw, NULL), -EINVAL);
 	vt_teardown(sw);
 }
 END_TEST
@@ -292,6 +294,11 @@ START_TEST(test_handles_of_other_kind)
 	ck_assert_int_eq(vnetif_switch_stats_get(port_as_sw, &sst), -EINVAL);
 	ck_assert_ptr_null(vnetif_switch_pool(port_as_sw));
 	ck_assert_int_eq(vnetif_switch_poll(port_as_sw, 32), -EINVAL);
+	{
+		struct vnetif_switch_config cfg;
+
+		ck_assert_int_eq(vnetif_switch_config_get(port_as_sw, &cfg), -EINVAL);
+	}
 	ck_assert_int_eq(vnetif_connect(port_as_sw, NULL, &q), -EINVAL);
 
 	ck_assert_int_eq(vnetif_disconnect(sw_as_port, 0), -EINVAL);

@@ -471,6 +471,9 @@ struct flush_ctx {
 	atomic_int armed;
 	atomic_uint yields_armed;
 	pthread_t main;
+	vnetif_port *writer;  /* sends one more frame to the port being disconnected */
+	uint8_t to[6];
+	int late_rc;
 };
 
 /* The first frame waits at the gate; the others pass. */
@@ -492,7 +495,12 @@ static void flush_yield(void *arg)
 	struct flush_ctx *f = arg;
 
 	if (atomic_load(&f->armed) && pthread_equal(pthread_self(), f->main)) {
-		atomic_fetch_add(&f->yields_armed, 1);
+		if (atomic_fetch_add(&f->yields_armed, 1) == 0) {
+			uint8_t src[6];
+
+			vnetif_mac(f->writer, src);
+			f->late_rc = vt_write(f->writer, f->to, src, 60, 99);
+		}
 		atomic_store(&f->gate.open, 1);
 	}
 }
@@ -505,7 +513,7 @@ static void flush_yield(void *arg)
 START_TEST(test_disconnect_flush_drains)
 {
 	struct vnetif_switch_config cfg;
-	struct flush_ctx f;
+	static struct flush_ctx f;
 	vnetif_switch *sw;
 	vnetif_port *a, *b;
 	uint8_t mb[6];
@@ -527,9 +535,14 @@ START_TEST(test_disconnect_flush_drains)
 	ck_assert(VT_WAIT(atomic_load(&f.gate.entered) == 1));
 	for (uint32_t i = 1; i < 10; i++)
 		vt_send(a, mb, 60, i);
+	f.writer = a;
+	memcpy(f.to, mb, 6);
+	f.late_rc = 1;
 	atomic_store(&f.armed, 1);
 	ck_assert_int_eq(vnetif_disconnect(b, 20000), 0);
 	ck_assert_uint_ge(atomic_load(&f.yields_armed), 1);
+	/* the frame written once the disconnect had started was not delivered to it */
+	ck_assert_int_eq(f.late_rc, 0);
 	ck_assert_uint_eq(atomic_load(&f.delivered), 10);
 	sb = vt_stats(b);
 	ck_assert_uint_eq(sb.rx_packets, 10);
@@ -601,10 +614,12 @@ static void *stuck_writer(void *arg)
 START_TEST(test_disconnect_timeout_when_listener_stuck)
 {
 	struct vnetif_switch_config cfg;
-	struct stuck_ctx s;
+	static struct stuck_ctx s;
 	vnetif_switch *sw;
 	vnetif_port *a, *b, *c;
 	pthread_t t;
+	bool entered;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	vt_config(&cfg);
@@ -617,13 +632,14 @@ START_TEST(test_disconnect_timeout_when_listener_stuck)
 	s.from = a;
 	vt_mac(b, s.to);
 	ck_assert_int_eq(pthread_create(&t, NULL, stuck_writer, &s), 0);
-	ck_assert(VT_WAIT(atomic_load(&s.gate.entered) == 1));
-
-	ck_assert_int_eq(vnetif_disconnect(b, 0), -ETIMEDOUT);
+	entered = VT_WAIT(atomic_load(&s.gate.entered) == 1);
+	rc = vnetif_disconnect(b, 0);
 	/* the port takes no new frames */
 	vt_send(c, s.to, 60, 2);
-	atomic_store(&s.gate.open, 1);
+	atomic_store(&s.gate.open, 1); /* release the thread before asserting anything */
 	pthread_join(t, NULL);
+	ck_assert(entered);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
 	ck_assert_int_eq(s.rc, 0);
 	ck_assert_uint_eq(atomic_load(&s.delivered), 1);
 	/* calling again finishes */

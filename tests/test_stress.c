@@ -364,6 +364,106 @@ START_TEST(test_stress_switch_poll)
 }
 END_TEST
 
+/* --- async: one port's listener never runs in two threads at once ----------------- */
+
+struct excl {
+	vnetif_switch *sw;
+	vnetif_port *to, *from[2];
+	uint8_t to_mac[6], from_mac[2][6];
+	unsigned frames;
+	uint64_t sent[2];
+	atomic_int in_listener, overlap, writers_left;
+	atomic_uint_fast64_t got;
+};
+
+static void excl_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
+{
+	struct excl *x = arg;
+
+	(void)port;
+	(void)frame;
+	(void)len;
+	if (atomic_fetch_add(&x->in_listener, 1) != 0)
+		atomic_fetch_add(&x->overlap, 1);
+	sched_yield(); /* widen the window */
+	atomic_fetch_add(&x->got, 1);
+	atomic_fetch_sub(&x->in_listener, 1);
+}
+
+struct excl_writer_arg {
+	struct excl *x;
+	int i;
+};
+
+static void *excl_write_main(void *arg)
+{
+	struct excl_writer_arg *w = arg;
+	struct excl *x = w->x;
+
+	for (unsigned k = 0; k < x->frames; k++)
+		if (vt_write(x->from[w->i], x->to_mac, x->from_mac[w->i], 60, k) == 0)
+			x->sent[w->i]++;
+	atomic_fetch_sub(&x->writers_left, 1);
+	return NULL;
+}
+
+/* Another application thread polling the same port the reader thread serves. */
+static void *excl_poll_main(void *arg)
+{
+	struct excl *x = arg;
+
+	while (atomic_load(&x->writers_left) > 0) {
+		vnetif_poll(x->to, 4);
+		vnetif_switch_poll(x->sw, 4);
+	}
+	return NULL;
+}
+
+START_TEST(test_async_listener_never_concurrent)
+{
+	struct vnetif_switch_config cfg;
+	struct excl *x = calloc(1, sizeof(*x));
+	struct excl_writer_arg wa[2];
+	pthread_t wt[2], pt;
+	struct vnetif_stats s;
+
+	ck_assert_ptr_nonnull(x);
+	vnetif_switch_config_init(&cfg);
+	cfg.async_readers = true;
+	cfg.ring_size = 256;
+	x->sw = vt_switch(&cfg);
+	x->frames = vt_scale(20000);
+	x->to = vt_connect(x->sw);
+	vt_mac(x->to, x->to_mac);
+	for (int i = 0; i < 2; i++) {
+		x->from[i] = vt_connect(x->sw);
+		vt_mac(x->from[i], x->from_mac[i]);
+	}
+	ck_assert_int_eq(vnetif_listen(x->to, excl_listener, x), 0);
+	ck_assert_int_eq(vnetif_reader_start(x->to), 0);
+	atomic_store(&x->writers_left, 2);
+	ck_assert_int_eq(pthread_create(&pt, NULL, excl_poll_main, x), 0);
+	for (int i = 0; i < 2; i++) {
+		wa[i] = (struct excl_writer_arg){x, i};
+		ck_assert_int_eq(pthread_create(&wt[i], NULL, excl_write_main, &wa[i]), 0);
+	}
+	while (atomic_load(&x->writers_left) > 0) { /* and this thread polls too */
+		vnetif_poll(x->to, 4);
+		vnetif_switch_poll(x->sw, 4);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(wt[i], NULL);
+	pthread_join(pt, NULL);
+	ck_assert(VT_WAIT(vnetif_stats_get(x->to, &s) == 0 &&
+			  atomic_load(&x->got) + s.rx_drop_ring_full == x->sent[0] + x->sent[1]));
+	ck_assert_int_eq(vnetif_reader_stop(x->to), 0);
+	ck_assert_int_eq(atomic_load(&x->overlap), 0);
+	ck_assert_uint_eq(atomic_load(&x->got), s.rx_packets);
+	vt_teardown(x->sw);
+	free(x);
+}
+END_TEST
+
 /* --- connect/disconnect churn under traffic --------------------------------------- */
 
 struct churn {
@@ -403,12 +503,13 @@ static void mac_unpack(uint64_t v, uint8_t *m)
 static void churn_fail(struct churn *c, const char *what, int rc)
 {
 	pthread_mutex_lock(&c->failure_lock);
-	if (atomic_fetch_add(&c->churn_failures, 1) != 0)
-		;
-	else if (rc < 0)
-		snprintf(c->failure, sizeof(c->failure), "%s: %d (%s)", what, rc, vnetif_strerror(rc));
-	else
-		snprintf(c->failure, sizeof(c->failure), "%s (%d)", what, rc);
+	if (atomic_fetch_add(&c->churn_failures, 1) == 0) {
+		if (rc < 0)
+			snprintf(c->failure, sizeof(c->failure), "%s: %d (%s)", what, rc,
+				 vnetif_strerror(rc));
+		else
+			snprintf(c->failure, sizeof(c->failure), "%s (%d)", what, rc);
+	}
 	pthread_mutex_unlock(&c->failure_lock);
 }
 
@@ -667,6 +768,7 @@ Suite *stress_suite(void)
 	tcase_add_test(tc, test_stress_reader_threads);
 	tcase_add_test(tc, test_stress_reader_threads_backpressure);
 	tcase_add_test(tc, test_stress_switch_poll);
+	tcase_add_test(tc, test_async_listener_never_concurrent);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("churn");

@@ -45,6 +45,63 @@ START_TEST(test_config_defaults)
 }
 END_TEST
 
+static void noop_yield(void *arg)
+{
+	(void)arg;
+}
+
+/* vnetif_switch_config_get(): the configuration the switch runs with. */
+START_TEST(test_config_get)
+{
+	struct vnetif_switch_config cfg, got;
+	vnetif_switch *sw;
+	int yarg;
+
+	vt_config(&cfg);
+	cfg.name = "cfgget";
+	cfg.async_readers = true;
+	cfg.yield = noop_yield;
+	cfg.yield_arg = &yarg;
+	cfg.fwd_mode = VNETIF_FWD_HUB;
+	cfg.full_policy = VNETIF_FULL_BACKPRESSURE;
+	cfg.backpressure_retries = 7;
+	cfg.ring_size = 128;
+	cfg.max_ports = 5;
+	cfg.fdb_size = 100;
+	cfg.default_mtu = 9000;
+	cfg.grace_timeout_ms = 1234;
+	sw = vt_switch(&cfg);
+	memset(&got, 0, sizeof(got));
+	ck_assert_int_eq(vnetif_switch_config_get(sw, &got), 0);
+	ck_assert_ptr_nonnull(got.name);
+	ck_assert_str_eq(got.name, "cfgget");
+	ck_assert(got.async_readers);
+	ck_assert_ptr_eq(got.yield, noop_yield);
+	ck_assert_ptr_eq(got.yield_arg, &yarg);
+	ck_assert_int_eq(got.fwd_mode, VNETIF_FWD_HUB);
+	ck_assert_int_eq(got.full_policy, VNETIF_FULL_BACKPRESSURE);
+	ck_assert_uint_eq(got.backpressure_retries, 7);
+	ck_assert_uint_eq(got.ring_size, 128);
+	ck_assert_uint_eq(got.max_ports, 5);
+	ck_assert_uint_eq(got.fdb_size, 100);
+	ck_assert_uint_eq(got.default_mtu, 9000);
+	ck_assert_uint_eq(got.pool_size, cfg.pool_size);
+	ck_assert_uint_eq(got.grace_timeout_ms, 1234);
+	vt_teardown(sw);
+
+	/* an unnamed switch reports the name the library chose: "vs<N>" (N in hex here) */
+	sw = vt_switch(NULL);
+	ck_assert_int_eq(vnetif_switch_config_get(sw, &got), 0);
+	ck_assert_ptr_nonnull(got.name);
+	ck_assert_msg(strncmp(got.name, "vs", 2) == 0 && strlen(got.name) > 2 &&
+			      strspn(got.name + 2, "0123456789abcdef") == strlen(got.name) - 2,
+		      "auto name '%s'", got.name);
+	ck_assert_uint_eq(got.ring_size, 1024);
+	ck_assert(!got.async_readers);
+	vt_teardown(sw);
+}
+END_TEST
+
 START_TEST(test_create_destroy_defaults)
 {
 	struct vnetif_switch_config cfg;
@@ -470,6 +527,91 @@ START_TEST(test_destroy_with_readers_running)
 }
 END_TEST
 
+struct stuck {
+	vnetif_port *from;
+	uint8_t to[6];
+	struct vt_gate gate;
+	int rc;
+};
+
+static void stuck_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
+{
+	struct stuck *s = arg;
+
+	(void)port;
+	(void)frame;
+	(void)len;
+	vt_gate_pass(&s->gate);
+}
+
+static void *stuck_writer(void *arg)
+{
+	struct stuck *s = arg;
+	uint8_t src[6];
+
+	vnetif_mac(s->from, src);
+	s->rc = vt_write(s->from, s->to, src, 60, 1);
+	return NULL;
+}
+
+/*
+ * A thread inside a listener: destroy gives -ETIMEDOUT and changes nothing (ports stay
+ * connected and usable), never hangs; called again once the thread is out, it finishes. The frame the listener is
+ * reading belongs to the datapath, not to the application: no -EBUSY for it.
+ */
+static void destroy_timeout_when_listener_stuck(struct rte_mempool *pool)
+{
+	struct vnetif_switch_config cfg;
+	static struct stuck s;
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	pthread_t t;
+	bool entered;
+	int rc, wrc;
+	unsigned ports;
+
+	memset(&s, 0, sizeof(s));
+	vt_config(&cfg);
+	cfg.grace_timeout_ms = 200;
+	cfg.pool = pool;
+	sw = vt_switch(&cfg);
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	ck_assert_int_eq(vnetif_listen(b, stuck_listener, &s), 0);
+	s.from = a;
+	vt_mac(b, s.to);
+	ck_assert_int_eq(pthread_create(&t, NULL, stuck_writer, &s), 0);
+	entered = VT_WAIT(atomic_load(&s.gate.entered) == 1);
+	rc = vnetif_switch_destroy(sw);
+	ports = vt_sw_stats(sw).ports;
+	wrc = vnetif_write(a, (uint8_t[60]){0}, 60);
+	atomic_store(&s.gate.open, 1); /* release the thread before asserting anything */
+	pthread_join(t, NULL);
+	ck_assert(entered);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	ck_assert_uint_eq(ports, 2);
+	ck_assert_int_eq(wrc, 0);
+	ck_assert_int_eq(s.rc, 0);
+	ck_assert_int_eq(vnetif_switch_destroy(sw), 0);
+	vt_forget(sw);
+}
+
+START_TEST(test_destroy_timeout_when_listener_stuck)
+{
+	struct rte_mempool *mp = vt_pool_create(255, 0, RTE_MBUF_DEFAULT_BUF_SIZE);
+
+	destroy_timeout_when_listener_stuck(mp);
+	vt_pool_full(mp);
+	rte_mempool_free(mp);
+}
+END_TEST
+
+START_TEST(test_destroy_timeout_when_listener_stuck_own_pool)
+{
+	destroy_timeout_when_listener_stuck(NULL);
+}
+END_TEST
+
 START_TEST(test_destroy_busy_own_pool)
 {
 	vnetif_switch *sw = vt_switch(NULL);
@@ -518,6 +660,7 @@ Suite *switch_suite(void)
 	tcase_add_test(tc, test_config_fdb_and_mtu_range);
 	tcase_add_test(tc, test_config_enums_invalid);
 	tcase_add_test(tc, test_config_name_validation);
+	tcase_add_test(tc, test_config_get);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("lifecycle");
@@ -530,6 +673,8 @@ Suite *switch_suite(void)
 	tcase_add_test(tc, test_destroy_frees_ring_frames);
 	tcase_add_test(tc, test_destroy_with_readers_running);
 	tcase_add_test(tc, test_destroy_busy_own_pool);
+	tcase_add_test(tc, test_destroy_timeout_when_listener_stuck);
+	tcase_add_test(tc, test_destroy_timeout_when_listener_stuck_own_pool);
 	tcase_add_test(tc, test_eal_init_when_running);
 	suite_add_tcase(s, tc);
 
