@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -15,7 +16,8 @@
 #include "vnetif_private.h"
 
 #define READER_BURST 64
-#define READER_SPINS 256
+#define READER_SPINS 256  /* empty polls with a pause between them */
+#define READER_YIELDS 64  /* then empty polls with sched_yield() between them */
 #define READER_SLEEP_NS 10000000L /* re-check for a stop at least this often */
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t val, long ns)
@@ -55,6 +57,12 @@ static void reader_idle(struct vnetif_port *p, unsigned *spins)
 	}
 	if (++*spins < READER_SPINS) {
 		rte_pause();
+		return;
+	}
+	/* Giving the CPU away a few times before sleeping costs no wake-up syscall for the
+	 * writer and lets the threads that will produce the next frames run. */
+	if (*spins < READER_SPINS + READER_YIELDS) {
+		sched_yield();
 		return;
 	}
 	*spins = 0;
