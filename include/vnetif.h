@@ -39,8 +39,9 @@
  * @par The yield function (vnetif_switch_config::yield)
  * Called, with its argument, exactly in these places:
  * - by a reader thread (vnetif_reader_start()) each time its poll found no frame;
- *   without a yield function the reader spins briefly, then sleeps on a futex until a
- *   writer enqueues for it (never longer than 10 ms between checks for a stop);
+ *   without a yield function the reader spins briefly (256 polls), then gives the CPU
+ *   away with sched_yield() (64 polls), then sleeps on a futex until a writer enqueues
+ *   for it (never longer than 10 ms between checks for a stop);
  * - by a writer in ::VNETIF_FULL_BACKPRESSURE mode before each retry of a full ring;
  * - by control calls that wait (vnetif_disconnect() flush and grace periods,
  *   vnetif_reader_stop()) between checks; without a yield they sleep 50 µs.

@@ -2,7 +2,8 @@
 /*
  * Reader threads (async mode): one per port that asks for it, running the port's
  * listener. When idle it calls the switch's yield function; without one it spins a
- * little, then sleeps on a futex that writers wake after enqueueing for it.
+ * little, yields the CPU a few times, then sleeps on a futex that writers wake after
+ * enqueueing for it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
