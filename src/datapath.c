@@ -341,59 +341,60 @@ static void drain_deferred(struct reentry_q *q)
 	}
 }
 
+/* Enter the switch's read side for a datapath call on @port; -ENOTCONN (and not
+ * entered) if the port is no longer connected. */
+static int enter_connected(struct vnetif_port *port, unsigned *tok)
+{
+	*tok = vnetif_srcu_lock(&port->sw->srcu);
+	if (atomic_load_explicit(&port->state, memory_order_acquire) == PORT_CONNECTED)
+		return 0;
+	vnetif_srcu_unlock(&port->sw->srcu, *tok);
+	return -ENOTCONN;
+}
+
 VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct vnetif_switch *sw;
+	struct reentry_q q;
+	bool outermost_sync;
 	unsigned tok;
+	int rc;
 
 	if (!vnetif_port_ok(port) || (n > 0 && pkts == NULL))
 		return -EINVAL;
-	sw = port->sw;
-	tok = vnetif_srcu_lock(&sw->srcu);
-	if (atomic_load_explicit(&port->state, memory_order_acquire) != PORT_CONNECTED) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
-		return -ENOTCONN;
+	rc = enter_connected(port, &tok);
+	if (rc)
+		return rc;
+	/* The outermost write of a thread on a sync switch owns the re-entry queue. */
+	outermost_sync = !port->sw->cfg.async_readers && tls_q == NULL;
+	if (outermost_sync) {
+		q.head = q.tail = 0;
+		tls_q = &q;
 	}
-	if (n == 0) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
-		return 0;
-	}
-	if (tls_depth > 0) { /* inside a sync listener: queue for the outermost write */
+	if (tls_depth > 0) /* inside a sync listener: queue for the outermost write */
 		defer(port, pkts, n);
-		vnetif_srcu_unlock(&sw->srcu, tok);
-		return n;
-	}
-	if (sw->cfg.async_readers || tls_q != NULL) {
+	else
 		forward(port, pkts, n);
-		vnetif_srcu_unlock(&sw->srcu, tok);
-		return n;
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
+	if (outermost_sync) {
+		drain_deferred(&q);
+		tls_q = NULL;
 	}
-	struct reentry_q q;
-	q.head = q.tail = 0;
-	tls_q = &q;
-	forward(port, pkts, n);
-	vnetif_srcu_unlock(&sw->srcu, tok);
-	drain_deferred(&q);
-	tls_q = NULL;
 	return n;
 }
 
 VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct vnetif_switch *sw;
 	unsigned tok, k = 0;
+	int rc;
 
 	if (!vnetif_port_ok(port) || (n > 0 && pkts == NULL))
 		return -EINVAL;
-	sw = port->sw;
-	tok = vnetif_srcu_lock(&sw->srcu);
-	if (atomic_load_explicit(&port->state, memory_order_acquire) != PORT_CONNECTED) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
-		return -ENOTCONN;
-	}
+	rc = enter_connected(port, &tok);
+	if (rc)
+		return rc;
 	if (n > 0)
 		k = rte_ring_dequeue_burst(port->ring, (void **)pkts, n, NULL);
-	vnetif_srcu_unlock(&sw->srcu, tok);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	for (unsigned i = 0; i < k; i++)
 		vnetif_tsan_acquire(pkts[i]);
 	return (int)k;
@@ -409,11 +410,8 @@ VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget)
 	if (!vnetif_port_ok(port) || budget == 0)
 		return -EINVAL;
 	sw = port->sw;
-	tok = vnetif_srcu_lock(&sw->srcu);
-	if (atomic_load_explicit(&port->state, memory_order_acquire) != PORT_CONNECTED) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
+	if (enter_connected(port, &tok))
 		return -ENOTCONN;
-	}
 	l = atomic_load_explicit(&port->listener, memory_order_acquire);
 	if (l == NULL) {
 		vnetif_srcu_unlock(&sw->srcu, tok);
