@@ -298,6 +298,19 @@ static uint64_t switch_drops(struct run *r)
 	return r->sw && vnetif_switch_stats_get(r->sw, &st) == 0 ? st.drops : 0;
 }
 
+/* "[42% of 1024 MiB]" or "[3/10 s]": where a long run stands. */
+static const char *progress(const struct opts *o, const struct run *r, uint64_t got, double t)
+{
+	static char buf[48];
+
+	if (o->bytes)
+		snprintf(buf, sizeof(buf), "[%3.0f%% of %.0f MiB]",
+			 100.0 * (double)got / ((double)o->bytes * r->ns), (double)o->bytes * r->ns / 1048576.0);
+	else
+		snprintf(buf, sizeof(buf), "[%.0f/%.0f s]", t, o->seconds);
+	return buf;
+}
+
 static void run_traffic(struct run *r, const struct opts *o)
 {
 	double t0, next, last_t;
@@ -332,9 +345,9 @@ static void run_traffic(struct run *r, const struct opts *o)
 				       r->name, last_t - t0, t - t0, (unsigned long long)(got - last), gbps,
 				       (unsigned long long)switch_drops(r));
 			else
-				printf("[SUM] %-6s %5.2f-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  %llu\n",
+				printf("[SUM] %-6s %5.2f-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  %-5llu %s\n",
 				       r->name, last_t - t0, t - t0, (double)(got - last) / 1048576.0, gbps,
-				       (unsigned long long)switch_drops(r));
+				       (unsigned long long)switch_drops(r), progress(o, r, got, t - t0));
 			last = got;
 			last_t = t;
 			next += o->interval;
