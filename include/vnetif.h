@@ -182,7 +182,8 @@ struct vnetif_switch_stats {
 	uint64_t fdb_moved;     /**< Addresses that moved to another port. */
 	uint64_t fdb_full;      /**< Addresses not learned: table full (their frames flood). */
 	uint64_t drops;         /**< All drops, of every port ever connected. */
-	uint64_t pool_in_use;   /**< Mbufs of the switch's pool not in the pool now. */
+	uint64_t pool_in_use;   /**< Mbufs of the switch's pool not in the pool now
+				 *   (frames waiting on port rings included). */
 };
 
 /** Port configuration for vnetif_connect(); NULL means all defaults. */
