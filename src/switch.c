@@ -206,12 +206,7 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 		struct vnetif_port *p = sw->all;
 
 		sw->all = p->next;
-		while (p->retired) {
-			struct vnetif_listener *l = p->retired;
-
-			p->retired = l->retired_next;
-			free(l);
-		}
+		/* every port is closed now: disconnect freed its retired listeners */
 		free(atomic_load(&p->listener));
 		p->magic = 0;
 		rte_free(p);
