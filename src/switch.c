@@ -131,7 +131,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		rc = -ENOMEM;
 		goto fail_free;
 	}
-	rc = vnetif_fdb_init(&sw->fdb, sw->name, cfg->fdb_size);
+	rc = vnetif_fwd_init(&sw->fwd, sw);
 	if (rc)
 		goto fail_free;
 	if (cfg->pool) {
@@ -159,7 +159,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 	return 0;
 
 fail_fdb:
-	vnetif_fdb_fini(&sw->fdb);
+	vnetif_fwd_fini(&sw->fwd);
 fail_free:
 	free(sw->ports);
 	rte_free(sw);
@@ -223,7 +223,7 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 		p->magic = 0;
 		rte_free(p);
 	}
-	vnetif_fdb_fini(&sw->fdb);
+	vnetif_fwd_fini(&sw->fwd);
 	if (sw->own_pool)
 		rte_mempool_free(sw->pool);
 	pthread_mutex_unlock(&sw->ctl);
@@ -262,10 +262,7 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 	}
 	st->pool_in_use = sw->pool->size - rte_mempool_avail_count(sw->pool);
 	pthread_mutex_unlock(&sw->ctl);
-	st->fdb_entries = vnetif_fdb_count(&sw->fdb);
-	st->fdb_learned = atomic_load_explicit(&sw->fdb.learned, memory_order_relaxed);
-	st->fdb_moved = atomic_load_explicit(&sw->fdb.moved, memory_order_relaxed);
-	st->fdb_full = atomic_load_explicit(&sw->fdb.full, memory_order_relaxed);
+	vnetif_fwd_stats(&sw->fwd, st);
 	return 0;
 }
 
