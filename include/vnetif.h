@@ -61,8 +61,10 @@
  * copy: received mbufs may be shared, treat them as read-only while
  * rte_mbuf_refcnt_read() > 1). A frame is never delivered back to its sender; a frame
  * for a MAC learned on the sender's own port is dropped (tx_drop_own_port). A port's
- * own MAC is known from the moment it connects. ::VNETIF_FWD_HUB: every frame goes to
- * every other port (mirage-vnetif's behaviour).
+ * own MAC is known from the moment it connects. A burst (vnetif_tx_burst()) is forwarded
+ * exactly as its frames sent one at a time would be: no frame's route depends on a later
+ * frame of the burst. ::VNETIF_FWD_HUB: every frame goes to every other port
+ * (mirage-vnetif's behaviour); a hub learns nothing (the fdb_* counters stay 0).
  *
  * @par Threads and the datapath
  * Any thread may use the datapath; there is nothing to register. Datapath calls
@@ -148,7 +150,7 @@ struct vnetif_switch_config {
 	unsigned backpressure_retries; /**< Tries of a full ring in back-pressure mode. Default 1000. */
 	unsigned ring_size;   /**< Frames per port ring, power of two, 64..65536. Default 1024. */
 	unsigned max_ports;   /**< Ports at once, 2..::VNETIF_MAX_PORTS. Default 64. */
-	unsigned fdb_size;    /**< MAC table entries, >= 64. Default 4096. */
+	unsigned fdb_size;    /**< MAC table entries (learning), 64..2^24. Default 4096. */
 	unsigned default_mtu; /**< MTU of new ports. Default 1500. */
 	/** Pool for frames the library allocates (vnetif_write()). NULL: the switch creates
 	 *  its own with pool_size mbufs of RTE_MBUF_DEFAULT_BUF_SIZE and frees it on destroy.
