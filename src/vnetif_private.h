@@ -13,6 +13,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "fwd.h" /* the forwarding policy: fwd.c, fwd_learning.c, fwd_hub.c */
 #include "vnetif.h"
 
 #define VNETIF_SWITCH_MAGIC 0x56535743u /* "VSWC" */
@@ -66,10 +67,6 @@ static inline void vnetif_srcu_unlock(struct vnetif_srcu *s, unsigned token)
  * until @deadline_ns (CLOCK_MONOTONIC). 0 or -ETIMEDOUT. */
 int vnetif_srcu_synchronize(struct vnetif_srcu *s, uint64_t deadline_ns,
 			    vnetif_yield_fn yield, void *yield_arg);
-
-/* ---- forwarding policy (fwd.h, fwd.c, fwd_learning.c, fwd_hub.c) -------------------- */
-
-#include "fwd.h"
 
 /* ---- ports and switches ------------------------------------------------------------- */
 
