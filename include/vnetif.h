@@ -61,8 +61,10 @@
  * copy: received mbufs may be shared, treat them as read-only while
  * rte_mbuf_refcnt_read() > 1). A frame is never delivered back to its sender; a frame
  * for a MAC learned on the sender's own port is dropped (tx_drop_own_port). A port's
- * own MAC is known from the moment it connects. ::VNETIF_FWD_HUB: every frame goes to
- * every other port (mirage-vnetif's behaviour).
+ * own MAC is known from the moment it connects. A burst (vnetif_tx_burst()) is forwarded
+ * exactly as its frames sent one at a time would be: no frame's route depends on a later
+ * frame of the burst. ::VNETIF_FWD_HUB: every frame goes to every other port
+ * (mirage-vnetif's behaviour); a hub learns nothing (the fdb_* counters stay 0).
  *
  * @par Threads and the datapath
  * Any thread may use the datapath; there is nothing to register. Datapath calls
@@ -113,6 +115,12 @@ typedef struct vnetif_port vnetif_port;
 #define VNETIF_MTU_MAX 9600    /**< Largest MTU a port accepts. */
 #define VNETIF_MAX_PORTS 1024  /**< Upper bound of vnetif_switch_config::max_ports. */
 #define VNETIF_REENTRY_DEPTH 512 /**< Frames a sync-mode listener's writes may queue. */
+/** Least data room, after RTE_PKTMBUF_HEADROOM, of the mbufs of a caller's pool
+ *  (vnetif_switch_config::pool): the Ethernet header fits the first segment and the
+ *  longest frame at most 151 segments. */
+#define VNETIF_POOL_ROOM_MIN 64
+#define VNETIF_POOL_SIZE_MIN 64        /**< Smallest vnetif_switch_config::pool_size. */
+#define VNETIF_POOL_SIZE_MAX (1u << 24) /**< Largest vnetif_switch_config::pool_size. */
 
 /** Forwarding policy of a switch. */
 enum vnetif_fwd_mode {
@@ -142,13 +150,18 @@ struct vnetif_switch_config {
 	unsigned backpressure_retries; /**< Tries of a full ring in back-pressure mode. Default 1000. */
 	unsigned ring_size;   /**< Frames per port ring, power of two, 64..65536. Default 1024. */
 	unsigned max_ports;   /**< Ports at once, 2..::VNETIF_MAX_PORTS. Default 64. */
-	unsigned fdb_size;    /**< MAC table entries, >= 64. Default 4096. */
+	unsigned fdb_size;    /**< MAC table entries (learning), 64..2^24. Default 4096. */
 	unsigned default_mtu; /**< MTU of new ports. Default 1500. */
 	/** Pool for frames the library allocates (vnetif_write()). NULL: the switch creates
 	 *  its own with pool_size mbufs of RTE_MBUF_DEFAULT_BUF_SIZE and frees it on destroy.
-	 *  A caller-owned pool must outlive the switch. */
+	 *  A caller-owned pool must be a pktmbuf pool whose data room is at least
+	 *  RTE_PKTMBUF_HEADROOM + ::VNETIF_POOL_ROOM_MIN bytes (frames longer than one mbuf
+	 *  are chained), and must outlive the switch. */
 	struct rte_mempool *pool;
-	unsigned pool_size;   /**< Mbufs in the switch's own pool. Default 16383. */
+	/** Mbufs in the switch's own pool, ::VNETIF_POOL_SIZE_MIN..::VNETIF_POOL_SIZE_MAX
+	 *  (64..16,777,216; 2^q - 1 uses memory best). Each EAL lcore may cache up to
+	 *  min(256, pool_size / 16) of them for itself. Default 16383. */
+	unsigned pool_size;
 	unsigned grace_timeout_ms; /**< Bound of every control-path wait. Default 1000. */
 };
 
@@ -225,8 +238,9 @@ VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg);
 
 /**
  * Create a switch. Starts EAL if needed.
- * @return 0, *out set; -EINVAL bad config (out-of-range field, bad name, pool without
- *         mbuf room); -EEXIST name in use; -ENOMEM; or EAL's error.
+ * @return 0, *out set; -EINVAL bad config (out-of-range field, bad name, a caller pool
+ *         that is not a pktmbuf pool or has less than ::VNETIF_POOL_ROOM_MIN bytes of data
+ *         room); -EEXIST name in use; -ENOMEM; or EAL's error.
  * Thread-safe.
  */
 VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,

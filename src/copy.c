@@ -7,18 +7,21 @@
 
 #define WRITEV_MAX 64
 
-/* An mbuf (chained when needed) from the switch's pool holding the gathered frame. */
+/* An mbuf (chained when needed) from the switch's pool holding the gathered frame. The
+ * switch accepted the pool, so its mbufs hold at least VNETIF_POOL_ROOM_MIN bytes each:
+ * the Ethernet header fits the first segment and the longest frame fits segs[]. */
 static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 		  struct rte_mbuf **out)
 {
 	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM);
 	unsigned nseg = (unsigned)((len + room - 1) / room);
-	struct rte_mbuf *segs[VNETIF_MTU_MAX / 64 + 2];
+	struct rte_mbuf *segs[(VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN + VNETIF_POOL_ROOM_MIN - 1) /
+			      VNETIF_POOL_ROOM_MIN];
 	size_t off = 0; /* offset within iov[v] */
 	int v = 0;
 
 	if (nseg > RTE_DIM(segs))
-		return -EMSGSIZE;
+		return -EMSGSIZE; /* cannot happen: the caller checked len against the MTU */
 	if (rte_pktmbuf_alloc_bulk(mp, segs, nseg) != 0)
 		return -ENOBUFS;
 	for (unsigned s = 0; s < nseg; s++) {
@@ -28,7 +31,8 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 		while (want > 0) {
 			size_t take = RTE_MIN((size_t)want, iov[v].iov_len - off);
 
-			memcpy(dst, (const uint8_t *)iov[v].iov_base + off, take);
+			if (take > 0) /* empty buffers may be {NULL, 0}: no memcpy from NULL */
+				memcpy(dst, (const uint8_t *)iov[v].iov_base + off, take);
 			dst += take;
 			want -= (uint16_t)take;
 			off += take;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The switch fabric: validate a burst, learn sources, route (lookup answers a port,
- * FLOOD or DROP, as in netmap's VALE), then deliver runs of frames that share a
- * destination, keeping each sender's order. Nothing here blocks: a full ring drops and
- * counts (or retries a bounded number of times in back-pressure mode).
+ * The switch fabric: validate a burst, ask the forwarding policy (fwd.h) where each
+ * frame goes - a port, FLOOD or DROP, as netmap VALE's lookup answers - then deliver
+ * runs of frames that share a destination, keeping each sender's order. Nothing here
+ * blocks: a full ring drops and counts (or retries a bounded number of times in
+ * back-pressure mode).
  */
 #include <errno.h>
 #include <sched.h>
@@ -12,10 +13,6 @@
 #include <rte_ether.h>
 
 #include "vnetif_private.h"
-
-/* Routing answer per frame: a destination port, or one of these. */
-#define ROUTE_FLOOD ((struct vnetif_port *)1)
-#define ROUTE_OWN ((struct vnetif_port *)2)
 
 /*
  * Sync mode: a listener that writes must not recurse into delivery. The outermost
@@ -73,73 +70,6 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 	vnetif_count(&src->tx[TX_PACKETS], ok);
 	vnetif_count(&src->tx[TX_BYTES], bytes);
 	return ok;
-}
-
-/* Learn each source MAC on @src; a per-port cache of the last source learned (tagged
- * with the table version) makes the common case one compare per frame. */
-static void learn(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_mbuf **pkts,
-		  uint16_t n)
-{
-	uintptr_t value = vnetif_fdb_value(src->idx, src->gen);
-
-	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
-		uint64_t key = vnetif_mac_key(eh->src_addr.addr_bytes);
-		uint64_t ver = atomic_load_explicit(&sw->fdb.version, memory_order_acquire);
-		uint32_t now;
-
-		if ((key | (ver & 0xffff) << 48) ==
-		    atomic_load_explicit(&src->learned_src, memory_order_relaxed))
-			continue;
-		if (vnetif_fdb_learn(&sw->fdb, key, value, false, &now) == 0)
-			atomic_store_explicit(&src->learned_src, key | ((uint64_t)now & 0xffff) << 48,
-					      memory_order_relaxed);
-	}
-}
-
-static void route(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_mbuf **pkts,
-		  uint16_t n, struct vnetif_port **dst)
-{
-	const void *keyp[VNETIF_CHUNK];
-	uint64_t keys[VNETIF_CHUNK];
-	void *data[VNETIF_CHUNK];
-	int16_t slot[VNETIF_CHUNK]; /* frame -> its key's lookup index, -1: flood */
-	struct vnetif_port *answer[VNETIF_CHUNK];
-	uint64_t hits = 0;
-	unsigned nu = 0;
-
-	/* A burst usually goes to one or few MACs: look each run's MAC up once. */
-	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
-		uint64_t key;
-
-		slot[i] = -1;
-		if (sw->cfg.fwd_mode == VNETIF_FWD_HUB || rte_is_multicast_ether_addr(&eh->dst_addr))
-			continue;
-		key = vnetif_mac_key(eh->dst_addr.addr_bytes);
-		if (nu == 0 || keys[nu - 1] != key) {
-			keys[nu] = key;
-			keyp[nu] = &keys[nu];
-			nu++;
-		}
-		slot[i] = (int16_t)(nu - 1);
-	}
-	if (nu > 0)
-		rte_hash_lookup_bulk_data(sw->fdb.h, keyp, nu, &hits, data);
-	for (unsigned j = 0; j < nu; j++) {
-		answer[j] = ROUTE_FLOOD; /* unknown unicast floods */
-		if (!(hits >> j & 1))
-			continue;
-		uintptr_t v = (uintptr_t)data[j];
-		struct vnetif_port *p = atomic_load_explicit(&sw->ports[v & 0xffff],
-							     memory_order_acquire);
-
-		if (p == NULL || p->gen != (uint32_t)(v >> 16))
-			continue; /* entry of a port that left: flood */
-		answer[j] = p == src ? ROUTE_OWN : p;
-	}
-	for (uint16_t i = 0; i < n; i++)
-		dst[i] = slot[i] < 0 ? ROUTE_FLOOD : answer[slot[i]];
 }
 
 static void yield_once(const struct vnetif_switch *sw)
@@ -268,18 +198,16 @@ static void forward_chunk(struct vnetif_switch *sw, struct vnetif_port *src,
 	struct vnetif_port *dst[VNETIF_CHUNK];
 	uint16_t start = 0;
 
-	if (sw->cfg.fwd_mode == VNETIF_FWD_LEARNING)
-		learn(sw, src, pkts, n);
-	route(sw, src, pkts, n, dst);
+	vnetif_fwd_lookup(&sw->fwd, src, pkts, n, dst);
 	while (start < n) {
 		uint16_t end = start + 1;
 
 		while (end < n && dst[end] == dst[start])
 			end++;
-		if (dst[start] == ROUTE_FLOOD) {
+		if (dst[start] == VNETIF_ROUTE_FLOOD) {
 			flood(sw, src, pkts + start, end - start);
-		} else if (dst[start] == ROUTE_OWN) {
-			vnetif_count(&src->tx[TX_DROP_OWN_PORT], end - start);
+		} else if (vnetif_route_is_drop(dst[start])) {
+			vnetif_count(&src->tx[vnetif_route_drop_reason(dst[start])], end - start);
 			rte_pktmbuf_free_bulk(pkts + start, end - start);
 		} else {
 			deliver_to(sw, dst[start], pkts + start, end - start);

@@ -97,10 +97,7 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 	p->sw = sw;
 	atomic_init(&p->mtu, mtu);
 	atomic_init(&p->state, PORT_CONNECTED);
-	/* The port's own MAC is known from the start; if the table is full, frames for it
-	 * flood, which still reaches it. */
-	vnetif_fdb_learn(&sw->fdb, vnetif_mac_key(p->mac), vnetif_fdb_value(p->idx, p->gen), true,
-			 NULL);
+	vnetif_fwd_port_join(&sw->fwd, p);
 	p->next = sw->all;
 	sw->all = p;
 	sw->nports++;
@@ -130,13 +127,12 @@ static void free_ring_frames(struct vnetif_port *p)
 int vnetif_disconnect_locked(struct vnetif_port *p, unsigned flush_timeout_ms)
 {
 	struct vnetif_switch *sw = p->sw;
-	uint64_t deadline;
-	unsigned dead;
+	uint64_t deadline, dead;
 
 	if (atomic_load(&p->state) == PORT_CONNECTED) {
 		atomic_store(&p->state, PORT_CLOSING);
 		atomic_store_explicit(&sw->ports[p->idx], NULL, memory_order_seq_cst);
-		vnetif_fdb_forget_port(&sw->fdb, p->idx);
+		vnetif_fwd_port_leave(&sw->fwd, p);
 		sw->nports--;
 		if (flush_timeout_ms) {
 			deadline = vnetif_now_ns() + flush_timeout_ms * 1000000ull;
@@ -147,12 +143,12 @@ int vnetif_disconnect_locked(struct vnetif_port *p, unsigned flush_timeout_ms)
 	vnetif_reader_join(p);
 	if (atomic_load(&p->reader_on))
 		return -ETIMEDOUT;
-	dead = sw->fdb.ndead;
+	dead = vnetif_fwd_reclaim_mark(&sw->fwd);
 	deadline = vnetif_now_ns() + sw->cfg.grace_timeout_ms * 1000000ull;
 	if (vnetif_srcu_synchronize(&sw->srcu, deadline, sw->cfg.yield, sw->cfg.yield_arg))
 		return -ETIMEDOUT;
 	/* No datapath call can see the port now. */
-	vnetif_fdb_reclaim(&sw->fdb, dead);
+	vnetif_fwd_reclaim(&sw->fwd, dead);
 	free_ring_frames(p);
 	while (p->retired) { /* no call can be running an old listener now */
 		struct vnetif_listener *l = p->retired;

@@ -79,13 +79,24 @@ static int config_check(const struct vnetif_switch_config *c)
 		return -EINVAL;
 	if (c->default_mtu < VNETIF_MTU_MIN || c->default_mtu > VNETIF_MTU_MAX)
 		return -EINVAL;
-	if (c->pool == NULL && (c->pool_size < 64 || c->pool_size > (1u << 24)))
+	if (c->pool == NULL &&
+	    (c->pool_size < VNETIF_POOL_SIZE_MIN || c->pool_size > VNETIF_POOL_SIZE_MAX))
 		return -EINVAL;
-	if (c->pool && rte_pktmbuf_data_room_size(c->pool) <= RTE_PKTMBUF_HEADROOM)
+	if (c->pool && (c->pool->private_data_size < sizeof(struct rte_pktmbuf_pool_private) ||
+			rte_pktmbuf_data_room_size(c->pool) <
+				RTE_PKTMBUF_HEADROOM + VNETIF_POOL_ROOM_MIN))
 		return -EINVAL;
 	if (c->grace_timeout_ms == 0 || c->grace_timeout_ms > 3600u * 1000u)
 		return -EINVAL;
 	return 0;
+}
+
+/* Per-lcore cache of the switch's own pool: 256 mbufs (DPDK's usual), but at most 1/16 of
+ * the pool, since DPDK refuses a cache above 2/3 of the pool (a 256 cache needs >= 384)
+ * and mbufs cached by one lcore are out of reach of the others. */
+static unsigned pool_cache_size(unsigned pool_size)
+{
+	return RTE_MIN(256u, pool_size / 16);
 }
 
 VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
@@ -120,7 +131,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		rc = -ENOMEM;
 		goto fail_free;
 	}
-	rc = vnetif_fdb_init(&sw->fdb, sw->name, cfg->fdb_size);
+	rc = vnetif_fwd_init(&sw->fwd, sw);
 	if (rc)
 		goto fail_free;
 	if (cfg->pool) {
@@ -132,7 +143,8 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		 * stress suite crawled (>300 s, every thread spinning behind a preempted
 		 * one); with HTS it takes ~5 s. RTS lost objects under the same load in
 		 * DPDK 22.11 (a pool came back 1728 mbufs short). */
-		sw->pool = rte_pktmbuf_pool_create_by_ops(pname, cfg->pool_size, 256, 0,
+		sw->pool = rte_pktmbuf_pool_create_by_ops(pname, cfg->pool_size,
+							  pool_cache_size(cfg->pool_size), 0,
 							  RTE_MBUF_DEFAULT_BUF_SIZE,
 							  (int)rte_socket_id(), "ring_mt_hts");
 		if (sw->pool == NULL) {
@@ -147,7 +159,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 	return 0;
 
 fail_fdb:
-	vnetif_fdb_fini(&sw->fdb);
+	vnetif_fwd_fini(&sw->fwd);
 fail_free:
 	free(sw->ports);
 	rte_free(sw);
@@ -211,7 +223,7 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 		p->magic = 0;
 		rte_free(p);
 	}
-	vnetif_fdb_fini(&sw->fdb);
+	vnetif_fwd_fini(&sw->fwd);
 	if (sw->own_pool)
 		rte_mempool_free(sw->pool);
 	pthread_mutex_unlock(&sw->ctl);
@@ -250,10 +262,7 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 	}
 	st->pool_in_use = sw->pool->size - rte_mempool_avail_count(sw->pool);
 	pthread_mutex_unlock(&sw->ctl);
-	st->fdb_entries = vnetif_fdb_count(&sw->fdb);
-	st->fdb_learned = atomic_load_explicit(&sw->fdb.learned, memory_order_relaxed);
-	st->fdb_moved = atomic_load_explicit(&sw->fdb.moved, memory_order_relaxed);
-	st->fdb_full = atomic_load_explicit(&sw->fdb.full, memory_order_relaxed);
+	vnetif_fwd_stats(&sw->fwd, st);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "fwd.h" /* the forwarding policy: fwd.c, fwd_learning.c, fwd_hub.c */
 #include "vnetif.h"
 
 #define VNETIF_SWITCH_MAGIC 0x56535743u /* "VSWC" */
@@ -67,44 +68,6 @@ static inline void vnetif_srcu_unlock(struct vnetif_srcu *s, unsigned token)
 int vnetif_srcu_synchronize(struct vnetif_srcu *s, uint64_t deadline_ns,
 			    vnetif_yield_fn yield, void *yield_arg);
 
-/* ---- forwarding database (fdb.c) ----------------------------------------------------- */
-
-struct vnetif_fdb {
-	struct rte_hash *h;
-	rte_spinlock_t wlock;        /* one writer at a time (rte_hash LF, single writer) */
-	_Atomic uint32_t version;    /* bumped by every change */
-	_Atomic uint64_t learned, moved, full, entries;
-	int32_t *dead_pos;           /* deleted key slots, freed after a grace period */
-	unsigned ndead, dead_cap;
-};
-
-/* Value stored for a MAC: the port's slot and connect number. */
-static inline uintptr_t vnetif_fdb_value(uint16_t idx, uint32_t gen)
-{
-	return (uintptr_t)gen << 16 | idx;
-}
-
-static inline uint64_t vnetif_mac_key(const uint8_t *mac)
-{
-	uint64_t k = 0;
-	memcpy(&k, mac, 6);
-	return k;
-}
-
-int vnetif_fdb_init(struct vnetif_fdb *f, const char *swname, unsigned size);
-void vnetif_fdb_fini(struct vnetif_fdb *f);
-/* Learn @key -> @value. @wait: take the lock even if contended (control path); else give
- * up when another writer holds it (datapath: the next frame learns). Returns 0 when
- * the table holds the mapping (*version, if not NULL, is the table's version then),
- * -EBUSY when skipped, -ENOSPC when full. */
-int vnetif_fdb_learn(struct vnetif_fdb *f, uint64_t key, uintptr_t value, bool wait,
-		     uint32_t *version);
-/* Forget every entry of slot @idx (control path). */
-void vnetif_fdb_forget_port(struct vnetif_fdb *f, uint16_t idx);
-/* After a grace period: release key slots deleted before it started. */
-void vnetif_fdb_reclaim(struct vnetif_fdb *f, unsigned upto);
-unsigned vnetif_fdb_count(const struct vnetif_fdb *f);
-
 /* ---- ports and switches ------------------------------------------------------------- */
 
 enum vnetif_port_state { PORT_CONNECTED = 1, PORT_CLOSING, PORT_CLOSED };
@@ -138,8 +101,6 @@ struct vnetif_port {
 	_Atomic unsigned mtu;
 	_Atomic(struct vnetif_listener *) listener;
 	struct vnetif_listener *retired; /* old listeners, freed with the port (under ctl) */
-	/* MAC key | low 16 bits of fdb version << 48 of the last source learned here. */
-	_Atomic uint64_t learned_src;
 	_Atomic int polling;         /* vnetif_poll() exclusivity */
 
 	/* reader thread */
@@ -159,7 +120,7 @@ struct vnetif_switch {
 	struct vnetif_switch_config cfg;
 	struct rte_mempool *pool;
 	bool own_pool;
-	struct vnetif_fdb fdb;
+	struct vnetif_fwd fwd;       /* forwarding policy (fwd.h) */
 	struct vnetif_srcu srcu;
 	_Atomic(struct vnetif_port *) *ports; /* cfg.max_ports slots */
 	_Atomic unsigned port_hwm;   /* slots [0, hwm) may be in use */
