@@ -20,6 +20,7 @@ set -u
 sw_bin=${1:?usage: test_vm.sh VNETIF_SWITCH SOURCE_DIR}
 src=${2:?usage: test_vm.sh VNETIF_SWITCH SOURCE_DIR}
 vmdir=${VNETIF_VM_DIR:-$PWD/vm-guest}
+export VNETIF_VM_DEBS=${VNETIF_VM_DEBS:-$vmdir/debs} # the .deb files, fetched once
 
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 77; }
 for t in dpkg-deb apt-get gzip; do
