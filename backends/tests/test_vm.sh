@@ -6,6 +6,10 @@
 #   - the guests ping each other and the lwIP stack;
 #   - guest B fetches 8 MiB of random bytes from guest A over TCP (busybox httpd and
 #     wget) and the MD5 sums must match; the rate is printed;
+#   - a NAT uplink (--nat 10.0.0.0/24: gateway 10.0.0.2) on the same switch: guest B
+#     takes a DHCP lease from it, fetches a file from an HTTP server the test runs on the
+#     host's 127.0.0.1 (MD5 checked), and the host fetches guest A's file through a port
+#     forward (curl http://127.0.0.1:P/ -> 10.0.0.11:80, MD5 checked);
 #   - guest B is killed (SIGKILL) in the middle of an endless TCP transfer; guest A must
 #     then still reach the lwIP stack through the switch, and the switch must stop
 #     cleanly (exit 0) on SIGTERM.
@@ -23,7 +27,7 @@ vmdir=${VNETIF_VM_DIR:-$PWD/vm-guest}
 export VNETIF_VM_DEBS=${VNETIF_VM_DEBS:-$vmdir/debs} # the .deb files, fetched once
 
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 77; }
-for t in dpkg-deb apt-get gzip; do
+for t in dpkg-deb apt-get gzip python3 curl; do
 	command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
 done
 
@@ -68,6 +72,11 @@ wget -q -O /tmp/d http://10.0.0.11/d
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "B-MD5 $(md5sum /tmp/d | cut -d' ' -f1) $(wc -c </tmp/d) $t0 $t1"
 rm /tmp/d
+# The NAT uplink: a lease, then the host's server through the gateway address.
+hp=$(sed -n 's/.*vm.hostport=\([0-9]*\).*/\1/p' /proc/cmdline)
+udhcpc -i eth0 -n -q -t 5 -s /bin/true 2>&1 | grep -o "lease of [0-9.]* obtained" | sed 's/^/B-DHCP /'
+ip route add default via 10.0.0.2
+wget -q -O /tmp/h "http://10.0.0.2:$hp/hostfile" && echo "B-HOST-MD5 $(md5sum /tmp/h | cut -d' ' -f1)"
 echo "B-ENDLESS-START"
 wget -q -O /dev/null http://10.0.0.11/cgi-bin/zero
 echo "B-ENDLESS-ENDED"
@@ -88,7 +97,20 @@ if ! "$src/examples/vm/make-guest.sh" "$run/guest" --add "$run/add" >"$run/make-
 fi
 echo "guest assembled in $(echo "$(date +%s.%N) - $t" | bc) s"
 
+# Two free ports on 127.0.0.1: the host's HTTP server, and the forward into guest A.
+read -r hport fport < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1", 0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+mkdir -p "$run/www"
+head -c 1048576 /dev/urandom >"$run/www/hostfile"
+hostmd5=$(md5sum <"$run/www/hostfile" | cut -d' ' -f1)
+python3 -m http.server --bind 127.0.0.1 --directory "$run/www" "$hport" \
+	>"$run/http.out" 2>&1 &
+pids+=($!)
+
 "$sw_bin" --vhost "$run/a.sock" --vhost "$run/b.sock" --stack 10.0.0.1/24 \
+	--nat 10.0.0.0/24 --hostfwd "tcp:127.0.0.1:$fport-10.0.0.11:80" \
 	--interval 2 --duration 600 >"$run/switch.log" 2>&1 &
 swpid=$!
 pids+=($swpid)
@@ -107,7 +129,7 @@ boot() { # NAME SOCKET MAC IP ROLE
 		-netdev vhost-user,id=n0,chardev=c0 \
 		-device virtio-net-pci,netdev=n0,mac="$3",romfile=,vectors=0 \
 		-kernel "$run/guest/vmlinuz" -initrd "$run/guest/initrd.gz" \
-		-append "console=ttyS0 panic=-1 mitigations=off vm.ip=$4 vm.role=$5" \
+		-append "console=ttyS0 panic=-1 mitigations=off vm.ip=$4 vm.role=$5 vm.hostport=$hport" \
 		-serial file:"$run/$1.log" -monitor none -display none </dev/null \
 		>"$run/$1.qemu.out" 2>&1 &
 	pids+=($!)
@@ -145,6 +167,17 @@ read -r _ got len b0 b1 < <(grep -a "^B-MD5" "$run/vmB.log" | tr -d '\r' | tail 
 [ "$len" = 8388608 ] || fail "received $len bytes, not 8388608"
 echo "8 MiB guest to guest over TCP, MD5 equal: $(echo "scale=1; 8 / ($b1 - $b0)" | bc) MiB/s" \
 	"(TCG guests, $(echo "$b1 - $b0" | bc) s)"
+
+# The NAT uplink, both ways.
+wait_for "$run/vmB.log" "B-DHCP lease of 10.0.0.15 obtained" 60 ||
+	fail "guest B got no DHCP lease from the NAT uplink"
+wait_for "$run/vmB.log" "B-HOST-MD5" 60 || fail "guest B could not fetch from the host's 127.0.0.1"
+got=$(grep -a "^B-HOST-MD5" "$run/vmB.log" | tr -d '\r' | awk '{print $2}')
+[ "$got" = "$hostmd5" ] || fail "host file MD5 differs: $hostmd5 sent, $got received"
+echo "guest B: DHCP lease from the NAT uplink, 1 MiB from the host's 127.0.0.1, MD5 equal"
+got=$(curl -s --max-time 30 "http://127.0.0.1:$fport/d" | md5sum | cut -d' ' -f1)
+[ "$got" = "$sent" ] || fail "through the port forward: MD5 $got, guest A has $sent"
+echo "host: curl http://127.0.0.1:$fport/d reached guest A through the forward, MD5 equal"
 
 # Kill guest B in the middle of an endless transfer.
 wait_for "$run/vmB.log" "B-ENDLESS-START" 30 || fail "guest B did not start the endless transfer"
