@@ -29,6 +29,18 @@
 
 #include "vnetif_slirp.h"
 
+#ifdef VNETIF_TSAN
+/* Frames go from the listener's thread to the uplink's through an rte_ring, where
+ * ThreadSanitizer cannot see the hand-off: released on enqueue, acquired on dequeue. */
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define tsan_acquire_burst(p, n) for (unsigned i_ = 0; i_ < (n); i_++) __tsan_acquire((p)[i_])
+#define tsan_release_burst(p, n) for (unsigned i_ = 0; i_ < (n); i_++) __tsan_release((p)[i_])
+#else
+#define tsan_acquire_burst(p, n) ((void)(p))
+#define tsan_release_burst(p, n) ((void)(p))
+#endif
+
 #define SLIRP_MAGIC 0x534c4952u /* "SLIR" */
 #define BURST 32
 #define FRAME_MAX (VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN)
@@ -241,9 +253,11 @@ static const SlirpCb callbacks = {
 static void on_frames(vnetif_port *port, struct rte_mbuf **pkts, uint16_t nb, void *arg)
 {
 	struct vnetif_slirp *n = arg;
-	unsigned q = rte_ring_enqueue_burst(n->queue, (void **)pkts, nb, NULL);
+	unsigned q;
 
 	(void)port;
+	tsan_release_burst(pkts, nb);
+	q = rte_ring_enqueue_burst(n->queue, (void **)pkts, nb, NULL);
 	if (q < nb) {
 		rte_pktmbuf_free_bulk(pkts + q, nb - q);
 		count(&n->rx_drop_queue_full, nb - q);
@@ -259,6 +273,7 @@ static void input_frames(struct vnetif_slirp *n)
 	unsigned got;
 
 	while ((got = rte_ring_dequeue_burst(n->queue, (void **)pkts, BURST, NULL)) > 0) {
+		tsan_acquire_burst(pkts, got);
 		for (unsigned i = 0; i < got; i++) {
 			uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 			const void *p = len <= FRAME_MAX ?
@@ -563,18 +578,20 @@ VNETIF_API int vnetif_slirp_destroy(vnetif_slirp *n)
 		return -EINVAL;
 	if (n->thread_on && pthread_equal(pthread_self(), n->thread))
 		return -EDEADLK;
-	/* First: no listener call (and so no enqueue) after this returns. The thread may
-	 * still write to the port until it stops: -ENOTCONN, counted as tx_drop. */
-	rc = vnetif_disconnect(n->port, 0);
-	if (rc && rc != -ENOTCONN)
-		return rc;
+	/* The thread first (joined: everything it did happens before what follows), then
+	 * the port: no listener call, and so no enqueue, after vnetif_disconnect(). A
+	 * listener running meanwhile only queues (freed below) and kicks the eventfd. */
 	if (n->thread_on) {
 		atomic_store_explicit(&n->stop, true, memory_order_release);
 		kick(n);
 		pthread_join(n->thread, NULL);
 		n->thread_on = false;
 	}
+	rc = vnetif_disconnect(n->port, 0);
+	if (rc && rc != -ENOTCONN)
+		return rc; /* the thread is stopped: the uplink is inert; call again */
 	while (rte_ring_dequeue(n->queue, (void **)&m) == 0) {
+		tsan_acquire_burst(&m, 1);
 		rte_pktmbuf_free(m);
 		count(&n->rx_drop_stopped, 1);
 	}

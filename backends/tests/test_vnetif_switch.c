@@ -364,9 +364,9 @@ START_TEST(test_nat_hostfwd)
 	char *argv[] = {VNETIF_SWITCH_BIN, "--nat", "10.0.2.0/24", "--stack", "10.0.2.15/24",
 			"--hostfwd", fwd, "--interval", "0.2", NULL};
 	et_spawn(c, argv);
-	ck_assert_msg(et_expect(c, 0, "switching", 20000), "%s", et_tail(c, 1500));
+	ck_assert_msg(et_expect(c, 0, "switching", 20000), "%s", et_tail(c, 4000));
 	ck_assert_msg(strstr(c->log, "port 1: nat 10.0.2.0/24") && strstr(c->log, "forward tcp:"),
-		      "%s", et_tail(c, 1500));
+		      "%s", et_tail(c, 4000));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	char b;
@@ -377,15 +377,15 @@ START_TEST(test_nat_hostfwd)
 	ck_assert_msg(r == 0 || (r < 0 && errno == ECONNRESET), "read %zd: %s", r, strerror(errno));
 	close(fd);
 	size_t from = et_pos(c);
-	ck_assert_msg(et_expect(c, from, "nat      10.0.2.0/24", 5000), "%s", et_tail(c, 1500));
+	ck_assert_msg(et_expect(c, from, "nat      10.0.2.0/24", 5000), "%s", et_tail(c, 4000));
 	kill(c->pid, SIGTERM);
 	int st = et_reap(c, 20000);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 4000));
 	const char *fin = strstr(c->log, "final");
 	fin = fin ? strstr(fin, "nat      10.0.2.0/24") : NULL;
 	unsigned long in = 0, out = 0;
 	ck_assert_msg(fin && sscanf(fin, "nat 10.0.2.0/24 in %lu out %lu", &in, &out) == 2,
-		      "%s", et_tail(c, 1500));
+		      "%s", et_tail(c, 4000));
 	ck_assert_msg(in > 0 && out > 0, "nat in %lu out %lu", in, out); /* SYN out, RST back */
 	free(c);
 }
