@@ -94,13 +94,14 @@ static unsigned receive(vnetif_port *to, uint32_t seq0, unsigned n)
 /* Send @n frames from @from (to a MAC nobody has: flooded), 32 at a time, each batch
  * once the previous one arrived (no ring or descriptor queue can overflow, whatever the
  * load); how many @to got. */
-static unsigned through(vnetif_port *from, vnetif_port *to, unsigned n, uint32_t seq0)
+static unsigned through_wait(vnetif_port *from, vnetif_port *to, unsigned n, uint32_t seq0,
+			     unsigned wait_ms)
 {
 	unsigned got = 0, sent = 0;
 
 	while (sent < n) {
 		unsigned batch = RTE_MIN(32u, n - sent);
-		uint64_t deadline = vt_now_ms() + VT_WAIT_MS;
+		uint64_t deadline = vt_now_ms() + wait_ms;
 
 		for (unsigned i = 0; i < batch; i++)
 			vt_send(from, VT_FOREIGN(9), 128, seq0 + sent + i);
@@ -118,12 +119,18 @@ static unsigned through(vnetif_port *from, vnetif_port *to, unsigned n, uint32_t
 	return got;
 }
 
-/* Frames cross once the client has negotiated; resend until one does. */
+static unsigned through(vnetif_port *from, vnetif_port *to, unsigned n, uint32_t seq0)
+{
+	return through_wait(from, to, n, seq0, VT_WAIT_MS);
+}
+
+/* Frames cross once the client has negotiated (until then the device refuses them, and
+ * counts them); resend every 50 ms until one does. */
 static void wait_link(vnetif_port *from, vnetif_port *to)
 {
 	uint64_t deadline = vt_now_ms() + VT_WAIT_MS;
 
-	while (through(from, to, 1, 0) == 0) {
+	while (through_wait(from, to, 1, 0, 50) == 0) {
 		if (vt_now_ms() >= deadline) {
 			for (unsigned i = 0; i < ET_MAX; i++) {
 				struct vnetif_ethdev_stats st;
