@@ -121,15 +121,33 @@ void vnetif_fdb_forget_port(struct vnetif_fdb *f, uint16_t idx)
 	rte_spinlock_unlock(&f->wlock);
 }
 
-void vnetif_fdb_reclaim(struct vnetif_fdb *f, unsigned upto)
+unsigned vnetif_fdb_dead_mark(struct vnetif_fdb *f)
 {
+	unsigned mark;
+
 	rte_spinlock_lock(&f->wlock);
+	mark = f->dead_base + f->ndead;
+	rte_spinlock_unlock(&f->wlock);
+	return mark;
+}
+
+void vnetif_fdb_reclaim(struct vnetif_fdb *f, unsigned mark)
+{
+	unsigned upto;
+
+	rte_spinlock_lock(&f->wlock);
+	/* Disconnects run their grace periods concurrently: count from an absolute mark. */
+	upto = (int)(mark - f->dead_base) > 0 ? mark - f->dead_base : 0;
 	if (upto > f->ndead)
 		upto = f->ndead;
-	for (unsigned i = 0; i < upto; i++)
-		rte_hash_free_key_with_position(f->h, f->dead_pos[i]);
-	memmove(f->dead_pos, f->dead_pos + upto, (f->ndead - upto) * sizeof(*f->dead_pos));
-	f->ndead -= upto;
+	if (upto > 0) {
+		for (unsigned i = 0; i < upto; i++)
+			rte_hash_free_key_with_position(f->h, f->dead_pos[i]);
+		memmove(f->dead_pos, f->dead_pos + upto,
+			(f->ndead - upto) * sizeof(*f->dead_pos));
+		f->ndead -= upto;
+		f->dead_base += upto;
+	}
 	rte_spinlock_unlock(&f->wlock);
 }
 
