@@ -397,9 +397,10 @@ VNETIF_API int vnetif_rx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t 
 }
 
 /*
- * While the port flushes at disconnect (FLUSHING), frames go to the listener one at a
- * time, so that when the flush times out (CLOSING) a poll stops after at most one more
- * listener call; frames it took and cannot deliver then are freed and counted.
+ * Deliver up to @budget frames from @port's ring to @l. Between listener calls it looks
+ * at the port's state: once a disconnect's flush has timed out (CLOSING) it stops after
+ * at most one more listener call, freeing and counting frames it took but did not
+ * deliver (rx_drop_disconnected, as if left on the ring).
  */
 static unsigned poll_ring(struct vnetif_port *port, struct vnetif_listener *l, unsigned budget)
 {
@@ -407,19 +408,33 @@ static unsigned poll_ring(struct vnetif_port *port, struct vnetif_listener *l, u
 
 	while (done < budget) {
 		struct rte_mbuf *pkts[32];
-		int st = atomic_load_explicit(&port->state, memory_order_acquire);
-		unsigned want = st == PORT_CONNECTED ? RTE_MIN(budget - done, 32u) : 1;
-		unsigned k;
+		unsigned k, i = 0;
 
-		if (st != PORT_CONNECTED && st != PORT_FLUSHING)
+		if (atomic_load_explicit(&port->state, memory_order_acquire) == PORT_CLOSING)
 			break;
-		k = rte_ring_dequeue_burst(port->ring, (void **)pkts, want, NULL);
+		k = rte_ring_dequeue_burst(port->ring, (void **)pkts, RTE_MIN(budget - done, 32u),
+					   NULL);
 		if (k == 0)
 			break;
-		for (unsigned i = 0; i < k; i++)
-			vnetif_tsan_acquire(pkts[i]);
-		vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
-		done += k;
+		for (unsigned j = 0; j < k; j++)
+			vnetif_tsan_acquire(pkts[j]);
+		if (l->kind == LISTEN_MBUF) {
+			vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
+			i = k;
+		} else {
+			for (; i < k; i++) {
+				if (i > 0 && atomic_load_explicit(&port->state, memory_order_acquire) ==
+						     PORT_CLOSING)
+					break;
+				vnetif_deliver_to_listener(port, l, pkts + i, 1);
+			}
+		}
+		done += i;
+		if (i < k) {
+			vnetif_count(&port->rx[RX_DROP_DISCONNECTED], k - i);
+			rte_pktmbuf_free_bulk(pkts + i, k - i);
+			break;
+		}
 	}
 	return done;
 }

@@ -336,9 +336,11 @@ static int wait_gone(struct vnetif_port *p, unsigned flush_timeout_ms)
 	int rc;
 
 	if (atomic_load(&p->state) == PORT_FLUSHING) {
-		/* The listener (reader thread or vnetif_poll) keeps draining the ring. */
+		/* The listener (reader thread or vnetif_poll) keeps draining the ring; frames a
+		 * poll has taken are delivered once it returns. */
 		deadline = vnetif_deadline_ms(flush_timeout_ms);
-		while (rte_ring_count(p->ring) > 0 && vnetif_now_ns() < deadline)
+		while ((rte_ring_count(p->ring) > 0 || atomic_load(&p->polling)) &&
+		       vnetif_now_ns() < deadline)
 			vnetif_wait_pause(&w);
 		/* A poll delivering now stops after its current listener call. */
 		atomic_store_explicit(&p->state, PORT_CLOSING, memory_order_seq_cst);
