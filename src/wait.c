@@ -8,8 +8,6 @@
 
 #include "wait.h"
 
-static __thread unsigned tls_in_yield;
-
 uint64_t vnetif_now_ns(void)
 {
 	struct timespec ts;
@@ -18,19 +16,12 @@ uint64_t vnetif_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-bool vnetif_in_yield(void)
-{
-	return tls_in_yield > 0;
-}
-
 bool vnetif_wait_pause(struct vnetif_wait *w)
 {
 	unsigned n = w->n++;
 
 	if (w->yield) {
-		tls_in_yield++;
 		w->yield(w->arg);
-		tls_in_yield--;
 		return false;
 	}
 	if (w->kind == VNETIF_WAIT_WRITER) {

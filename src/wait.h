@@ -49,8 +49,6 @@ static inline uint64_t vnetif_deadline_ms(unsigned ms)
 /*
  * One pause. Returns true when a reader has reached its sleeping rung: the caller then
  * sleeps on its futex (it alone knows what wakes it) and calls vnetif_wait_reset().
- * Counts, for the calling thread, that it is inside the yield function while it runs
- * (vnetif_in_yield()).
  */
 bool vnetif_wait_pause(struct vnetif_wait *w);
 
@@ -58,8 +56,5 @@ static inline void vnetif_wait_reset(struct vnetif_wait *w)
 {
 	w->n = 0;
 }
-
-/* True while the calling thread runs a yield function called by the library. */
-bool vnetif_in_yield(void);
 
 #endif /* VNETIF_WAIT_H */
