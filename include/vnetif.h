@@ -415,8 +415,8 @@ VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget);
 
 /**
  * Start a reader thread that polls this port and runs its listener (async mode).
- * @return 0; -EINVAL; -ENOTCONN; -EALREADY one is running, or a control call on the
- *         port is waiting; -ENOENT no listener; -EAGAIN thread creation failed.
+ * @return 0; -EINVAL; -ENOTCONN; -EALREADY one is running; -ENOENT no listener;
+ *         -EAGAIN thread creation failed.
  * Thread-safe.
  */
 VNETIF_API int vnetif_reader_start(vnetif_port *port);

@@ -177,7 +177,7 @@ struct nest_yield {
 	vnetif_switch *sw;
 	vnetif_port *self, *other;
 	atomic_int armed;
-	int rc_self, rc_destroy, rc_other, rc_stop;
+	int rc_self, rc_destroy, rc_other, rc_stop, rc_write;
 };
 
 static void nest_yield_fn(void *arg)
@@ -186,6 +186,12 @@ static void nest_yield_fn(void *arg)
 
 	if (atomic_exchange(&n->armed, 0) == 0)
 		return;
+	uint8_t frame[60];
+
+	memset(frame, 0xff, 6); /* broadcast from a valid source */
+	vnetif_mac(n->other, frame + 6);
+	memset(frame + 12, 0, sizeof(frame) - 12);
+	n->rc_write = vnetif_write(n->self, frame, sizeof(frame)); /* it may not send */
 	n->rc_self = vnetif_disconnect(n->self, 0);
 	n->rc_stop = vnetif_reader_stop(n->self);
 	n->rc_destroy = vnetif_switch_destroy(n->sw);
@@ -221,6 +227,7 @@ START_TEST(test_control_calls_from_yield)
 	d = (struct lt_disc){b, 50};
 	ck_assert_int_eq(lt_bounded(&call), 0);
 	ck_assert_int_eq(atomic_load(&n.armed), 0);
+	ck_assert_int_eq(n.rc_write, -ENOTCONN);
 	ck_assert_int_eq(n.rc_self, -EDEADLK);
 	ck_assert_int_eq(n.rc_stop, -ENOTCONN);
 	ck_assert_int_eq(n.rc_destroy, -EDEADLK);
@@ -415,6 +422,270 @@ START_TEST(test_concurrent_disconnects_same_port)
 		ck_assert_int_eq(ok, 1);
 		ck_assert_int_eq(vnetif_disconnect(a, 0), 0);
 	}
+	vt_teardown(sw);
+}
+END_TEST
+
+
+/* A back-pressured writer's yield runs inside the datapath: control calls of that
+ * switch that wait return -EDEADLK there; the datapath and stats work. */
+struct bp_yield {
+	vnetif_switch *sw;
+	vnetif_port *other;
+	atomic_int calls;
+	int rc_disc, rc_destroy, rc_stats;
+};
+
+static void bp_yield_fn(void *arg)
+{
+	struct bp_yield *y = arg;
+	struct vnetif_switch_stats st;
+
+	if (atomic_fetch_add(&y->calls, 1) != 0)
+		return;
+	y->rc_disc = vnetif_disconnect(y->other, 0);
+	y->rc_destroy = vnetif_switch_destroy(y->sw);
+	y->rc_stats = vnetif_switch_stats_get(y->sw, &st);
+}
+
+START_TEST(test_control_calls_from_backpressure_yield)
+{
+	struct vnetif_switch_config cfg;
+	static struct bp_yield y;
+	vnetif_switch *sw;
+	vnetif_port *a, *b, *c;
+	uint8_t mb[6];
+
+	memset(&y, 0, sizeof(y));
+	vt_config(&cfg);
+	cfg.async_readers = true;
+	cfg.ring_size = 64;
+	cfg.full_policy = VNETIF_FULL_BACKPRESSURE;
+	cfg.backpressure_retries = 3;
+	cfg.yield = bp_yield_fn;
+	cfg.yield_arg = &y;
+	sw = vt_switch(&cfg);
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	c = vt_connect(sw);
+	y.sw = sw;
+	y.other = c;
+	vt_mac(b, mb);
+	for (uint32_t i = 0; i < 65; i++)
+		vt_send(a, mb, 60, i);
+	ck_assert_int_eq(atomic_load(&y.calls), 3);
+	ck_assert_int_eq(y.rc_disc, -EDEADLK);
+	ck_assert_int_eq(y.rc_destroy, -EDEADLK);
+	ck_assert_int_eq(y.rc_stats, 0);
+	ck_assert_int_eq(vnetif_mtu(c), 1500);
+	vt_drain(b);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* A reader thread's yield calling control calls on its own port or switch: -EDEADLK
+ * (they would join or free the calling thread). */
+struct reader_yield {
+	vnetif_switch *sw;
+	vnetif_port *port;
+	pthread_t main;
+	atomic_int done;
+	int rc_stop, rc_disc, rc_destroy;
+};
+
+static void reader_yield_fn(void *arg)
+{
+	struct reader_yield *r = arg;
+
+	if (pthread_equal(pthread_self(), r->main) || atomic_load(&r->done))
+		return;
+	r->rc_stop = vnetif_reader_stop(r->port);
+	r->rc_disc = vnetif_disconnect(r->port, 0);
+	r->rc_destroy = vnetif_switch_destroy(r->sw);
+	atomic_store(&r->done, 1);
+}
+
+START_TEST(test_control_calls_from_reader_yield)
+{
+	struct vnetif_switch_config cfg;
+	static struct reader_yield r;
+	atomic_uint got = 0;
+	vnetif_switch *sw;
+	vnetif_port *b;
+
+	memset(&r, 0, sizeof(r));
+	r.main = pthread_self();
+	vt_config(&cfg);
+	cfg.async_readers = true;
+	cfg.yield = reader_yield_fn;
+	cfg.yield_arg = &r;
+	sw = vt_switch(&cfg);
+	(void)vt_connect(sw);
+	b = vt_connect(sw);
+	r.sw = sw;
+	r.port = b;
+	ck_assert_int_eq(vnetif_listen(b, lt_count_listener, &got), 0);
+	ck_assert_int_eq(vnetif_reader_start(b), 0);
+	ck_assert(VT_WAIT(atomic_load(&r.done)));
+	ck_assert_int_eq(r.rc_stop, -EDEADLK);
+	ck_assert_int_eq(r.rc_disc, -EDEADLK);
+	ck_assert_int_eq(r.rc_destroy, -EDEADLK);
+	ck_assert_int_eq(vnetif_reader_stop(b), 0);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* While a disconnect waits: destroy from another thread is refused (-EBUSY), its slot
+ * is not free yet (-ENOSPC), and vnetif_rx_burst still drains the flushing port. */
+struct rx_yield {
+	vnetif_port *port;
+	atomic_uint drained;
+	atomic_int armed;
+	pthread_t main;
+	vnetif_switch *sw;
+	int rc_destroy_other_thread;
+};
+
+static void *destroy_main(void *arg)
+{
+	struct rx_yield *r = arg;
+
+	r->rc_destroy_other_thread = vnetif_switch_destroy(r->sw);
+	return NULL;
+}
+
+static void rx_yield_fn(void *arg)
+{
+	struct rx_yield *r = arg;
+	struct rte_mbuf *pkts[8];
+	pthread_t t;
+	int n;
+
+	if (!atomic_exchange(&r->armed, 0))
+		return;
+	pthread_create(&t, NULL, destroy_main, r);
+	pthread_join(t, NULL);
+	while ((n = vnetif_rx_burst(r->port, pkts, 8)) > 0) {
+		rte_pktmbuf_free_bulk(pkts, (unsigned)n);
+		atomic_fetch_add(&r->drained, (unsigned)n);
+	}
+}
+
+START_TEST(test_flush_rx_burst_and_busy)
+{
+	struct vnetif_switch_config cfg;
+	static struct rx_yield r;
+	vnetif_switch *sw;
+	vnetif_port *a, *b, *c = NULL;
+	uint8_t mb[6];
+
+	memset(&r, 0, sizeof(r));
+	vt_config(&cfg);
+	cfg.max_ports = 2;
+	cfg.yield = rx_yield_fn;
+	cfg.yield_arg = &r;
+	sw = vt_switch(&cfg); /* sync; b has no listener: frames stay on its ring */
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	r.port = b;
+	r.sw = sw;
+	for (uint32_t i = 0; i < 5; i++)
+		vt_send(a, vt_mac(b, mb), 60, i);
+	atomic_store(&r.armed, 1);
+	ck_assert_int_eq(vnetif_disconnect(b, 3000), 0);
+	ck_assert_int_eq(r.rc_destroy_other_thread, -EBUSY);
+	ck_assert_uint_eq(atomic_load(&r.drained), 5);
+	ck_assert_uint_eq(vt_stats(b).rx_drop_disconnected, 0);
+	ck_assert_int_eq(vnetif_connect(sw, NULL, &c), 0); /* the slot is free again */
+	ck_assert_int_eq(vnetif_disconnect(c, 0), 0);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* -ENOSPC while the slot of a port still being disconnected is held. */
+static void enospc_yield(void *arg)
+{
+	struct rx_yield *r = arg;
+	vnetif_port *p = NULL;
+
+	if (atomic_exchange(&r->armed, 0))
+		r->rc_destroy_other_thread = vnetif_connect(r->sw, NULL, &p);
+}
+
+START_TEST(test_connect_enospc_while_disconnecting)
+{
+	struct vnetif_switch_config cfg;
+	static struct rx_yield r;
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	uint8_t mb[6];
+
+	memset(&r, 0, sizeof(r));
+	vt_config(&cfg);
+	cfg.max_ports = 2;
+	cfg.yield = enospc_yield;
+	cfg.yield_arg = &r;
+	sw = vt_switch(&cfg);
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	r.sw = sw;
+	vt_send(a, vt_mac(b, mb), 60, 0);
+	atomic_store(&r.armed, 1);
+	ck_assert_int_eq(vnetif_disconnect(b, 20), 0); /* nobody reads: the flush waits */
+	ck_assert_int_eq(r.rc_destroy_other_thread, -ENOSPC);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* The event loop's vnetif_switch_poll() keeps delivering during a flush. */
+struct sw_poller {
+	vnetif_switch *sw;
+	atomic_int go, stop;
+};
+
+static void *sw_poll_main(void *arg)
+{
+	struct sw_poller *p = arg;
+
+	VT_WAIT(atomic_load(&p->go));
+	while (!atomic_load(&p->stop))
+		vnetif_switch_poll(p->sw, 64);
+	return NULL;
+}
+
+static void sw_go_yield(void *arg)
+{
+	atomic_store(&((struct sw_poller *)arg)->go, 1);
+}
+
+START_TEST(test_flush_switch_poll_delivers_all)
+{
+	struct vnetif_switch_config cfg;
+	static struct sw_poller p;
+	atomic_uint delivered = 0;
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	pthread_t t;
+	uint8_t mb[6];
+
+	memset(&p, 0, sizeof(p));
+	vt_config(&cfg);
+	cfg.async_readers = true;
+	cfg.yield = sw_go_yield;
+	cfg.yield_arg = &p;
+	sw = vt_switch(&cfg);
+	p.sw = sw;
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	ck_assert_int_eq(vnetif_listen(b, lt_count_listener, &delivered), 0);
+	for (uint32_t i = 0; i < 1000; i++)
+		vt_send(a, vt_mac(b, mb), 60, i);
+	ck_assert_int_eq(pthread_create(&t, NULL, sw_poll_main, &p), 0);
+	ck_assert_int_eq(vnetif_disconnect(b, 3000), 0);
+	atomic_store(&p.stop, 1);
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(atomic_load(&delivered), 1000);
+	ck_assert_uint_eq(vt_stats(b).rx_drop_disconnected, 0);
 	vt_teardown(sw);
 }
 END_TEST
@@ -656,6 +927,7 @@ START_TEST(test_stale_handle_after_slot_reuse)
 	ck_assert_int_eq(vnetif_stats_get(b, &st), 0);
 	ck_assert_uint_eq(st.rx_drop_disconnected, 3);
 	ck_assert_int_eq(vnetif_stats_reset(b), -ENOTCONN);
+	ck_assert_ptr_null(vnetif_port_switch(b));
 	c = vt_connect(sw); /* the only free slot: b's */
 	ck_assert_ptr_ne(c, b);
 	check_stale(b, c);
@@ -898,6 +1170,9 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_nested_listener_two_switches);
 	tcase_add_test(tc, test_sync_listener_stats_during_disconnect);
 	tcase_add_test(tc, test_concurrent_disconnects_same_port);
+	tcase_add_test(tc, test_control_calls_from_backpressure_yield);
+	tcase_add_test(tc, test_control_calls_from_reader_yield);
+	tcase_add_test(tc, test_connect_enospc_while_disconnecting);
 	tcase_add_test(tc, test_yield_backpressure_exact);
 	tcase_add_test(tc, test_yield_reader_idle);
 	suite_add_tcase(s, tc);
@@ -907,6 +1182,8 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_flush_reader_delivers_all);
 	tcase_add_test(tc, test_flush_app_poll_delivers_all);
 	tcase_add_test(tc, test_flush_slow_listener_exact);
+	tcase_add_test(tc, test_flush_rx_burst_and_busy);
+	tcase_add_test(tc, test_flush_switch_poll_delivers_all);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("handles_and_memory");
