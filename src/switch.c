@@ -250,17 +250,17 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 			rte_pause();
 		unsigned hwm = atomic_load_explicit(&sw->port_hwm, memory_order_acquire);
 
-		drops = atomic_load_explicit(&sw->gone_drops, memory_order_relaxed);
+		/* acquire: a value written by a reset makes the re-check below see it */
+		drops = atomic_load_explicit(&sw->gone_drops, memory_order_acquire);
 		for (unsigned i = 0; i < hwm; i++) {
 			const struct vnetif_port *p = &sw->slot[i];
 
 			for (int k = TX_DROP_OVERSIZE; k < TX_NSTATS; k++)
-				drops += atomic_load_explicit(&p->tx[k], memory_order_relaxed);
-			drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_relaxed);
+				drops += atomic_load_explicit(&p->tx[k], memory_order_acquire);
+			drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_acquire);
 			drops += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED],
-						      memory_order_relaxed);
+						      memory_order_acquire);
 		}
-		atomic_thread_fence(memory_order_acquire);
 	} while (atomic_load_explicit(&sw->reuse_seq, memory_order_relaxed) != seq);
 	st->drops = drops;
 	st->ports = atomic_load_explicit(&sw->nports, memory_order_relaxed);
