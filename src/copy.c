@@ -51,13 +51,15 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 	return 0;
 }
 
-VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iovcnt)
+VNETIF_API int vnetif_writev(vnetif_port *h, const struct iovec *iov, int iovcnt)
 {
+	struct vnetif_port *port;
 	struct rte_mbuf *m;
 	size_t len = 0;
+	unsigned tok;
 	int rc;
 
-	if (!vnetif_port_ok(port) || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
+	if (vnetif_port_slot(h) == NULL || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
 		return -EINVAL;
 	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > 0 && iov[i].iov_base == NULL)
@@ -65,21 +67,24 @@ VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iov
 		/* saturate: lengths whose sum wraps are too long, not short */
 		len = iov[i].iov_len > SIZE_MAX - len ? SIZE_MAX : len + iov[i].iov_len;
 	}
-	rc = vnetif_port_check(port);
+	rc = vnetif_port_enter(h, false, &port, &tok);
 	if (rc)
 		return rc;
-	if (len < VNETIF_ETHER_HDR_LEN)
-		return -EINVAL;
-	if (len > atomic_load_explicit(&port->mtu, memory_order_relaxed) + VNETIF_ETHER_HDR_LEN) {
+	if (len < VNETIF_ETHER_HDR_LEN) {
+		rc = -EINVAL;
+	} else if (len > atomic_load_explicit(&port->mtu, memory_order_relaxed) +
+				 VNETIF_ETHER_HDR_LEN) {
 		vnetif_count(&port->tx[TX_DROP_OVERSIZE], 1);
-		return -EMSGSIZE;
+		rc = -EMSGSIZE;
+	} else {
+		rc = gather(port->sw->pool, iov, len, &m);
+		if (rc == -ENOBUFS)
+			vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
 	}
-	rc = gather(port->sw->pool, iov, len, &m);
-	if (rc == -ENOBUFS)
-		vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	if (rc)
 		return rc;
-	rc = vnetif_tx_burst(port, &m, 1);
+	rc = vnetif_tx_burst(h, &m, 1);
 	if (rc < 0) { /* disconnected meanwhile: the frame is still ours */
 		rte_pktmbuf_free(m);
 		return rc;

@@ -7,7 +7,6 @@
  * back-pressure mode).
  */
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -20,19 +19,13 @@
  * append to it and the outermost delivers them after the listener returns.
  */
 struct reentry_q {
-	struct vnetif_port *port[VNETIF_REENTRY_DEPTH];
+	vnetif_port *port[VNETIF_REENTRY_DEPTH]; /* handles: found again when delivered */
 	struct rte_mbuf *m[VNETIF_REENTRY_DEPTH];
 	unsigned head, tail;
 };
 
 static __thread struct reentry_q *tls_q;
 static __thread unsigned tls_depth;                      /* sync listeners running */
-static __thread const struct vnetif_switch *tls_listener_sw; /* whose listener runs */
-
-bool vnetif_in_listener_on(const struct vnetif_switch *sw)
-{
-	return tls_listener_sw == sw;
-}
 
 static void drop_counted(struct rte_mbuf *m, _Atomic uint64_t *counter)
 {
@@ -72,17 +65,11 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 	return ok;
 }
 
-static void yield_once(const struct vnetif_switch *sw)
-{
-	if (sw->cfg.yield)
-		sw->cfg.yield(sw->cfg.yield_arg);
-	else
-		sched_yield();
-}
-
-unsigned vnetif_deliver_to_listener(struct vnetif_port *p, struct vnetif_listener *l,
+unsigned vnetif_deliver_to_listener(struct vnetif_port *port, struct vnetif_listener *l,
 				    struct rte_mbuf **pkts, uint16_t n)
 {
+	vnetif_port *p = vnetif_port_handle(port); /* listeners get the handle */
+
 	if (l->kind == LISTEN_MBUF) {
 		l->fn.mbuf(p, pkts, n, l->arg);
 		return n;
@@ -112,16 +99,12 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 	unsigned k;
 
 	if (!sw->cfg.async_readers && l != NULL) {
-		const struct vnetif_switch *prev = tls_listener_sw;
-
 		for (uint16_t i = 0; i < n; i++)
 			bytes += pkts[i]->pkt_len;
 		vnetif_count(&dst->rx[RX_PACKETS], n);
 		vnetif_count(&dst->rx[RX_BYTES], bytes);
 		tls_depth++;
-		tls_listener_sw = sw;
 		vnetif_deliver_to_listener(dst, l, pkts, n);
-		tls_listener_sw = prev;
 		tls_depth--;
 		return;
 	}
@@ -134,8 +117,11 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 	}
 	k = rte_ring_enqueue_burst(dst->ring, (void **)pkts, n, NULL);
 	if (k < n && sw->cfg.full_policy == VNETIF_FULL_BACKPRESSURE) {
+		struct vnetif_wait w = vnetif_wait_init(sw->cfg.yield, sw->cfg.yield_arg,
+							VNETIF_WAIT_WRITER);
+
 		for (unsigned r = 0; r < sw->cfg.backpressure_retries && k < n; r++) {
-			yield_once(sw);
+			vnetif_wait_pause(&w);
 			k += rte_ring_enqueue_burst(dst->ring, (void **)pkts + k, n - k, NULL);
 		}
 	}
@@ -240,7 +226,7 @@ static void defer(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 			drop_counted(pkts[i], &src->tx[TX_DROP_REENTRY]);
 			continue;
 		}
-		q->port[q->tail % VNETIF_REENTRY_DEPTH] = src;
+		q->port[q->tail % VNETIF_REENTRY_DEPTH] = vnetif_port_handle(src);
 		q->m[q->tail % VNETIF_REENTRY_DEPTH] = pkts[i];
 		q->tail++;
 	}
@@ -250,46 +236,55 @@ static void defer(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 static void drain_deferred(struct reentry_q *q)
 {
 	while (q->head != q->tail) {
-		struct vnetif_port *src = q->port[q->head % VNETIF_REENTRY_DEPTH];
+		vnetif_port *h = q->port[q->head % VNETIF_REENTRY_DEPTH];
 		struct rte_mbuf *run[VNETIF_CHUNK];
+		struct vnetif_port *src;
 		uint16_t n = 0;
+		unsigned tok;
 
 		while (q->head != q->tail && n < VNETIF_CHUNK &&
-		       q->port[q->head % VNETIF_REENTRY_DEPTH] == src)
+		       q->port[q->head % VNETIF_REENTRY_DEPTH] == h)
 			run[n++] = q->m[q->head++ % VNETIF_REENTRY_DEPTH];
 
-		unsigned tok = vnetif_srcu_lock(&src->sw->srcu);
-		if (atomic_load_explicit(&src->state, memory_order_acquire) == PORT_CONNECTED) {
+		if (vnetif_port_enter(h, false, &src, &tok) == 0) {
 			forward(src, run, n);
+			vnetif_srcu_unlock(&src->sw->srcu, tok);
 		} else { /* the sender disconnected since its listener wrote */
-			vnetif_count(&src->tx[TX_DROP_NO_ROUTE], n);
+			struct vnetif_port *p = vnetif_port_slot(h);
+
+			/* ctl: its slot is not reused while we count (rare path) */
+			pthread_mutex_lock(&p->sw->ctl);
+			if ((atomic_load(&p->gen) & VNETIF_HANDLE_GEN_MASK) ==
+			    (((uintptr_t)h >> VNETIF_HANDLE_GEN_SHIFT) & VNETIF_HANDLE_GEN_MASK))
+				vnetif_count(&p->tx[TX_DROP_NO_ROUTE], n);
+			else
+				vnetif_count(&p->sw->gone_drops, n);
+			pthread_mutex_unlock(&p->sw->ctl);
 			rte_pktmbuf_free_bulk(run, n);
 		}
-		vnetif_srcu_unlock(&src->sw->srcu, tok);
 	}
 }
 
-/* Enter the switch's read side for a datapath call on @port; -ENOTCONN (and not
- * entered) if the port is no longer connected. */
-static int enter_connected(struct vnetif_port *port, unsigned *tok)
+/* Enter the switch's read side for a datapath call on port handle @h: 0 and *port set,
+ * -EINVAL, or -ENOTCONN (and not entered). @draining: a port flushing its ring at
+ * disconnect still counts (receive side). */
+static int enter_connected(vnetif_port *h, bool draining, struct vnetif_port **port,
+			   unsigned *tok)
 {
-	*tok = vnetif_srcu_lock(&port->sw->srcu);
-	if (atomic_load_explicit(&port->state, memory_order_acquire) == PORT_CONNECTED)
-		return 0;
-	vnetif_srcu_unlock(&port->sw->srcu, *tok);
-	return -ENOTCONN;
+	return vnetif_port_enter(h, draining, port, tok);
 }
 
-VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n)
+VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct vnetif_port *port;
 	struct reentry_q q;
 	bool outermost_sync;
 	unsigned tok;
 	int rc;
 
-	if (!vnetif_port_ok(port) || (n > 0 && pkts == NULL))
+	if (n > 0 && pkts == NULL)
 		return -EINVAL;
-	rc = enter_connected(port, &tok);
+	rc = enter_connected(h, false, &port, &tok);
 	if (rc)
 		return rc;
 	/* The outermost write of a thread on a sync switch owns the re-entry queue. */
@@ -310,14 +305,15 @@ VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
 	return n;
 }
 
-VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n)
+VNETIF_API int vnetif_rx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct vnetif_port *port;
 	unsigned tok, k = 0;
 	int rc;
 
-	if (!vnetif_port_ok(port) || (n > 0 && pkts == NULL))
+	if (n > 0 && pkts == NULL)
 		return -EINVAL;
-	rc = enter_connected(port, &tok);
+	rc = enter_connected(h, true, &port, &tok);
 	if (rc)
 		return rc;
 	if (n > 0)
@@ -328,43 +324,73 @@ VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
 	return (int)k;
 }
 
-VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget)
+/*
+ * Deliver up to @budget frames from @port's ring to @l. Between listener calls it looks
+ * at the port's state: once a disconnect's flush has timed out (CLOSING) it stops after
+ * at most one more listener call, freeing and counting frames it took but did not
+ * deliver (rx_drop_disconnected, as if left on the ring).
+ */
+static unsigned poll_ring(struct vnetif_port *port, struct vnetif_listener *l, unsigned budget)
 {
-	struct vnetif_switch *sw;
-	struct vnetif_listener *l;
-	unsigned tok, done = 0;
-	int expect = 0;
+	unsigned done = 0;
 
-	if (!vnetif_port_ok(port) || budget == 0)
+	while (done < budget) {
+		struct rte_mbuf *pkts[32];
+		unsigned k, i = 0;
+
+		if (atomic_load_explicit(&port->state, memory_order_acquire) == PORT_CLOSING)
+			break;
+		k = rte_ring_dequeue_burst(port->ring, (void **)pkts, RTE_MIN(budget - done, 32u),
+					   NULL);
+		if (k == 0)
+			break;
+		for (unsigned j = 0; j < k; j++)
+			vnetif_tsan_acquire(pkts[j]);
+		if (l->kind == LISTEN_MBUF) {
+			vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
+			i = k;
+		} else {
+			for (; i < k; i++) {
+				if (i > 0 && atomic_load_explicit(&port->state, memory_order_acquire) ==
+						     PORT_CLOSING)
+					break;
+				vnetif_deliver_to_listener(port, l, pkts + i, 1);
+			}
+		}
+		done += i;
+		if (i < k) {
+			vnetif_count(&port->rx[RX_DROP_DISCONNECTED], k - i);
+			rte_pktmbuf_free_bulk(pkts + i, k - i);
+			break;
+		}
+	}
+	return done;
+}
+
+VNETIF_API int vnetif_poll(vnetif_port *h, unsigned budget)
+{
+	struct vnetif_port *port;
+	struct vnetif_listener *l;
+	unsigned tok, done;
+	int expect = 0, rc;
+
+	if (budget == 0)
 		return -EINVAL;
-	sw = port->sw;
-	if (enter_connected(port, &tok))
-		return -ENOTCONN;
+	rc = enter_connected(h, true, &port, &tok);
+	if (rc)
+		return rc;
 	l = atomic_load_explicit(&port->listener, memory_order_acquire);
 	if (l == NULL) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
 		return -ENOENT;
 	}
 	if (!atomic_compare_exchange_strong_explicit(&port->polling, &expect, 1,
 						     memory_order_acquire, memory_order_relaxed)) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
 		return 0;
 	}
-	const struct vnetif_switch *prev = tls_listener_sw;
-	tls_listener_sw = sw;
-	while (done < budget) {
-		struct rte_mbuf *pkts[32];
-		unsigned k = rte_ring_dequeue_burst(port->ring, (void **)pkts,
-						    RTE_MIN(budget - done, 32u), NULL);
-		if (k == 0)
-			break;
-		for (unsigned i = 0; i < k; i++)
-			vnetif_tsan_acquire(pkts[i]);
-		vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
-		done += k;
-	}
-	tls_listener_sw = prev;
+	done = poll_ring(port, l, budget);
 	atomic_store_explicit(&port->polling, 0, memory_order_release);
-	vnetif_srcu_unlock(&sw->srcu, tok);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	return (int)done;
 }

@@ -14,6 +14,13 @@
  * (fwd_hub.c: flood everything). Port security or impairments go beside them (or wrap
  * one), answering DROP with their own reason; the fabric does not change.
  *
+ * Ports here are the fabric's slot structs (struct vnetif_port in the switch's slot
+ * table, alive as long as the switch), never the handles applications hold; a policy
+ * must not keep one across calls. To remember a port (a table entry), keep its slot and
+ * connect number (p->idx, p->gen) and find it again through sw->ports[idx], comparing the
+ * connect number, inside the datapath call: a slot is reused only after a grace period,
+ * so a port answered that way stays the same port until lookup() returns to the fabric.
+ *
  * Control-path hooks run with the switch's control mutex held; any of them may be
  * NULL when a policy has nothing to do there.
  */

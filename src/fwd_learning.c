@@ -94,17 +94,26 @@ static inline void table_unlock(struct learning *l)
 	atomic_store_explicit(&l->wlock, false, memory_order_release);
 }
 
-static inline uintptr_t fdb_value(const struct vnetif_port *p)
+static inline uint32_t port_gen(const struct vnetif_port *p)
 {
-	return (uintptr_t)p->gen << 16 | p->idx;
+	return atomic_load_explicit(&p->gen, memory_order_relaxed);
 }
 
-/* The port an fdb value names, if it is still the one connected in that slot. */
+/* What the table stores for a port: its slot and connect number, never a pointer or an
+ * application handle (port.c, "Handles"). */
+static inline uintptr_t fdb_value(const struct vnetif_port *p)
+{
+	return (uintptr_t)port_gen(p) << 16 | p->idx;
+}
+
+/* The port an fdb value names, if it is still the one connected in that slot. A slot
+ * struct lives as long as the switch and is republished (new connect number first) only
+ * after a grace period, so within a datapath call this answer stays that port. */
 static inline struct vnetif_port *value_port(const struct vnetif_switch *sw, uintptr_t v)
 {
 	struct vnetif_port *p = atomic_load_explicit(&sw->ports[v & 0xffff], memory_order_acquire);
 
-	return p != NULL && p->gen == (uint32_t)(v >> 16) ? p : NULL;
+	return p != NULL && port_gen(p) == (uint32_t)(v >> 16) ? p : NULL;
 }
 
 static int learning_init(struct vnetif_switch *sw, void **priv)
@@ -156,7 +165,7 @@ static void learn_locked(struct learning *l, const struct vnetif_port *p, uint64
 	void *cur;
 	int found;
 
-	if (!s->live || s->gen != p->gen)
+	if (!s->live || s->gen != port_gen(p))
 		return; /* a datapath call of a port that left: nothing to learn for it */
 	found = rte_hash_lookup_data(l->h, &key, &cur);
 	if (found < 0 || (uintptr_t)cur != value) {
@@ -268,7 +277,7 @@ static void learning_port_join(void *priv, struct vnetif_port *p)
 	struct learn_slot *s = &l->slot[p->idx];
 
 	table_lock(l);
-	s->gen = p->gen;
+	s->gen = port_gen(p);
 	s->live = true;
 	atomic_store_explicit(&s->src, 0, memory_order_relaxed);
 	/* The port's own MAC is known from the start; if the table is full, frames for
