@@ -266,6 +266,52 @@ START_TEST(test_learned_source_cache_does_not_wrap)
 }
 END_TEST
 
+/* A port's slot serves a newer port after it left (port handles, port.c): nothing the
+ * table or the learned-source cache knew of the old port carries over. Frames to a MAC
+ * the old port had learned flood; the new port sending from that MAC learns it anew and
+ * then receives it as unicast. */
+START_TEST(test_learning_across_slot_reuse)
+{
+	struct vnetif_switch_config cfg;
+	vnetif_port *old;
+	struct net n;
+	uint64_t learned, flooded;
+
+	vt_config(&cfg);
+	cfg.max_ports = NP; /* the next connect must take the slot p0 leaves */
+	net_up(&n, &cfg);
+	ck_assert_int_eq(vt_write(n.p[0], VT_BCAST, VT_FOREIGN(9), 60, 1), 0); /* H on p0 */
+	for (int i = 1; i < NP; i++)
+		ck_assert_uint_eq(vt_drain(n.p[i]), 1);
+	old = n.p[0];
+	ck_assert_int_eq(vnetif_disconnect(old, 0), 0);
+	n.p[0] = vt_connect(n.sw);
+	vt_mac(n.p[0], n.mac[0]);
+	ck_assert_int_eq(vnetif_stats_reset(old), -ENOTCONN); /* same slot, newer port */
+
+	/* H was forgotten with p0: a frame to it floods, also to the slot's new port */
+	flooded = vt_stats(n.p[1]).tx_flooded;
+	vt_send(n.p[1], VT_FOREIGN(9), 60, 2);
+	ck_assert_uint_eq(vt_stats(n.p[1]).tx_flooded, flooded + 1);
+	ck_assert_uint_eq(vt_drain(n.p[0]), 1);
+	ck_assert_uint_eq(vt_drain(n.p[2]), 1);
+	ck_assert_uint_eq(vt_drain(n.p[3]), 1);
+
+	/* the new port sends from H: learned anew, on it */
+	learned = vt_sw_stats(n.sw).fdb_learned;
+	ck_assert_int_eq(vt_write(n.p[0], VT_BCAST, VT_FOREIGN(9), 60, 3), 0);
+	ck_assert_uint_eq(vt_sw_stats(n.sw).fdb_learned, learned + 1);
+	for (int i = 1; i < NP; i++)
+		ck_assert_uint_eq(vt_drain(n.p[i]), 1);
+	vt_send(n.p[1], VT_FOREIGN(9), 60, 4);
+	ck_assert_uint_eq(vt_stats(n.p[1]).tx_flooded, flooded + 1);
+	ck_assert_uint_eq(vt_drain(n.p[0]), 1);
+	ck_assert_uint_eq(vt_drain(n.p[2]), 0);
+	ck_assert_uint_eq(vt_drain(n.p[3]), 0);
+	net_down(&n);
+}
+END_TEST
+
 /* ---- disconnect forgets a port's MACs --------------------------------------------- */
 
 /* A port that learned many MACs disconnects, and every one of them is forgotten. */
@@ -380,6 +426,7 @@ Suite *policy_suite(void)
 	tc = vt_tcase("table");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_learned_source_cache_does_not_wrap);
+	tcase_add_test(tc, test_learning_across_slot_reuse);
 	tcase_add_test(tc, test_disconnect_forgets_many_macs);
 	tcase_add_test(tc, test_disconnect_nothing_to_forget);
 	tcase_add_test(tc, test_hub_has_no_table);
