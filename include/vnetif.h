@@ -99,6 +99,17 @@ extern "C" {
 #define VNETIF_API
 #endif
 
+/** @name Version of this header
+ * The build reads the version from these lines. vnetif_version() gives the version of
+ * the library loaded at run time. @{ */
+#define VNETIF_VERSION_MAJOR 0
+#define VNETIF_VERSION_MINOR 1
+#define VNETIF_VERSION_PATCH 0
+/** The version as one number, 0xMMmmpp: compare with vnetif_version(). */
+#define VNETIF_VERSION_HEX \
+	((VNETIF_VERSION_MAJOR << 16) | (VNETIF_VERSION_MINOR << 8) | VNETIF_VERSION_PATCH)
+/** @} */
+
 struct rte_mbuf;
 struct rte_mempool;
 
@@ -205,6 +216,15 @@ typedef void (*vnetif_listen_mbuf_fn)(vnetif_port *port, struct rte_mbuf **pkts,
 
 /** Text for a negative errno returned by libvnetif. Never NULL. Thread-safe. */
 VNETIF_API const char *vnetif_strerror(int err);
+
+/* --- version ---------------------------------------------------------------------- */
+
+/** The library's version as ::VNETIF_VERSION_HEX of the build it came from (a program
+ *  can check it against the header it was compiled with). Thread-safe. */
+VNETIF_API unsigned vnetif_version(void);
+
+/** The same as "MAJOR.MINOR.PATCH". Never NULL. Thread-safe. */
+VNETIF_API const char *vnetif_version_string(void);
 
 /* --- EAL --------------------------------------------------------------------------- */
 
