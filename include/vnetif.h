@@ -75,11 +75,19 @@
  *
  * @par EAL
  * If the application has not initialised DPDK's EAL when the first switch is created,
- * the library starts it with an embedded default that needs no hugepages, no PCI
- * device and no root: `--no-huge --no-pci -m 256 --file-prefix=vnetif-<pid>-<n>`, all
- * CPUs allowed. Its runtime directory is removed at exit. The environment variable
- * VNETIF_EAL_ARGS (space-separated) replaces these arguments. If EAL is already up
- * (a DPDK application such as Click), the library uses it as it is.
+ * the library starts it with an embedded default that needs no PCI device and no root:
+ * `--no-pci --file-prefix=vnetif-<pid>-<n>`, all CPUs allowed, and memory from
+ * hugepages when a hugetlbfs mount the process may write has at least 256 MB of free
+ * pages (memory is then taken on demand, as long as pages are free), else
+ * `--no-huge -m 256`. 256 MB hold three switches with the default pool_size (the
+ * fourth fails with -ENOMEM): for more, use hugepages, smaller pools, or a larger `-m`
+ * in VNETIF_EAL_ARGS. With the environment variable VNETIF_DEBUG set, the choice is
+ * printed on stderr. Its runtime directory is removed at exit; and before it starts, the
+ * embedded default removes the runtime directories `vnetif-<pid>-<n>` and hugepage files
+ * of processes that no longer exist (a process killed by a signal cannot remove its
+ * own) -- never one of a live process, never another prefix. The environment variable VNETIF_EAL_ARGS
+ * (space-separated) replaces all these arguments (and the clean-up). If EAL is already
+ * up (a DPDK application such as Click), the library uses it as it is.
  */
 #ifndef VNETIF_H
 #define VNETIF_H
