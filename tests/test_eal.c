@@ -203,14 +203,14 @@ START_TEST(test_crash_leftovers)
 	spawn(&live, END_WAIT, NULL);
 	ck_assert(exists(live.dir));
 
-	/* A process of the library dies by SIGKILL: its runtime directory stays behind. */
+	/* A process of the library dies by SIGKILL: its runtime directory (and hugepage
+	 * files) stay behind -- until a start of the embedded default, this test's or one
+	 * in any other process running this library at the same time (ctest -j): so
+	 * what is checked is what is left after our start, not who removed it. */
 	spawn(&dead, END_KILL, NULL);
-	ck_assert_msg(exists(dead.dir), "%s should be left behind", dead.dir);
 	snprintf(base, sizeof(base), "%s", dead.dir);
 	*strrchr(base, '/') = '\0';
 	const char *dead_prefix = strrchr(dead.dir, '/') + 1;
-	/* With hugepages, its hugepage files stay too, holding their pages. */
-	ck_assert(!dead.huge || huge_files(dead_prefix) > 0);
 
 	/* Look-alikes of the dead pid: another prefix, a name that is not vnetif-<pid>-<n>,
 	 * and one whose EAL config is locked (by this process: a live primary holds it).
@@ -234,7 +234,8 @@ START_TEST(test_crash_leftovers)
 	snprintf(args, sizeof(args), "--no-huge --no-pci -m 64 --no-telemetry --file-prefix=%s",
 		 name);
 	spawn(&other, END_EXIT, args);
-	ck_assert_msg(exists(dead.dir), "VNETIF_EAL_ARGS: %s removed", dead.dir);
+	ck_assert_msg(strstr(other.log, "EAL: VNETIF_EAL_ARGS=") && !strstr(other.log, "removed"),
+		      "VNETIF_EAL_ARGS: %s", other.log);
 
 	/* The next start of the embedded default removes the dead process's directories. */
 	spawn(&next, END_EXIT, NULL);
@@ -242,7 +243,6 @@ START_TEST(test_crash_leftovers)
 	ck_assert_msg(huge_files(dead_prefix) == 0, "hugepage files of %s still there:\n%s",
 		      dead_prefix, next.log);
 	ck_assert_msg(!exists(stale), "%s still there", stale);
-	ck_assert_msg(strstr(next.log, dead.dir) && strstr(next.log, "is gone"), "%s", next.log);
 	ck_assert_msg(exists(live.dir), "a live process's %s was removed", live.dir);
 	ck_assert_msg(exists(foreign) && exists(suffixed) && exists(locked),
 		      "a directory that is not a dead process's of the library was removed");
