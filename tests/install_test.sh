@@ -202,7 +202,7 @@ cc_pc() {
   # shellcheck disable=SC2086 # a list of packages
   flags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs $3) || fail "pkg-config $3 failed"
   # shellcheck disable=SC2086
-  "$cc" -std=gnu11 -Wall -Wextra -Werror $sanflags -o "$1" "$2" $flags ${4:-} \
+  "$cc" -std=gnu11 -Wall -Wextra -Werror $sanflags ${4:-} -o "$1" "$2" $flags \
     || fail "cannot build $2 against the installed library with: $flags ${4:-}"
 }
 
