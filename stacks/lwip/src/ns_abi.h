@@ -3,7 +3,7 @@
  * The interface between libvnetif-lwip (main link-map namespace) and the two small
  * objects it loads into every lwIP namespace. Private: never installed.
  *
- * Each lwIP instance lives in its own dlmopen() namespace (see notes/lwip-instances.md):
+ * Each lwIP instance lives in its own dlmopen() namespace (see docs/lwip-notes.md):
  *
  *   libvnetif-lwip-shim.so  loaded first, kept for the life of the process. It defines
  *                           malloc/free/..., memcpy/memmove/memset and pthread_mutex/cond
