@@ -120,6 +120,14 @@ struct vnetif_lwip_stats {
 	uint64_t heap_blocks;
 	uint64_t heap_peak_bytes; /**< Highest heap_bytes since the stack was created. */
 	unsigned sockets;       /**< Sockets open now. */
+	/** Received frames the input guard refused before lwIP saw them (not in rx_drop):
+	 *  malformed where lwIP 2.1.3 trusts the sender — a UDP-Lite checksum coverage
+	 *  other than 0 or 8..length (one such frame would make lwIP abort the process),
+	 *  IPv4/IPv6/UDP/TCP/ICMP/ARP headers or length fields that do not fit the frame,
+	 *  malformed IPv4, TCP or IPv6 options, IPv6 extension headers out of place, and
+	 *  fragments that would reassemble into a UDP-Lite datagram or (IPv6) into anything
+	 *  but TCP, UDP or ICMPv6. See "Input guard" in the README. */
+	uint64_t rx_refused;
 };
 
 /** Text for a negative errno of this library: vnetif_strerror(), except for the codes

@@ -47,6 +47,7 @@ struct vnl_link {
 	struct vnl_wire *wire;   /* LINK_WIRE */
 	unsigned side;           /* LINK_WIRE: 0 or 1 */
 	_Atomic uint64_t tx_drop, rx_drop;
+	_Atomic uint64_t rx_refused; /* frames the input guard refused (guard.h) */
 };
 
 /* ---- stacks (stack.c) ---------------------------------------------------------------- */

@@ -480,6 +480,7 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 	st->rx_frames = c.rx_frames;
 	st->rx_drop = c.rx_drop_mbox + c.rx_drop_nomem + c.rx_drop_down +
 		      atomic_load(&s->link.rx_drop);
+	st->rx_refused = atomic_load(&s->link.rx_refused);
 	st->tx_frames = c.tx_frames;
 	st->tx_drop = c.tx_drop + atomic_load(&s->link.tx_drop);
 	st->heap_bytes = h.live_bytes;
