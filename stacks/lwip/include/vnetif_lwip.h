@@ -128,6 +128,10 @@ struct vnetif_lwip_stats {
 	 *  fragments that would reassemble into a UDP-Lite datagram or (IPv6) into anything
 	 *  but TCP, UDP or ICMPv6. See "Input guard" in the README. */
 	uint64_t rx_refused;
+	/** Frees of memory lwIP's allocator never handed out (a double free inside lwIP),
+	 *  since the stack was created: ignored (reported once per process on stderr; the
+	 *  block, if it is one, leaks), never a process abort. 0 unless lwIP has a bug. */
+	uint64_t heap_bad_frees;
 };
 
 /** Text for a negative errno of this library: vnetif_strerror(), except for the codes

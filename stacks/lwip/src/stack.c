@@ -486,6 +486,7 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 	st->heap_bytes = h.live_bytes;
 	st->heap_blocks = h.live_blocks;
 	st->heap_peak_bytes = h.peak_bytes;
+	st->heap_bad_frees = h.bad_frees;
 	pthread_mutex_lock((pthread_mutex_t *)&s->fds.lock);
 	st->sockets = s->fds.count;
 	pthread_mutex_unlock((pthread_mutex_t *)&s->fds.lock);
