@@ -146,7 +146,8 @@ static err_t low_output(struct netif *netif, struct pbuf *p)
 		pbuf_free(flat);
 	if (rc != 0) {
 		count(&c_tx_drop, 1);
-		return ERR_IF;
+		/* the socket layer's errno: ENOBUFS, or ENETDOWN for ERR_IF (socket.c) */
+		return rc == -ENOBUFS ? ERR_BUF : ERR_IF;
 	}
 	count(&c_tx, 1);
 	return ERR_OK;
