@@ -818,6 +818,10 @@ static void teardown(void)
 	sw = NULL;
 }
 
+/* Defined by libFuzzer only: tells a libFuzzer run from the corpus replay. */
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*cb)(const uint8_t *, size_t))
+	__attribute__((weak));
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char *args[256];
@@ -828,7 +832,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* LeakSanitizer cannot see pointers kept in DPDK's hugepage memory (the port's
 	 * listener, for one) and would call them leaks: libFuzzer reads its flags after this
 	 * function, so turn its leak check off here. lwIP's heap is checked above instead. */
-	if (*argc > 0 && *argc < 255) {
+	if (LLVMFuzzerRunDriver != NULL && *argc > 0 && *argc < 255) { /* not in replay */
 		memcpy(args, *argv, (size_t)*argc * sizeof(char *));
 		args[(*argc)++] = "-detect_leaks=0";
 		args[*argc] = NULL;
