@@ -6,9 +6,12 @@
  * pointer lwIP would dereference or assert on is EFAULT, and a stream socket whose
  * reading reached the end returns 0 at every later call.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+#include "../src/ns_abi.h"
 #include "lwip_test.h"
 
 #define IP_A "10.2.0.1"
@@ -264,6 +267,71 @@ START_TEST(test_stack_calls)
 }
 END_TEST
 
+/* The shim (every lwIP namespace's allocator) never aborts on a free it cannot
+ * attribute — a double free inside lwIP, say: it counts it and carries on. Loaded here
+ * into the main namespace and driven directly. */
+START_TEST(test_shim_bad_free)
+{
+	static const struct vnl_host host = {
+		.abi = VNL_ABI_VERSION, .malloc = malloc, .free = free, .memcpy = memcpy,
+		.memmove = memmove, .memset = memset, .mutex_init = pthread_mutex_init,
+		.mutex_destroy = pthread_mutex_destroy, .mutex_lock = pthread_mutex_lock,
+		.mutex_trylock = pthread_mutex_trylock, .mutex_unlock = pthread_mutex_unlock,
+		.mutexattr_init = pthread_mutexattr_init,
+		.mutexattr_destroy = pthread_mutexattr_destroy,
+		.mutexattr_settype = pthread_mutexattr_settype, .cond_init = pthread_cond_init,
+		.cond_destroy = pthread_cond_destroy, .cond_wait = pthread_cond_wait,
+		.cond_timedwait = pthread_cond_timedwait, .cond_signal = pthread_cond_signal,
+		.cond_broadcast = pthread_cond_broadcast, .condattr_init = pthread_condattr_init,
+		.condattr_destroy = pthread_condattr_destroy,
+		.condattr_setclock = pthread_condattr_setclock,
+	};
+	Dl_info info;
+	char path[4096];
+	void *h, *p;
+	vnl_shim_setup_fn setup;
+	vnl_shim_stats_fn stats;
+	void *(*s_malloc)(size_t);
+	void (*s_free)(void *);
+	void *(*s_realloc)(void *, size_t);
+	struct vnl_heap_stats st;
+	uint64_t fake[16];
+
+	ck_assert(dladdr((void *)vnetif_lwip_create, &info) != 0 && info.dli_fname != NULL);
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(strrchr(info.dli_fname, '/') - info.dli_fname),
+		 info.dli_fname, VNL_SHIM_SONAME);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	ck_assert_msg(h != NULL, "%s: %s", path, dlerror());
+	setup = (vnl_shim_setup_fn)dlsym(h, VNL_SHIM_SETUP_SYM);
+	stats = (vnl_shim_stats_fn)dlsym(h, VNL_SHIM_STATS_SYM);
+	s_malloc = (void *(*)(size_t))dlsym(h, "malloc");
+	s_free = (void (*)(void *))dlsym(h, "free");
+	s_realloc = (void *(*)(void *, size_t))dlsym(h, "realloc");
+	ck_assert(setup != NULL && stats != NULL && s_malloc != NULL && s_free != NULL &&
+		  s_realloc != NULL);
+	ck_assert_int_eq(setup(&host), 0);
+	stats(&st);
+	ck_assert_uint_eq(st.bad_frees, 0);
+
+	memset(fake, 0, sizeof(fake));
+	s_free(&fake[8]); /* never allocated by the shim */
+	stats(&st);
+	ck_assert_uint_eq(st.bad_frees, 1);
+	p = s_malloc(40);
+	ck_assert_ptr_nonnull(p);
+	s_free(p);
+	s_free(p); /* twice */
+	stats(&st);
+	ck_assert_uint_eq(st.bad_frees, 2);
+	errno = 0;
+	ck_assert_ptr_null(s_realloc(&fake[8], 64)); /* not ours: left alone */
+	ck_assert_int_eq(errno, ENOMEM);
+	stats(&st);
+	ck_assert_uint_eq(st.bad_frees, 3);
+	dlclose(h);
+}
+END_TEST
+
 static Suite *errors_suite(void)
 {
 	Suite *s = suite_create("lwip_errors");
@@ -274,6 +342,7 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, test_eof_sticks);
 	tcase_add_test(tc, test_socket_calls);
 	tcase_add_test(tc, test_stack_calls);
+	tcase_add_test(tc, test_shim_bad_free);
 	suite_add_tcase(s, tc);
 	return s;
 }
