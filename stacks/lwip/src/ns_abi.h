@@ -73,6 +73,8 @@ struct vnl_heap_stats {
 	uint64_t live_blocks;
 	uint64_t peak_bytes;  /* since the instance started */
 	uint64_t allocs;      /* allocations since the instance started */
+	uint64_t bad_frees;   /* since the instance started: frees of blocks the shim did
+			       * not allocate (reported once, ignored) */
 };
 
 typedef int (*vnl_shim_setup_fn)(const struct vnl_host *host);
