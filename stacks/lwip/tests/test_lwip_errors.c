@@ -298,7 +298,8 @@ START_TEST(test_shim_bad_free)
 	uint64_t fake[16];
 
 	ck_assert(dladdr((void *)vnetif_lwip_create, &info) != 0 && info.dli_fname != NULL);
-	snprintf(path, sizeof(path), "%.*s/%s", (int)(strrchr(info.dli_fname, '/') - info.dli_fname),
+	snprintf(path, sizeof(path), "%.*s/" VNETIF_LWIP_NS_DIR "/%s",
+		 (int)(strrchr(info.dli_fname, '/') - info.dli_fname),
 		 info.dli_fname, VNL_SHIM_SONAME);
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	ck_assert_msg(h != NULL, "%s: %s", path, dlerror());
