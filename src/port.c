@@ -7,6 +7,7 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 
+#include "stage.h"
 #include "vnetif_private.h"
 
 static bool mac_in_use(struct vnetif_switch *sw, const uint8_t *mac)
@@ -97,6 +98,13 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 	p->sw = sw;
 	atomic_init(&p->mtu, mtu);
 	atomic_init(&p->state, PORT_CONNECTED);
+	rc = vnetif_stage_connect(p, cfg); /* impairments, a switch-wide capture */
+	if (rc) {
+		vnetif_stage_free(p);
+		rte_ring_free(p->ring);
+		rte_free(p);
+		goto unlock;
+	}
 	/* The port's own MAC is known from the start; if the table is full, frames for it
 	 * flood, which still reaches it. */
 	vnetif_fdb_learn(&sw->fdb, vnetif_mac_key(p->mac), vnetif_fdb_value(p->idx, p->gen), true,
@@ -154,6 +162,7 @@ int vnetif_disconnect_locked(struct vnetif_port *p, unsigned flush_timeout_ms)
 	/* No datapath call can see the port now. */
 	vnetif_fdb_reclaim(&sw->fdb, dead);
 	free_ring_frames(p);
+	vnetif_stage_disconnect(p); /* frames an impairment still held */
 	while (p->retired) { /* no call can be running an old listener now */
 		struct vnetif_listener *l = p->retired;
 

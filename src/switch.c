@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 
+#include "stage.h"
 #include "vnetif_private.h"
 
 uint64_t vnetif_now_ns(void)
@@ -162,7 +163,7 @@ static unsigned pool_held_outside(struct vnetif_switch *sw)
 
 	for (struct vnetif_port *p = sw->all; p; p = p->next)
 		if (p->ring)
-			on_rings += rte_ring_count(p->ring);
+			on_rings += rte_ring_count(p->ring) + vnetif_stage_held(p);
 	return out > on_rings ? out - on_rings : 0;
 }
 
@@ -201,6 +202,7 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 		pthread_mutex_unlock(&sw->ctl);
 		return rc;
 	}
+	vnetif_stage_switch_fini(sw); /* impairment clock, captures */
 	sw->magic = 0;
 	while (sw->all) {
 		struct vnetif_port *p = sw->all;
@@ -208,6 +210,7 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 		sw->all = p->next;
 		/* every port is closed now: disconnect freed its retired listeners */
 		free(atomic_load(&p->listener));
+		vnetif_stage_free(p);
 		p->magic = 0;
 		rte_free(p);
 	}
@@ -247,6 +250,7 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 			st->drops += atomic_load_explicit(&p->tx[i], memory_order_relaxed);
 		st->drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_relaxed);
 		st->drops += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED], memory_order_relaxed);
+		st->drops += vnetif_stage_drops(p);
 	}
 	st->pool_in_use = sw->pool->size - rte_mempool_avail_count(sw->pool);
 	pthread_mutex_unlock(&sw->ctl);

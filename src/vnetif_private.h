@@ -149,6 +149,9 @@ struct vnetif_port {
 
 	struct vnetif_port *next;    /* every port ever connected, for destroy */
 
+	/* ---- impairments, monitor, capture (stage.c): NULL when the port has none ---- */
+	_Atomic(struct vnetif_stage *) stage;
+
 	_Atomic uint64_t tx[TX_NSTATS] __rte_cache_aligned;
 	_Atomic uint64_t rx[RX_NSTATS] __rte_cache_aligned;
 };
@@ -167,6 +170,9 @@ struct vnetif_switch {
 	uint32_t next_gen;
 	unsigned nports;
 	struct vnetif_port *all;
+
+	/* ---- impairment clock and captures (stage.c, capture.c); under ctl ---- */
+	struct vnetif_stage_sw *stage_sw;
 };
 
 static inline void vnetif_count(_Atomic uint64_t *c, uint64_t v)
