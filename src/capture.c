@@ -10,7 +10,9 @@
  * file). Switch ports are not ethdevs and come and go, so this file writes the section
  * header and one interface description block per port itself, and writes each block
  * with the interface id of its port filled in. rte_pcapng_copy()'s mbufs are freed
- * here (22.11's write call does not free them either).
+ * here (22.11's write call does not free them either). The timestamp is filled in here
+ * too, from CLOCK_REALTIME: 22.11's TSC-to-time conversion gave dates in the 23rd
+ * century on this kind of machine.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -37,6 +40,7 @@
 #define IF_MACADDR 6
 #define IF_TSRESOL 9
 #define EPB_IFID_OFFSET 8 /* interface id inside an enhanced packet block */
+#define EPB_TS_OFFSET 12  /* timestamp (high word, then low word) */
 #define CAPTURE_POOL 63
 #define SNAP_MAX 65535u
 
@@ -160,9 +164,11 @@ void vnetif_capture_frames(struct vnetif_capture *c, uint32_t ifid, enum vnetif_
 		return;
 	pthread_mutex_lock(&c->lock);
 	for (uint16_t i = 0; i < n && !c->failed; i++) {
-		uint64_t now = rte_get_tsc_cycles();
-		struct rte_mbuf *mc = rte_pcapng_copy(0, 0, pkts[i], c->pool, c->snaplen, now, pd);
-		uint32_t len;
+		struct rte_mbuf *mc = rte_pcapng_copy(0, 0, pkts[i], c->pool, c->snaplen,
+						      rte_get_tsc_cycles(), pd);
+		struct timespec ts;
+		uint32_t len, ts_hl[2];
+		uint64_t ns;
 
 		if (mc == NULL)
 			continue; /* not written: the count says so */
@@ -172,7 +178,12 @@ void vnetif_capture_frames(struct vnetif_capture *c, uint32_t ifid, enum vnetif_
 
 			if (blk != c->buf)
 				memcpy(c->buf, blk, len);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+			ts_hl[0] = (uint32_t)(ns >> 32);
+			ts_hl[1] = (uint32_t)ns;
 			memcpy(c->buf + EPB_IFID_OFFSET, &ifid, 4);
+			memcpy(c->buf + EPB_TS_OFFSET, ts_hl, 8);
 			if (write_all(c->fd, c->buf, len) == 0)
 				c->written++;
 			else
