@@ -273,8 +273,10 @@ VNETIF_API int vnetif_switch_poll(vnetif_switch *sw, unsigned budget);
 /**
  * Connect a new port. @p cfg may be NULL.
  * @return 0, *out set; -EINVAL bad argument (NULL switch or out, multicast or
- *         broadcast MAC, MTU out of range); -EADDRINUSE MAC used by another port;
- *         -ENOSPC max_ports reached; -ENOMEM.
+ *         broadcast MAC, MTU out of range, an impairment vnetif_impair_set() refuses);
+ *         -EADDRINUSE MAC used by another port; -ENOSPC max_ports reached; -ENOMEM;
+ *         -EAGAIN the impairment clock thread could not be started; -EIO a running
+ *         switch-wide capture could not write the port's interface.
  * Thread-safe, also while traffic flows.
  */
 VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config *cfg,
@@ -574,7 +576,9 @@ VNETIF_API int vnetif_capture_start(vnetif_switch *sw, vnetif_port *port, int fd
 				    const struct vnetif_capture_config *cfg, vnetif_capture **out);
 
 /**
- * Stop a capture; no frame is written once this returns 0. Frees @p cap.
+ * Stop a capture; no frame is written once this returns. Frees @p cap.
+ * vnetif_switch_destroy() stops and frees a capture still running (its handle is then
+ * invalid).
  * @return frames written (>= 0); -EINVAL; -EIO a write failed (frames after it were not
  *         recorded); -ETIMEDOUT a datapath thread did not leave in grace_timeout_ms
  *         (recording stopped; the capture is freed with the switch); -EDEADLK from a

@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk-dev check liblwip-dev
-      iproute2 iputils-ping iperf3 gnuplot-nox)
+      iproute2 iputils-ping iperf3 gnuplot-nox tshark)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

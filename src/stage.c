@@ -471,7 +471,8 @@ static void *clock_main(void *arg)
 /* A frame due at @due was held: wake the clock if it sleeps past that. */
 static void clock_kick(struct vnetif_switch *sw, uint64_t due)
 {
-	struct vnetif_stage_sw *x = sw->stage_sw;
+	/* set once under ctl (stage_sw_get) while the datapath may run */
+	struct vnetif_stage_sw *x = __atomic_load_n(&sw->stage_sw, __ATOMIC_ACQUIRE);
 
 	if (x == NULL)
 		return;
@@ -499,7 +500,7 @@ static struct vnetif_stage_sw *stage_sw_get(struct vnetif_switch *sw)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&x->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	sw->stage_sw = x;
+	__atomic_store_n(&sw->stage_sw, x, __ATOMIC_RELEASE);
 	return x;
 }
 
