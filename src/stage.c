@@ -35,7 +35,7 @@ struct held {
 };
 
 struct impair_dir {
-	rte_spinlock_t lock;
+	pthread_mutex_t lock;      /* pthread, not rte_spinlock: visible to TSan */
 	bool on;                 /* configured and enabled */
 	bool set;                /* vnetif_impair_set() was called with a config */
 	struct vnetif_impair cfg;
@@ -325,14 +325,14 @@ static uint16_t impair_run(struct vnetif_port *p, struct impair_dir *d, struct r
 	uint64_t now = vnetif_now_ns(), seq0, first_due = UINT64_MAX;
 	unsigned k;
 
-	rte_spinlock_lock(&d->lock);
+	pthread_mutex_lock(&d->lock);
 	if (!d->on) {
 		/* switched off meanwhile: frames still held go first (the clock or this) */
 		k = pop_due(d, now, out, VNETIF_CHUNK);
 		memcpy(out + k, in, n * sizeof(*in));
 		k += n;
 		d->st.passed += k;
-		rte_spinlock_unlock(&d->lock);
+		pthread_mutex_unlock(&d->lock);
 		return (uint16_t)k;
 	}
 	k = pop_due(d, now, out, VNETIF_CHUNK);
@@ -343,7 +343,7 @@ static uint16_t impair_run(struct vnetif_port *p, struct impair_dir *d, struct r
 	d->st.passed += k;
 	if (d->seq != seq0 && d->nheld > 0)
 		first_due = d->heap[0].due;
-	rte_spinlock_unlock(&d->lock);
+	pthread_mutex_unlock(&d->lock);
 	if (first_due != UINT64_MAX)
 		clock_kick(p->sw, first_due);
 	return (uint16_t)k;
@@ -408,12 +408,12 @@ static void release_port(struct vnetif_port *p, struct vnetif_stage *st, enum vn
 	unsigned k;
 
 	do {
-		rte_spinlock_lock(&d->lock);
+		pthread_mutex_lock(&d->lock);
 		k = pop_due(d, now, pkts, VNETIF_CHUNK);
 		d->st.passed += k;
 		if (d->nheld > 0 && d->heap[0].due < *next)
 			*next = d->heap[0].due;
-		rte_spinlock_unlock(&d->lock);
+		pthread_mutex_unlock(&d->lock);
 		if (k == 0)
 			break;
 		if (dir == VNETIF_DIR_RX) {
@@ -559,7 +559,7 @@ struct vnetif_stage *vnetif_stage_get(struct vnetif_port *p)
 		return NULL;
 	memset(st, 0, sizeof(*st));
 	for (int i = 0; i < 2; i++) {
-		rte_spinlock_init(&st->dir[i].lock);
+		pthread_mutex_init(&st->dir[i].lock, NULL);
 		vnetif_impair_init(&st->dir[i].cfg);
 	}
 	pthread_mutex_init(&st->mon_lock, NULL);
@@ -624,7 +624,7 @@ static int impair_set_locked(struct vnetif_port *p, enum vnetif_dir dir,
 		if (heap == NULL)
 			return -ENOMEM;
 	}
-	rte_spinlock_lock(&d->lock);
+	pthread_mutex_lock(&d->lock);
 	if (heap != NULL) {
 		memcpy(heap, d->heap, d->nheld * sizeof(*heap));
 		old = d->heap;
@@ -641,7 +641,7 @@ static int impair_set_locked(struct vnetif_port *p, enum vnetif_dir dir,
 	}
 	d->on = im != NULL && im->enabled;
 	d->set = im != NULL;
-	rte_spinlock_unlock(&d->lock);
+	pthread_mutex_unlock(&d->lock);
 	free(old);
 	set_flag(st, 1u << dir, im != NULL && im->enabled);
 	return 0;
@@ -677,10 +677,10 @@ void vnetif_stage_disconnect(struct vnetif_port *p)
 	for (int i = 0; i < 2; i++) {
 		struct impair_dir *d = &st->dir[i];
 
-		rte_spinlock_lock(&d->lock);
+		pthread_mutex_lock(&d->lock);
 		while (d->nheld > 0)
 			drop(heap_pop(d), &d->st.dropped_disconnected);
-		rte_spinlock_unlock(&d->lock);
+		pthread_mutex_unlock(&d->lock);
 	}
 	atomic_store(&st->cap, NULL);
 	set_flag(st, STAGE_CAPTURE, false);
@@ -692,8 +692,10 @@ void vnetif_stage_free(struct vnetif_port *p)
 
 	if (st == NULL)
 		return;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		free(st->dir[i].heap);
+		pthread_mutex_destroy(&st->dir[i].lock);
+	}
 	pthread_mutex_destroy(&st->mon_lock);
 	free(st);
 	atomic_store(&p->stage, NULL);
@@ -707,9 +709,9 @@ unsigned vnetif_stage_held(const struct vnetif_port *p)
 	if (st == NULL)
 		return 0;
 	for (int i = 0; i < 2; i++) {
-		rte_spinlock_lock(&st->dir[i].lock);
+		pthread_mutex_lock(&st->dir[i].lock);
 		n += st->dir[i].nheld;
-		rte_spinlock_unlock(&st->dir[i].lock);
+		pthread_mutex_unlock(&st->dir[i].lock);
 	}
 	return n;
 }
@@ -724,11 +726,11 @@ uint64_t vnetif_stage_drops(const struct vnetif_port *p)
 	for (int i = 0; i < 2; i++) {
 		const struct vnetif_impair_stats *s = &st->dir[i].st;
 
-		rte_spinlock_lock(&st->dir[i].lock);
+		pthread_mutex_lock(&st->dir[i].lock);
 		n += s->dropped_down + s->dropped_oversize + s->dropped_cut + s->dropped_loss +
 		     s->dropped_small + s->dropped_queue_full + s->dropped_nomem +
 		     s->dropped_disconnected;
-		rte_spinlock_unlock(&st->dir[i].lock);
+		pthread_mutex_unlock(&st->dir[i].lock);
 	}
 	return n;
 }
@@ -788,11 +790,11 @@ VNETIF_API int vnetif_impair_get(const vnetif_port *port, enum vnetif_dir dir,
 	st = atomic_load(&((struct vnetif_port *)port)->stage);
 	if (st == NULL)
 		return -ENOENT;
-	rte_spinlock_lock(&st->dir[dir].lock);
+	pthread_mutex_lock(&st->dir[dir].lock);
 	rc = st->dir[dir].set ? 0 : -ENOENT;
 	if (rc == 0)
 		*im = st->dir[dir].cfg;
-	rte_spinlock_unlock(&st->dir[dir].lock);
+	pthread_mutex_unlock(&st->dir[dir].lock);
 	return rc;
 }
 
@@ -807,10 +809,10 @@ VNETIF_API int vnetif_impair_stats_get(const vnetif_port *port, enum vnetif_dir 
 	st = atomic_load(&((struct vnetif_port *)port)->stage);
 	if (st == NULL)
 		return 0;
-	rte_spinlock_lock(&st->dir[dir].lock);
+	pthread_mutex_lock(&st->dir[dir].lock);
 	*out = st->dir[dir].st;
 	out->held = st->dir[dir].nheld;
-	rte_spinlock_unlock(&st->dir[dir].lock);
+	pthread_mutex_unlock(&st->dir[dir].lock);
 	return 0;
 }
 
