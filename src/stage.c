@@ -626,7 +626,8 @@ static int impair_set_locked(struct vnetif_port *p, enum vnetif_dir dir,
 	}
 	pthread_mutex_lock(&d->lock);
 	if (heap != NULL) {
-		memcpy(heap, d->heap, d->nheld * sizeof(*heap));
+		if (d->nheld > 0)
+			memcpy(heap, d->heap, d->nheld * sizeof(*heap));
 		old = d->heap;
 		d->heap = heap;
 		d->cap = im->queue_limit;
