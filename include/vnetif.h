@@ -497,7 +497,7 @@ struct vnetif_impair_stats {
 };
 
 /** Fill @p im with "enabled, nothing impaired": enabled = true, reorder_ns = 1 ms,
- *  queue_limit = 1024, everything else 0. */
+ *  queue_limit = 1024, everything else 0. Thread-safe. */
 VNETIF_API void vnetif_impair_init(struct vnetif_impair *im);
 
 /**
@@ -511,7 +511,8 @@ VNETIF_API void vnetif_impair_init(struct vnetif_impair *im);
 VNETIF_API int vnetif_impair_parse(const char *spec, struct vnetif_impair *im);
 
 /** Print @p im as a spec vnetif_impair_parse() reads back (only what differs from the
- *  defaults; "none" if nothing). @return the length snprintf would write; -EINVAL. */
+ *  defaults; "none" if nothing). @return the length snprintf would write; -EINVAL.
+ *  Thread-safe. */
 VNETIF_API int vnetif_impair_format(const struct vnetif_impair *im, char *buf, size_t size);
 
 /**
