@@ -42,6 +42,8 @@ struct opts {
 	double interval;
 	bool json;
 	bool quiet;
+	const char *impair;  /* --impair SPEC on what every stack receives (switch path) */
+	struct vnetif_impair im;
 };
 
 struct stream {
@@ -222,6 +224,16 @@ static int make_stacks(struct run *r, const struct opts *o)
 		if (rc < 0) {
 			fprintf(stderr, "iperf-like: %s stack pair %d: %s\n", r->name, p, vnetif_strerror(rc));
 			return rc;
+		}
+		for (int h = 0; r->sw && o->impair && h < 2; h++) {
+			struct vnetif_impair im = o->im;
+
+			im.seed += (uint64_t)(p * 2 + h) * 1000; /* each receiver its own stream */
+			rc = vnetif_impair_set(vnetif_lwip_port(r->st[p][h]), VNETIF_DIR_RX, &im);
+			if (rc < 0) {
+				fprintf(stderr, "iperf-like: --impair: %s\n", vnetif_strerror(rc));
+				return rc;
+			}
 		}
 	}
 	return 0;
@@ -448,9 +460,13 @@ static void usage(void)
 		"usage: iperf-like [-t SECONDS | -n BYTES] [-l MSGSIZE] [-P STREAMS] [--pairs N]\n"
 		"                  [--mtu MTU] [--mode sync|async] [--fwd learning|hub]\n"
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
-		"                  [--json] [--quiet]\n"
+		"                  [--impair SPEC] [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
-		"(the baseline), and prints both and their ratio.\n");
+		"(the baseline), and prints both and their ratio.\n"
+		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
+		"impair what each stack receives on the switch path, to see goodput under loss.\n"
+		"The direct wire has no switch ports and stays unimpaired (the ratio then\n"
+		"compares the impaired link with a clean one).\n");
 }
 
 static uint64_t parse_size(const char *s)
@@ -480,6 +496,7 @@ int main(int argc, char **argv)
 		{"yield", required_argument, NULL, 'y'}, {"readers", required_argument, NULL, 'r'},
 		{"interval", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"impair", required_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
@@ -503,6 +520,7 @@ int main(int argc, char **argv)
 		case 'i': o.interval = atof(optarg); if (o.interval < 0.05) bad = "-i (>= 0.05)"; break;
 		case 'J': o.json = true; break;
 		case 'q': o.quiet = true; break;
+		case 'I': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -528,13 +546,16 @@ int main(int argc, char **argv)
 		printf("switch / direct = %.2f  (%s mode, %s, %d pair(s) x %d stream(s), MTU %u)\n",
 		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning", o.pairs,
 		       o.streams, o.mtu);
+		if (o.impair)
+			printf("switch path impaired: %s (direct wire: not impaired)\n", o.impair);
 	}
-	printf("{\"bench\":\"iperf-like\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
+	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
 	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,"
 	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s},"
 	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"verified\":%s},"
 	       "\"ratio\":%.3f}\n",
-	       o.async ? "async" : "sync", o.hub ? "hub" : "learning", o.poll_loop ? "poll" : "threads",
+	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
+	       o.poll_loop ? "poll" : "threads",
 	       o.pairs, o.streams, o.mtu, o.msg, sw.elapsed, (unsigned long long)sw.received, g_sw,
 	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", direct.elapsed,
 	       (unsigned long long)direct.received, g_d, direct.bad ? "false" : "true", g_sw / g_d);

@@ -88,6 +88,11 @@ static void fill_frame(struct rte_mbuf *m, const uint8_t *dst, const uint8_t *sr
 	d[13] = 0x00;
 }
 
+/* --impair SPEC: every switch port gets it on what it receives ("off": a stage that is
+ * configured but idle, to show it costs nothing). */
+static const char *impair_spec;
+static struct vnetif_impair impair_cfg;
+
 static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size, int burst)
 {
 	struct vnetif_switch_config c;
@@ -109,6 +114,8 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 		if (vnetif_connect(r->sw, NULL, &r->port[i]) != 0)
 			return -1;
 		vnetif_mac(r->port[i], r->mac[i]);
+		if (impair_spec && vnetif_impair_set(r->port[i], VNETIF_DIR_RX, &impair_cfg) != 0)
+			return -1;
 	}
 	if (v == V_SWITCH)
 		return 0;
@@ -315,7 +322,10 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: switch-bench [--seconds S] [--sizes 64,1514] [--bursts 1,32,256]\n"
 		"                    [--ports 2,4] [--threads 1,2] [--mode learning|hub|both]\n"
-		"Prints a human line and a JSON line per point; baselines run in the same process.\n");
+		"                    [--impair SPEC]\n"
+		"Prints a human line and a JSON line per point; baselines run in the same process.\n"
+		"--impair SPEC impairs what every switch port receives (vnetif_impair_parse());\n"
+		"--impair off gives every port an idle impairment stage.\n");
 }
 
 int main(int argc, char **argv)
@@ -324,6 +334,7 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'}, {"sizes", required_argument, NULL, 'z'},
 		{"bursts", required_argument, NULL, 'b'}, {"ports", required_argument, NULL, 'p'},
 		{"threads", required_argument, NULL, 't'}, {"mode", required_argument, NULL, 'm'},
+		{"impair", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
 			 .nbursts = 3, .ports = {2}, .nports = 1, .threads = {1, 2}, .nthreads = 2,
@@ -339,6 +350,7 @@ int main(int argc, char **argv)
 		case 'b': bad = (o.nbursts = parse_list(optarg, o.bursts, 16)) <= 0; break;
 		case 'p': bad = (o.nports = parse_list(optarg, o.ports, 16)) <= 0; break;
 		case 't': bad = (o.nthreads = parse_list(optarg, o.threads, 4)) <= 0; break;
+		case 'I': impair_spec = optarg; bad = vnetif_impair_parse(optarg, &impair_cfg) != 0; break;
 		case 'm':
 			o.learning = !strcmp(optarg, "learning") || !strcmp(optarg, "both");
 			o.hub = !strcmp(optarg, "hub") || !strcmp(optarg, "both");
@@ -392,12 +404,12 @@ int main(int argc, char **argv)
 			printf("%-8s threads=%d ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps %7.2f Gbit/s"
 			       "  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)\n",
 			       mode, th, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw);
-			printf("{\"bench\":\"switch\",\"mode\":\"%s\",\"threads\":%d,\"ports\":%d,"
+			printf("{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,\"ports\":%d,"
 			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
 			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"ratio_ring\":%.3f,"
 			       "\"ratio_minsw\":%.3f}\n",
-			       mode, th, np, sz, b, sw, gbps, ring, minsw,
-			       sw / ring, sw / minsw);
+			       impair_spec ? impair_spec : "", mode, th, np, sz, b, sw, gbps, ring,
+			       minsw, sw / ring, sw / minsw);
 			fflush(stdout);
 		}
 	}

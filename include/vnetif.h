@@ -245,6 +245,10 @@ struct vnetif_port_config {
 	 *  address not used by another port of the switch. */
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	unsigned mtu; /**< 0: the switch's default_mtu. */
+	/** Impairments of the frames this port receives / sends from its first frame on
+	 *  (see "impairments" below); NULL: none. Copied by vnetif_connect(). */
+	const struct vnetif_impair *impair_rx;
+	const struct vnetif_impair *impair_tx;
 };
 
 /** Listener that borrows each frame: @p frame is valid during the call only. */
@@ -340,9 +344,11 @@ VNETIF_API int vnetif_switch_poll(vnetif_switch *sw, unsigned budget);
  * that left return -ENOTCONN also once its slot serves a newer port (a handle kept
  * across 4,194,304 later connects on the switch may, at worst, name a newer port).
  * @return 0, *out set; -EINVAL bad argument (NULL switch or out, multicast or
- *         broadcast MAC, MTU out of range); -EADDRINUSE MAC used by another port;
- *         -ENOSPC max_ports connected, or slots still held by ports whose disconnect
- *         has not finished; -ENOMEM.
+ *         broadcast MAC, MTU out of range, an impairment vnetif_impair_set() refuses);
+ *         -EADDRINUSE MAC used by another port; -ENOSPC max_ports connected, or slots
+ *         still held by ports whose disconnect has not finished; -ENOMEM; -EAGAIN the
+ *         impairment clock thread could not be started; -EIO a running switch-wide
+ *         capture could not write the port's interface.
  * Thread-safe, also while traffic flows.
  */
 VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config *cfg,
@@ -472,6 +478,219 @@ VNETIF_API int vnetif_reader_start(vnetif_port *port);
  *  -ETIMEDOUT its listener did not return in time (it stops when it does).
  *  Thread-safe. */
 VNETIF_API int vnetif_reader_stop(vnetif_port *port);
+
+/* --- impairments, monitor, capture (testing a stack over a bad link) ---------------- */
+
+/**
+ * @defgroup impair Impairments, monitor and capture
+ *
+ * Each port has an optional *stage* that runs on the frames it sends (::VNETIF_DIR_TX,
+ * right after the switch accepted them) and on the frames delivered to it
+ * (::VNETIF_DIR_RX, right before its listener or ring). A port without impairment,
+ * monitor or capture pays one pointer test per burst for it.
+ *
+ * @par Impairments, per direction, in this order per frame
+ * link down (drop all) -> size limit (drop frames over max_frame) -> drop window (after
+ * cut_after_bytes bytes passed, drop everything for cut_ns, once) -> uniform loss ->
+ * loss of small frames -> corruption (one bit flipped after the Ethernet header) ->
+ * trailing bytes (0..pad_max zero bytes appended) -> duplication -> rate limit
+ * (token bucket of burst_bytes at rate_bps) -> delay + jitter (uniform in
+ * [0, jitter_ns]) -> reordering (a frame is held reorder_ns longer, so frames behind it
+ * overtake it). Every drop and every effect is counted (vnetif_impair_stats_get()).
+ * Corruption and padding never touch a frame another port shares: such a frame is
+ * copied first.
+ *
+ * @par Determinism
+ * All randomness comes from vnetif_impair::seed through one PRNG per port and
+ * direction, drawn only for effects that are configured, in the order above. With one
+ * thread sending on a path, the same seed and the same frames give exactly the same
+ * drops, flips, pads and delays: a failing run replays. With several threads sending
+ * through one port direction at once, the frames interleave on the PRNG in whatever
+ * order the threads reach it (each frame still gets one well-defined draw sequence).
+ * Time-based effects (delay, rate, drop window) follow CLOCK_MONOTONIC, so when a held
+ * frame is released depends on the machine's timing; which frames are affected does not.
+ *
+ * @par Held frames and their release
+ * Delay, jitter, rate limit and reordering hold frames in a per-port, per-direction
+ * timed queue (at most queue_limit frames; a frame that finds it full is dropped and
+ * counted). Held frames are released in due-time order (ties in arrival order):
+ * - by the next burst that passes the same port direction (due frames go first), and
+ * - by the switch's *impairment clock*, a thread ("vnetif-clk") the library starts the
+ *   first time a port of the switch gets a delay, jitter, rate or reorder, and stops in
+ *   vnetif_switch_destroy(). It sleeps until the earliest due time (never longer than
+ *   10 ms) and releases in both delivery modes: in sync mode it runs the destination's
+ *   listener, in async mode it puts frames on the ring (and wakes the reader).
+ * Frames still held when a port disconnects (or its switch is destroyed) are freed and
+ * counted (dropped_disconnected); until then they count in
+ * vnetif_switch_stats::pool_in_use, like frames on rings.
+ *
+ * @par Monitor (mirage's monitor_fn)
+ * vnetif_monitor() installs a callback that sees every frame the port sends (as the
+ * port wrote it, before TX impairments) and every frame it receives (as delivered,
+ * after RX impairments), one call at a time per port, in the order the switch moved
+ * them.
+ *
+ * @par Capture
+ * vnetif_capture_start() writes a port's or the whole switch's traffic as pcapng
+ * (Wireshark, tshark) to a file descriptor: one interface per port (named
+ * "<switch>:<port number>" with the port's MAC in the description), nanosecond
+ * timestamps, direction flags (outbound: the port sent it; inbound: delivered to it),
+ * optional snap length, in the order the switch moved the frames.
+ * @{
+ */
+
+/** A direction of a port's traffic. */
+enum vnetif_dir {
+	VNETIF_DIR_RX = 0, /**< Frames delivered to the port. */
+	VNETIF_DIR_TX = 1, /**< Frames the port sends. */
+};
+
+/** Impairment of one direction of a port. Fill with vnetif_impair_init() (everything
+ *  off), set what you need, or parse a text spec with vnetif_impair_parse(). */
+struct vnetif_impair {
+	bool enabled;       /**< false: frames pass untouched (nothing counted). Default true. */
+	bool link_down;     /**< On/off switch: true drops every frame (dropped_down). */
+	uint64_t seed;      /**< PRNG seed (see Determinism). */
+	uint32_t max_frame; /**< Drop frames longer than this many bytes (0: no limit). */
+	uint32_t pad_max;   /**< Append 0..pad_max zero bytes (uniform) to every frame. */
+	double loss;        /**< Probability a frame is lost, 0..1. */
+	double small_loss;  /**< Probability a frame of at most small_len bytes is lost. */
+	uint32_t small_len; /**< See small_loss. */
+	uint64_t cut_after_bytes; /**< Drop window: starts once this many bytes passed (0: off)... */
+	uint64_t cut_ns;    /**< ...and drops everything for this long, once. */
+	double corrupt;     /**< Probability one bit of a frame is flipped. */
+	double duplicate;   /**< Probability a frame is delivered twice. */
+	uint64_t rate_bps;  /**< Rate limit in bits per second (0: none). */
+	uint32_t burst_bytes; /**< Token bucket depth (0: one maximum frame, 1514). */
+	uint64_t delay_ns;  /**< Fixed delay. */
+	uint64_t jitter_ns; /**< Extra delay, uniform in [0, jitter_ns]. */
+	double reorder;     /**< Probability a frame is held reorder_ns extra. */
+	uint64_t reorder_ns; /**< Default 1 ms. */
+	uint32_t queue_limit; /**< Frames held at once, 1..65536. Default 1024. */
+};
+
+/** Counters of one direction's impairment (since it was first set; a later
+ *  vnetif_impair_set() keeps them). */
+struct vnetif_impair_stats {
+	uint64_t passed;          /**< Frames that went on (duplicates included). */
+	uint64_t dropped_down;    /**< link_down. */
+	uint64_t dropped_oversize;/**< Over max_frame (dropped, never truncated). */
+	uint64_t dropped_cut;     /**< In the drop window. */
+	uint64_t dropped_loss;    /**< Uniform loss. */
+	uint64_t dropped_small;   /**< Small-frame loss. */
+	uint64_t dropped_queue_full; /**< Timed queue full (rate limit, delay). */
+	uint64_t dropped_nomem;   /**< No mbuf to copy a shared frame before changing it. */
+	uint64_t dropped_disconnected; /**< Held when the port disconnected. */
+	uint64_t corrupted;       /**< Frames with a flipped bit. */
+	uint64_t padded;          /**< Frames that got trailing bytes... */
+	uint64_t pad_bytes;       /**< ...and how many bytes in all. */
+	uint64_t duplicated;      /**< Extra copies made. */
+	uint64_t delayed;         /**< Frames held (delay, jitter, rate, reorder). */
+	uint64_t reordered;       /**< Frames held back by reorder. */
+	uint64_t held;            /**< Frames held right now. */
+};
+
+/** Fill @p im with "enabled, nothing impaired": enabled = true, reorder_ns = 1 ms,
+ *  queue_limit = 1024, everything else 0. Thread-safe. */
+VNETIF_API void vnetif_impair_init(struct vnetif_impair *im);
+
+/**
+ * Parse a spec such as "loss=0.01,delay=1ms,seed=7" into @p im (starting from
+ * vnetif_impair_init()). Keys: seed, loss, small_loss, small_len, max_frame, pad,
+ * cut_after (bytes), cut (time), corrupt, dup, rate (bit/s; suffix k, m, g: 10^3..),
+ * burst (bytes), delay, jitter, reorder, reorder_delay, queue; flags: down, off.
+ * Times take ns, us, ms or s (plain numbers: ns); byte counts K, M, G (2^10..).
+ * @return 0; -EINVAL unknown key or bad value (@p im unchanged). Thread-safe.
+ */
+VNETIF_API int vnetif_impair_parse(const char *spec, struct vnetif_impair *im);
+
+/** Print @p im as a spec vnetif_impair_parse() reads back (only what differs from the
+ *  defaults; "none" if nothing). @return the length snprintf would write; -EINVAL.
+ *  Thread-safe. */
+VNETIF_API int vnetif_impair_format(const struct vnetif_impair *im, char *buf, size_t size);
+
+/**
+ * Set (replace) the impairment of one direction of a port while traffic flows, or
+ * with @p im NULL switch it off. The PRNG restarts from @p im->seed and the drop window
+ * from zero; frames already held keep their release times; counters are kept.
+ * @return 0; -EINVAL bad argument or field out of range (probability outside 0..1,
+ *         queue_limit 0 or over 65536, delay or jitter over 60 s); -ENOTCONN; -ENOMEM;
+ *         -EAGAIN the impairment clock thread could not be started.
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_impair_set(vnetif_port *port, enum vnetif_dir dir,
+				 const struct vnetif_impair *im);
+
+/** The impairment of one direction of a port. @return 0; -EINVAL; -ENOTCONN; -ENOENT
+ *  none set. Thread-safe. */
+VNETIF_API int vnetif_impair_get(const vnetif_port *port, enum vnetif_dir dir,
+				 struct vnetif_impair *im);
+
+/** Counters of one direction's impairment (all zero if none was ever set; readable
+ *  after disconnect, until the port's slot serves a newer port: the handle then
+ *  answers -ENOTCONN, and the old port's impairment drops stay in the switch's drops).
+ *  Frames still held when the port disconnects are freed and counted in
+ *  dropped_disconnected (a disconnect's flush waits for the port's ring, not for held
+ *  frames). @return 0; -EINVAL; -ENOTCONN. Thread-safe. */
+VNETIF_API int vnetif_impair_stats_get(const vnetif_port *port, enum vnetif_dir dir,
+				       struct vnetif_impair_stats *st);
+
+/** A monitor: sees each frame (borrowed for the call) a port sends or receives; @p port
+ *  is the port's handle. It must not call into libvnetif's datapath (calls on one port
+ *  are serialised by a lock); control calls that wait answer -EDEADLK from it. */
+typedef void (*vnetif_monitor_fn)(vnetif_port *port, enum vnetif_dir dir, const void *frame,
+				  size_t len, void *arg);
+
+/**
+ * Set the port's monitor, replacing any; @p fn NULL removes it. When this returns, the
+ * old monitor is not running and will not be called again.
+ * @return 0; -EINVAL; -ENOTCONN; -ENOMEM; -EDEADLK called from inside a listener or a
+ *         monitor of this switch (also one the impairment clock runs): it would wait for
+ *         the port's running monitor.
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_monitor(vnetif_port *port, vnetif_monitor_fn fn, void *arg);
+
+/** Opaque capture. */
+typedef struct vnetif_capture vnetif_capture;
+
+/** Capture configuration; fields 0 mean the defaults. */
+struct vnetif_capture_config {
+	uint32_t snaplen;   /**< Bytes kept of each frame (0: all of it). */
+	bool sent_only;     /**< Record each frame only where it was sent (no inbound copies). */
+};
+
+/**
+ * Start writing pcapng to @p fd (a file, a pipe, stdout): the section header and an
+ * interface per port now, then every frame @p port (NULL: every port of the switch,
+ * including ports that connect later) sends and receives. The caller keeps @p fd and
+ * closes it after vnetif_capture_stop(). One capture per switch at a time. Writes happen
+ * in the datapath thread, under the capture's lock; a write error (a reader that went
+ * away) stops recording (counted, see vnetif_capture_stop()) and never blocks traffic
+ * beyond that write. Writing to a closed pipe raises SIGPIPE unless the program
+ * ignores it.
+ * @return 0, *out set; -EINVAL (bad switch or fd, port of another switch); -ENOTCONN
+ *         port disconnected; -EBUSY a capture runs on this switch; -ENOMEM; -EIO the
+ *         header could not be written.
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_capture_start(vnetif_switch *sw, vnetif_port *port, int fd,
+				    const struct vnetif_capture_config *cfg, vnetif_capture **out);
+
+/**
+ * Stop a capture; no frame is written once this returns. Frees @p cap.
+ * vnetif_switch_destroy() stops and frees a capture still running (its handle is then
+ * invalid).
+ * @return frames written (>= 0); -EINVAL; -EIO a write failed (frames after it were not
+ *         recorded); -ETIMEDOUT a datapath thread did not leave in grace_timeout_ms
+ *         (recording stopped; the capture is freed with the switch); -EDEADLK from a
+ *         listener or monitor of this switch (also one the impairment clock runs) or
+ *         its reader thread. It waits with no lock held.
+ * Must not run concurrently with another vnetif_capture_stop() of the same capture.
+ */
+VNETIF_API int vnetif_capture_stop(vnetif_capture *cap);
+
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 
 #include <rte_ether.h>
 
+#include "stage.h"
 #include "vnetif_private.h"
 
 /*
@@ -90,9 +91,10 @@ unsigned vnetif_deliver_to_listener(struct vnetif_port *port, struct vnetif_list
 	return n;
 }
 
-/* Hand @n frames to @dst: its listener now (sync mode) or its ring. Takes them all. */
-static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
-		       struct rte_mbuf **pkts, uint16_t n)
+/* Hand @n frames to @dst, past its stage: its listener now (sync mode) or its ring.
+ * Takes them all. */
+static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
+			struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vnetif_listener *l = atomic_load_explicit(&dst->listener, memory_order_acquire);
 	uint64_t bytes = 0;
@@ -135,6 +137,22 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 	}
 	if (k > 0)
 		vnetif_port_wake(dst);
+}
+
+/* Hand @n frames to @dst: through its stage (impairments, monitor, capture) if it has
+ * one, then to its listener or ring. Takes them all. */
+static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
+		       struct rte_mbuf **pkts, uint16_t n)
+{
+	if (unlikely(atomic_load_explicit(&dst->stage, memory_order_acquire) != NULL)) {
+		struct rte_mbuf *out[VNETIF_STAGE_OUT];
+		uint16_t k = vnetif_stage_run(dst, VNETIF_DIR_RX, pkts, n, out);
+
+		for (uint16_t off = 0; off < k; off += VNETIF_CHUNK)
+			deliver_now(sw, dst, out + off, RTE_MIN((uint16_t)(k - off), (uint16_t)VNETIF_CHUNK));
+		return;
+	}
+	deliver_now(sw, dst, pkts, n);
 }
 
 /* Every connected port but @src, into @out; returns how many. */
@@ -212,8 +230,18 @@ static void forward(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 
 		memcpy(chunk, pkts + off, cnt * sizeof(*chunk));
 		cnt = validate(src, chunk, cnt);
-		if (cnt)
-			forward_chunk(sw, src, chunk, cnt);
+		if (cnt == 0)
+			continue;
+		if (unlikely(atomic_load_explicit(&src->stage, memory_order_acquire) != NULL)) {
+			struct rte_mbuf *out[VNETIF_STAGE_OUT];
+			uint16_t k = vnetif_stage_run(src, VNETIF_DIR_TX, chunk, cnt, out);
+
+			for (uint16_t o = 0; o < k; o += VNETIF_CHUNK)
+				forward_chunk(sw, src, out + o,
+					      RTE_MIN((uint16_t)(k - o), (uint16_t)VNETIF_CHUNK));
+			continue;
+		}
+		forward_chunk(sw, src, chunk, cnt);
 	}
 }
 
@@ -262,6 +290,30 @@ static void drain_deferred(struct reentry_q *q)
 			pthread_mutex_unlock(&p->sw->ctl);
 			rte_pktmbuf_free_bulk(run, n);
 		}
+	}
+}
+
+void vnetif_stage_resume(struct vnetif_port *p, enum vnetif_dir dir, struct rte_mbuf **pkts,
+			 uint16_t n)
+{
+	static __thread struct reentry_q q; /* only the outermost call of a thread uses it */
+	bool outermost_sync = !p->sw->cfg.async_readers && tls_q == NULL;
+
+	if (outermost_sync) {
+		q.head = q.tail = 0;
+		tls_q = &q;
+	}
+	for (uint16_t off = 0; off < n; off += VNETIF_CHUNK) {
+		uint16_t cnt = RTE_MIN((uint16_t)(n - off), (uint16_t)VNETIF_CHUNK);
+
+		if (dir == VNETIF_DIR_RX)
+			deliver_now(p->sw, p, pkts + off, cnt);
+		else
+			forward_chunk(p->sw, p, pkts + off, cnt);
+	}
+	if (outermost_sync) {
+		drain_deferred(&q);
+		tls_q = NULL;
 	}
 }
 

@@ -35,6 +35,7 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 
+#include "stage.h"
 #include "vnetif_private.h"
 
 struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
@@ -150,11 +151,15 @@ static void slot_reset(struct vnetif_switch *sw, struct vnetif_port *p)
 	/* Seqlock writer, with release stores rather than a fence (ThreadSanitizer sees
 	 * them): a reader whose acquire load sees a changed value sees gen 0 and the odd
 	 * sequence number too. */
-	atomic_fetch_add_explicit(&sw->gone_drops, port_drops(p), memory_order_release);
+	atomic_fetch_add_explicit(&sw->gone_drops, port_drops(p) + vnetif_stage_drops(p),
+				  memory_order_release);
 	for (int i = 0; i < TX_NSTATS; i++)
 		atomic_store_explicit(&p->tx[i], 0, memory_order_release);
 	for (int i = 0; i < RX_NSTATS; i++)
 		atomic_store_explicit(&p->rx[i], 0, memory_order_release);
+	/* The old port's impairments, monitor, capture and counters: the new port starts
+	 * with none (and no stage on its datapath). */
+	vnetif_stage_reset(p);
 	atomic_fetch_add_explicit(&sw->reuse_seq, 1, memory_order_release); /* even */
 	atomic_store_explicit(&p->polling, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->reader_on, false, memory_order_relaxed);
@@ -261,6 +266,16 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 	memcpy(p->mac, mac, sizeof(mac));
 	atomic_store_explicit(&p->mtu, mtu, memory_order_relaxed);
 	atomic_store_explicit(&p->gen, gen, memory_order_release);
+	/* Before the port is published: impairments, a switch-wide capture. */
+	rc = vnetif_stage_connect(p, cfg);
+	if (rc) {
+		vnetif_stage_reset(p);
+		atomic_store_explicit(&p->gen, 0, memory_order_release);
+		p->ring = NULL;
+		rte_ring_free(ring);
+		slot_give_back(sw, idx, true);
+		goto unlock;
+	}
 	vnetif_fwd_port_join(&sw->fwd, p);
 	atomic_store_explicit(&p->state, PORT_CONNECTED, memory_order_release);
 	atomic_fetch_add_explicit(&sw->nports, 1, memory_order_relaxed);
@@ -356,6 +371,11 @@ static void reclaim(struct vnetif_port *p)
 
 	vnetif_fwd_reclaim(&sw->fwd, p->flush_dead);
 	free_ring_frames(p);
+	/* Frames an impairment still holds (not yet due: the clock and the datapath stop
+	 * releasing them once the port leaves CONNECTED): freed, counted in the impairment's
+	 * dropped_disconnected. Its counters stay readable through this port's handle until
+	 * the slot is reused. */
+	vnetif_stage_disconnect(p);
 	free(atomic_exchange(&p->listener, NULL));
 	reap_listeners(p, true);
 	rte_ring_free(p->ring);

@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 
+#include "stage.h"
 #include "vnetif_private.h"
 
 VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg)
@@ -166,6 +167,8 @@ static unsigned pool_held_outside(struct vnetif_switch *sw)
 	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
 		if (sw->slot[i].ring)
 			on_rings += rte_ring_count(sw->slot[i].ring);
+	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
+		on_rings += vnetif_stage_held(&sw->slot[i]); /* closed ports hold none */
 	return out > on_rings ? out - on_rings : 0;
 }
 
@@ -219,10 +222,15 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 	}
 	if (rc)
 		return rc;
+	/* The impairment clock stops before ctl is taken: a listener or monitor it runs may
+	 * make a control call. Every port is closed, so it has nothing left to release. */
+	vnetif_stage_switch_fini(sw); /* impairment clock, captures */
 	pthread_mutex_lock(&sw->ctl);
 	sw->magic = 0;
-	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
+	for (unsigned i = 0; i < sw->cfg.max_ports; i++) {
+		vnetif_stage_free(&sw->slot[i]);
 		sw->slot[i].magic = 0;
+	}
 	vnetif_fwd_fini(&sw->fwd);
 	if (sw->own_pool)
 		rte_mempool_free(sw->pool);
@@ -272,6 +280,7 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 			drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_acquire);
 			drops += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED],
 						      memory_order_acquire);
+			drops += vnetif_stage_drops(p); /* impairments */
 		}
 	} while (atomic_load_explicit(&sw->reuse_seq, memory_order_relaxed) != seq);
 	st->drops = drops;

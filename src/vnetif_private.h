@@ -95,6 +95,12 @@ struct vnetif_port {
 
 	uint16_t free_next;          /* free-slot FIFO (ctl) */
 
+	/* ---- impairments, monitor, capture (stage.c): NULL when the port has none ---- */
+	_Atomic(struct vnetif_stage *) stage;
+	/* The slot's stage memory, kept across connects (reset when the slot is reused),
+	 * freed with the switch; set under ctl. */
+	_Atomic(struct vnetif_stage *) stage_mem;
+
 	_Atomic uint64_t tx[TX_NSTATS] __rte_cache_aligned;
 	_Atomic uint64_t rx[RX_NSTATS] __rte_cache_aligned;
 };
@@ -117,6 +123,9 @@ struct vnetif_switch {
 	_Atomic uint64_t gone_drops; /* drops of ports whose slot was reused */
 	_Atomic uint32_t reuse_seq;  /* odd while a slot's counters move to gone_drops */
 	struct vnetif_port *slot;    /* cfg.max_ports structs, see struct vnetif_port */
+
+	/* ---- impairment clock and captures (stage.c, capture.c); under ctl ---- */
+	struct vnetif_stage_sw *stage_sw;
 };
 
 static inline void vnetif_count(_Atomic uint64_t *c, uint64_t v)

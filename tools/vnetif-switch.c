@@ -6,6 +6,8 @@
  * every second, stop cleanly on SIGINT/SIGTERM.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -46,6 +48,8 @@ struct run_stack {
 };
 
 static volatile sig_atomic_t stop_signal;
+/* Where counters go: stdout, or stderr when the capture streams to stdout. */
+static FILE *out;
 
 static void on_signal(int sig)
 {
@@ -71,20 +75,76 @@ static const char *rate(double per_s, char *buf, size_t len)
 	return buf;
 }
 
-static void print_stack_stats(const struct run_stack *stacks, unsigned n, unsigned first,
-			      double t, bool final)
+/* What runs: the switch, its device ports and its stacks. */
+struct run {
+	const struct vs_config *cfg;
+	vnetif_switch *sw;
+	struct run_port ports[VS_MAX_PORTS];
+	struct run_stack stacks[VS_MAX_PORTS];
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	vnetif_slirp *nat;
+#endif
+	vnetif_capture *cap;
+	int cap_fd;
+};
+
+/* The switch port of port number @i (device ports first, then stacks, then the NAT). */
+static vnetif_port *port_of(const struct run *r, unsigned i)
 {
+	if (i < r->cfg->nports)
+		return r->ports[i].e ? vnetif_ethdev_port(r->ports[i].e) : NULL;
+	i -= r->cfg->nports;
+#ifdef VNETIF_SWITCH_WITH_LWIP
+	if (i < r->cfg->nstacks)
+		return r->stacks[i].s ? vnetif_lwip_port(r->stacks[i].s) : NULL;
+#endif
+	if (i != r->cfg->nstacks)
+		return NULL;
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	return r->nat ? vnetif_slirp_port(r->nat) : NULL;
+#else
+	return NULL;
+#endif
+}
+
+/* One line per impairment of port @i: what it did so far. */
+static void print_impairs(const struct run *r, unsigned i)
+{
+	for (unsigned k = 0; k < r->cfg->nimpairs; k++) {
+		const struct vs_impair *im = &r->cfg->impairs[k];
+		struct vnetif_impair_stats st;
+
+		if (im->port != i ||
+		    vnetif_impair_stats_get(port_of(r, i), im->tx ? VNETIF_DIR_TX : VNETIF_DIR_RX,
+					    &st) != 0)
+			continue;
+		fprintf(out, "           impair %s %s: passed %" PRIu64 " lost %" PRIu64
+			" cut %" PRIu64 " oversize %" PRIu64 " queue-full %" PRIu64 " held %" PRIu64
+			" delayed %" PRIu64 " reordered %" PRIu64 " dup %" PRIu64 " corrupt %" PRIu64
+			" padded %" PRIu64 "\n",
+			im->tx ? "tx" : "rx", im->spec, st.passed, st.dropped_loss + st.dropped_small,
+			st.dropped_cut + st.dropped_down, st.dropped_oversize, st.dropped_queue_full,
+			st.held, st.delayed, st.reordered, st.duplicated, st.corrupted, st.padded);
+	}
+}
+
+static void print_stack_stats(const struct run *r, unsigned n, unsigned first, double t,
+			      bool final)
+{
+	const struct run_stack *stacks = r->stacks;
+
 #ifdef VNETIF_SWITCH_WITH_LWIP
 	for (unsigned i = 0; i < n; i++) {
 		struct vnetif_stats ps;
 
 		if (vnetif_stats_get(vnetif_lwip_port(stacks[i].s), &ps) != 0)
 			continue;
-		printf("%s%7.1fs port %u %-8s %-24s      in %" PRIu64 " out %" PRIu64 " drops %" PRIu64
+		fprintf(out, "%s%7.1fs port %u %-8s %-24s      in %" PRIu64 " out %" PRIu64 " drops %" PRIu64
 		       "\n", final ? "final " : "", t, first + i, "stack", stacks[i].arg->value,
 		       ps.tx_packets, ps.rx_packets,
 		       ps.tx_drop_oversize + ps.tx_drop_runt + ps.tx_drop_bad_src +
 			       ps.tx_drop_no_route + ps.tx_drop_own_port + ps.rx_drop_ring_full);
+		print_impairs(r, first + i);
 	}
 #else
 	(void)stacks, (void)n, (void)first, (void)t, (void)final;
@@ -105,35 +165,32 @@ static const char *link_state(const struct run_port *p)
 	return link.up ? "up" : "down";
 }
 
-static void print_nat_stats(
-#ifdef VNETIF_SWITCH_WITH_SLIRP
-	vnetif_slirp *nat,
-#else
-	void *nat,
-#endif
-	const char *value, unsigned idx, double t, bool final)
+static void print_nat_stats(const struct run *r, unsigned idx, double t, bool final)
 {
 #ifdef VNETIF_SWITCH_WITH_SLIRP
+	const char *value = r->cfg->nat;
+	vnetif_slirp *nat = r->nat;
 	struct vnetif_slirp_stats ns;
 	struct vnetif_stats ps;
 
 	if (!nat || vnetif_slirp_stats_get(nat, &ns) != 0 ||
 	    vnetif_stats_get(vnetif_slirp_port(nat), &ps) != 0)
 		return;
-	printf("%s%7.1fs port %u %-8s %-24s      in %" PRIu64 " out %" PRIu64 " drops %" PRIu64
+	fprintf(out, "%s%7.1fs port %u %-8s %-24s      in %" PRIu64 " out %" PRIu64 " drops %" PRIu64
 	       "\n", final ? "final " : "", t, idx, "nat", value, ps.tx_packets, ps.rx_packets,
 	       ns.rx_drop_queue_full + ns.rx_drop_too_long + ns.tx_drop + ps.tx_drop_oversize +
 		       ps.tx_drop_runt + ps.tx_drop_bad_src + ps.tx_drop_no_route +
 		       ps.tx_drop_own_port + ps.rx_drop_ring_full);
+	print_impairs(r, idx);
 #else
-	(void)nat, (void)value, (void)idx, (void)t, (void)final;
+	(void)r, (void)idx, (void)t, (void)final;
 #endif
 }
 
-static void print_stats(struct run_port *ports, unsigned n, double t, double dt, bool final)
+static void print_stats(struct run *r, unsigned n, double t, double dt, bool final)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct run_port *p = &ports[i];
+		struct run_port *p = &r->ports[i];
 		struct vnetif_ethdev_stats st;
 		struct vnetif_stats ps;
 		char r1[32], r2[32];
@@ -145,7 +202,7 @@ static void print_stats(struct run_port *ports, unsigned n, double t, double dt,
 				 ps.tx_drop_oversize + ps.tx_drop_runt + ps.tx_drop_bad_src +
 				 ps.tx_drop_no_route + ps.tx_drop_own_port + ps.rx_drop_ring_full +
 				 ps.rx_drop_disconnected;
-		printf("%s%7.1fs port %u %-8s %-24s %-5s in %" PRIu64 " (%s) out %" PRIu64
+		fprintf(out, "%s%7.1fs port %u %-8s %-24s %-5s in %" PRIu64 " (%s) out %" PRIu64
 		       " (%s) drops %" PRIu64 "\n", final ? "final " : "", t, i, vs_port_kind(p->arg),
 		       p->arg->value, link_state(p), st.to_switch,
 		       rate(dt > 0 ? (double)(st.to_switch - p->last.to_switch) / dt : 0, r1,
@@ -155,22 +212,54 @@ static void print_stats(struct run_port *ports, unsigned n, double t, double dt,
 			    sizeof(r2)),
 		       drops);
 		p->last = st;
+		print_impairs(r, i);
 	}
-	fflush(stdout);
+	fflush(out);
 }
 
-/* What runs: the switch, its device ports and its stacks. */
-struct run {
-	const struct vs_config *cfg;
-	vnetif_switch *sw;
-	struct run_port ports[VS_MAX_PORTS];
-	struct run_stack stacks[VS_MAX_PORTS];
-#ifdef VNETIF_SWITCH_WITH_SLIRP
-	vnetif_slirp *nat;
-#else
-	void *nat;
-#endif
-};
+/* Start the capture (before any port, so every port gets an interface). */
+static int capture_start(struct run *r)
+{
+	const char *f = r->cfg->capture;
+	int rc;
+
+	r->cap_fd = strcmp(f, "-") == 0 ? STDOUT_FILENO
+					: open(f, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (r->cap_fd < 0) {
+		fprintf(stderr, PROG ": --capture %s: %s\n", f, strerror(errno));
+		return 1;
+	}
+	rc = vnetif_capture_start(r->sw, NULL, r->cap_fd, NULL, &r->cap);
+	if (rc) {
+		fprintf(stderr, PROG ": --capture %s: %s\n", f, vnetif_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+static int impairs_apply(struct run *r)
+{
+	for (unsigned k = 0; k < r->cfg->nimpairs; k++) {
+		const struct vs_impair *im = &r->cfg->impairs[k];
+		struct vnetif_impair spec;
+		char buf[256];
+		int rc = vnetif_impair_parse(im->spec, &spec);
+
+		if (rc) {
+			fprintf(stderr, PROG ": --impair %s: bad SPEC (see --help)\n", im->value);
+			return 2;
+		}
+		rc = vnetif_impair_set(port_of(r, im->port), im->tx ? VNETIF_DIR_TX : VNETIF_DIR_RX,
+				       &spec);
+		if (rc) {
+			fprintf(stderr, PROG ": --impair %s: %s\n", im->value, vnetif_strerror(rc));
+			return 1;
+		}
+		vnetif_impair_format(&spec, buf, sizeof(buf));
+		fprintf(out, "port %u %s impaired: %s\n", im->port, im->tx ? "tx" : "rx", buf);
+	}
+	return 0;
+}
 
 /* The NAT's gateway (NET + 2) into @gw if --nat was given and @ip is in its network. */
 static bool nat_gateway(const struct vs_config *cfg, const char *ip, char gw[INET_ADDRSTRLEN])
@@ -207,6 +296,8 @@ static int run_start(struct run *r)
 		fprintf(stderr, PROG ": cannot create the switch: %s\n", vnetif_strerror(rc));
 		return 1;
 	}
+	if (cfg->capture && capture_start(r))
+		return 1;
 	vnetif_ethdev_config_init(&ecfg);
 	ecfg.poll_mode = cfg->threads ? VNETIF_ETHDEV_THREAD : VNETIF_ETHDEV_APP_POLL;
 	for (unsigned i = 0; i < cfg->nports; i++) {
@@ -219,10 +310,10 @@ static int run_start(struct run *r)
 				vnetif_ethdev_last_error());
 			return 1;
 		}
-		printf("port %u: %s %s (%s)\n", i, vs_port_kind(p), p->value,
+		fprintf(out, "port %u: %s %s (%s)\n", i, vs_port_kind(p), p->value,
 		       vnetif_ethdev_name(r->ports[i].e));
 		if (strcmp(vs_port_kind(p), "memif") == 0)
-			printf("  clients attach with --vdev=net_memif0,role=client,socket=%s,"
+			fprintf(out, "  clients attach with --vdev=net_memif0,role=client,socket=%s,"
 			       "socket-abstract=no\n", p->value);
 	}
 #ifdef VNETIF_SWITCH_WITH_LWIP
@@ -242,7 +333,7 @@ static int run_start(struct run *r)
 			fprintf(stderr, PROG ": --stack %s: %s\n", st->value, vnetif_lwip_strerror(rc));
 			return 1;
 		}
-		printf("port %u: stack %s (lwIP, netmask %s)\n", cfg->nports + i, st->value,
+		fprintf(out, "port %u: stack %s (lwIP, netmask %s)\n", cfg->nports + i, st->value,
 		       st->mask);
 	}
 #endif
@@ -259,7 +350,7 @@ static int run_start(struct run *r)
 				vnetif_strerror(rc));
 			return 1;
 		}
-		printf("port %u: nat %s (user-mode NAT uplink: gateway .2, DNS .3, DHCP from .15)\n",
+		fprintf(out, "port %u: nat %s (user-mode NAT uplink: gateway .2, DNS .3, DHCP from .15)\n",
 		       cfg->nports + cfg->nstacks, cfg->nat);
 		for (unsigned i = 0; i < cfg->nhostfwd; i++) {
 			rc = vnetif_slirp_hostfwd(r->nat, cfg->hostfwd[i]);
@@ -270,11 +361,11 @@ static int run_start(struct run *r)
 					"GUESTADDR in the --nat network)");
 				return 1;
 			}
-			printf("  forward %s\n", cfg->hostfwd[i]);
+			fprintf(out, "  forward %s\n", cfg->hostfwd[i]);
 		}
 	}
 #endif
-	return 0;
+	return impairs_apply(r);
 }
 
 /* Poll (or let the poller threads work) and print counters until a signal or the
@@ -285,7 +376,7 @@ static void run_loop(struct run *r)
 	double t0 = now_s(), last = t0, next = cfg->interval > 0 ? t0 + cfg->interval : -1;
 	unsigned idle = 0;
 
-	printf("switching (%s, %s); stop with Ctrl-C\n", cfg->hub ? "hub" : "MAC learning",
+	fprintf(out, "switching (%s, %s); stop with Ctrl-C\n", cfg->hub ? "hub" : "MAC learning",
 	       cfg->threads ? "a thread per port" : "one polling loop");
 	while (!stop_signal) {
 		unsigned moved = 0;
@@ -303,9 +394,9 @@ static void run_loop(struct run *r)
 			usleep(cfg->threads ? 10000 : 100); /* idle: spin a while, then nap */
 		double now = now_s();
 		if (next > 0 && now >= next) {
-			print_stats(r->ports, cfg->nports, now - t0, now - last, false);
-			print_stack_stats(r->stacks, cfg->nstacks, cfg->nports, now - t0, false);
-			print_nat_stats(r->nat, cfg->nat, cfg->nports + cfg->nstacks, now - t0, false);
+			print_stats(r, cfg->nports, now - t0, now - last, false);
+			print_stack_stats(r, cfg->nstacks, cfg->nports, now - t0, false);
+			print_nat_stats(r, cfg->nports + cfg->nstacks, now - t0, false);
 			last = now;
 			next += cfg->interval;
 			if (next < now)
@@ -315,10 +406,10 @@ static void run_loop(struct run *r)
 			break;
 	}
 	if (stop_signal)
-		printf("stopping on %s\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-	print_stats(r->ports, cfg->nports, now_s() - t0, now_s() - last, true);
-	print_stack_stats(r->stacks, cfg->nstacks, cfg->nports, now_s() - t0, true);
-	print_nat_stats(r->nat, cfg->nat, cfg->nports + cfg->nstacks, now_s() - t0, true);
+		fprintf(out, "stopping on %s\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	print_stats(r, cfg->nports, now_s() - t0, now_s() - last, true);
+	print_stack_stats(r, cfg->nstacks, cfg->nports, now_s() - t0, true);
+	print_nat_stats(r, cfg->nports + cfg->nstacks, now_s() - t0, true);
 }
 
 /* Undo what run_start made: 0, or 1 if anything failed (said on stderr). */
@@ -348,6 +439,17 @@ static int run_stop(struct run *r)
 			status = 1;
 		}
 	}
+	if (r->cap) {
+		rc = vnetif_capture_stop(r->cap);
+		if (rc < 0) {
+			fprintf(stderr, PROG ": --capture %s: %s\n", r->cfg->capture, vnetif_strerror(rc));
+			status = 1;
+		} else {
+			fprintf(stderr, PROG ": --capture %s: %d frames\n", r->cfg->capture, rc);
+		}
+		if (r->cap_fd != STDOUT_FILENO)
+			close(r->cap_fd);
+	}
 	if (r->sw && (rc = vnetif_switch_destroy(r->sw)) != 0) {
 		fprintf(stderr, PROG ": destroying the switch: %s\n", vnetif_strerror(rc));
 		status = 1;
@@ -361,6 +463,7 @@ int main(int argc, char **argv)
 	static struct run r = {.cfg = &cfg};
 	int rc = vs_parse(&cfg, argc, argv);
 
+	out = rc == VS_OK && cfg.capture && strcmp(cfg.capture, "-") == 0 ? stderr : stdout;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (rc == VS_HELP) {
 		vs_usage(stdout);

@@ -300,6 +300,52 @@ static int set_duration(struct vs_config *cfg, const struct vs_option *o, const 
 	return VS_OK;
 }
 
+static int set_capture(struct vs_config *cfg, const struct vs_option *o, const char *value)
+{
+	(void)o;
+	if (cfg->capture)
+		return bad(cfg, "--capture %s: given twice", value);
+	if (*value == '\0')
+		return bad(cfg, "--capture: empty value");
+	cfg->capture = value;
+	return VS_OK;
+}
+
+/* PORT[/rx|/tx]:SPEC */
+static int add_impair(struct vs_config *cfg, const struct vs_option *o, const char *value)
+{
+	struct vs_impair *im = &cfg->impairs[cfg->nimpairs];
+	const char *colon = strchr(value, ':');
+	char *end;
+	unsigned long port;
+
+	(void)o;
+	if (cfg->nimpairs == sizeof(cfg->impairs) / sizeof(cfg->impairs[0]))
+		return bad(cfg, "--impair: too many");
+	errno = 0;
+	port = strtoul(value, &end, 10);
+	if (errno || end == value || value[0] == '-' || port >= VS_MAX_PORTS || !colon)
+		return bad(cfg, "--impair '%s': give PORT[/rx|/tx]:SPEC, e.g. 0:loss=0.01,delay=1ms",
+			   value);
+	im->tx = false;
+	if (strncmp(end, "/tx:", 4) == 0)
+		im->tx = true;
+	else if (strncmp(end, "/rx:", 4) != 0 && *end != ':')
+		return bad(cfg, "--impair '%s': after the port number comes ':', '/rx:' or '/tx:'",
+			   value);
+	if (colon[1] == '\0')
+		return bad(cfg, "--impair '%s': empty SPEC", value);
+	for (unsigned i = 0; i < cfg->nimpairs; i++)
+		if (cfg->impairs[i].port == port && cfg->impairs[i].tx == im->tx)
+			return bad(cfg, "--impair %s: port %lu %s is impaired already", value, port,
+				   im->tx ? "tx" : "rx");
+	im->value = value;
+	im->port = (unsigned)port;
+	im->spec = colon + 1;
+	cfg->nimpairs++;
+	return VS_OK;
+}
+
 static int help(struct vs_config *cfg, const struct vs_option *o, const char *value)
 {
 	(void)cfg, (void)o, (void)value;
@@ -350,6 +396,16 @@ static const struct vs_option options[] = {
 	 .help = "seconds between counter lines (default 1; 0: none)"},
 	{.name = "duration", .metavar = "SEC", .section = SWITCH, .apply = set_duration,
 	 .help = "stop after SEC seconds (default: run until a signal)"},
+	{.name = "capture", .metavar = "FILE", .section = SWITCH, .apply = set_capture,
+	 .help = "write every port's frames to FILE as pcapng (Wireshark);\n"
+		 "'-' streams to stdout (counters then go to stderr):\n"
+		 "--capture - | tshark -r -"},
+	{.name = "impair", .metavar = "PORT[/tx]:SPEC", .section = SWITCH, .apply = add_impair,
+	 .help = "impair what port PORT receives (/tx: what it sends), e.g.\n"
+		 "0:loss=0.01,delay=1ms,seed=7; keys: loss small_loss small_len\n"
+		 "max_frame pad cut_after cut corrupt dup rate burst delay\n"
+		 "jitter reorder reorder_delay queue seed down off\n"
+		 "(see vnetif_impair_parse() in vnetif.h)"},
 	{.name = "help", .short_name = 'h', .section = SWITCH, .apply = help,
 	 .help = "this text"},
 };
@@ -426,6 +482,11 @@ int vs_parse(struct vs_config *cfg, int argc, char *const argv[])
 	if (cfg->nports + cfg->nstacks + (cfg->nat != NULL) == 0)
 		return bad(cfg, "no ports: give at least one of --memif, --vhost, --tap, "
 			   "--pcap-in, --pcap-out, --vdev, --stack, --nat");
+	unsigned nall = cfg->nports + cfg->nstacks + (cfg->nat != NULL);
+	for (unsigned k = 0; k < cfg->nimpairs; k++)
+		if (cfg->impairs[k].port >= nall)
+			return bad(cfg, "--impair %s: there is no port %u (ports are 0..%u)",
+				   cfg->impairs[k].value, cfg->impairs[k].port, nall - 1);
 	return VS_OK;
 }
 

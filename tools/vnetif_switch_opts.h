@@ -36,6 +36,15 @@ struct vs_stack {
 	char ip[16], mask[16]; /* dotted quads */
 };
 
+/* --impair PORT[/rx|/tx]:SPEC: an impairment on a port (vnetif_impair_parse() reads SPEC
+ * when the switch starts; this parser stays free of libvnetif). */
+struct vs_impair {
+	const char *value; /* the whole option value */
+	unsigned port;     /* port number as printed: device ports first, then stacks */
+	bool tx;           /* what the port sends (default: what it receives) */
+	const char *spec;  /* after the ':' */
+};
+
 struct vs_config {
 	struct vs_port ports[VS_MAX_PORTS];
 	unsigned nports;
@@ -48,6 +57,9 @@ struct vs_config {
 	bool threads;    /* --threads: a poller thread per port */
 	double interval; /* seconds between counter lines; 0: none */
 	double duration; /* seconds to run; < 0: until a signal */
+	const char *capture; /* --capture FILE: pcapng of every port; "-": stdout */
+	struct vs_impair impairs[2 * VS_MAX_PORTS];
+	unsigned nimpairs;
 	char err[PATH_MAX + 256]; /* why vs_parse() or vs_check_ports() said VS_BAD */
 };
 

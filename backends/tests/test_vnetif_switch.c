@@ -342,6 +342,58 @@ START_TEST(test_stack_answers)
 	free(c);
 }
 END_TEST
+
+/* --capture and --impair: an impairment that rejects frames over 60 bytes lets the ARP
+ * request reach the stack and not the ping; the capture has the stack's ARP reply on the
+ * stack's interface (2); the counters line shows the rejected frame. */
+START_TEST(test_capture_and_impair)
+{
+	static const uint8_t ip_me[4] = {10, 200, 81, 1}, ip_stack[4] = {10, 200, 81, 2};
+	char in[160], out[160], cap[160], cmd[512], line[128];
+	struct et_frame *f = calloc(2, sizeof(*f));
+	struct et_child *c = calloc(1, sizeof(*c));
+	unsigned arp_replies = 0, frames = 0;
+	FILE *t;
+
+	ck_assert(f && c);
+	for (int i = 0; i < 2; i++) { /* an ARP request (60 bytes), then the same padded to 100 */
+		uint8_t *a = f[i].data;
+
+		f[i].len = i ? 100 : 60;
+		memcpy(a, VT_BCAST, 6);
+		memcpy(a + 6, VT_FOREIGN(1), 6);
+		memcpy(a + 12, (uint8_t[]){0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1}, 10);
+		memcpy(a + 22, VT_FOREIGN(1), 6);
+		memcpy(a + 28, ip_me, 4);
+		memcpy(a + 38, ip_stack, 4);
+	}
+	et_pcap_write(et_path(in, sizeof(in), "arp.pcap"), f, 2);
+	et_path(cap, sizeof(cap), "cap.pcapng");
+	et_path(out, sizeof(out), "cap-out.pcap");
+	int st = cli(c, (const char *[]){"--pcap-out", out, "--pcap-in", in, "--stack",
+					 "10.200.81.2/24", "--capture", cap, "--impair",
+					 "2:max_frame=60", "--duration", "2", NULL}, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	ck_assert_msg(strstr(c->log, "impair rx max_frame=60: passed 1 lost 0 cut 0 oversize 1") !=
+			      NULL, "%s", et_tail(c, 1500));
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -n -r %s -T fields -e frame.interface_id -e arp.opcode 2>/dev/null", cap);
+	t = popen(cmd, "r");
+	ck_assert_ptr_nonnull(t);
+	while (fgets(line, sizeof(line), t)) {
+		unsigned ifid = 9, op = 0;
+
+		frames++;
+		if (sscanf(line, "%u %u", &ifid, &op) == 2 && ifid == 2 && op == 2)
+			arp_replies++;
+	}
+	ck_assert_int_eq(pclose(t), 0);
+	ck_assert_msg(arp_replies == 1, "%u ARP replies on interface 2 in %u frames", arp_replies,
+		      frames);
+	free(f);
+	free(c);
+}
+END_TEST
 #endif
 
 #ifdef VNETIF_ETHDEV_TEST_SLIRP
@@ -392,6 +444,38 @@ START_TEST(test_nat_hostfwd)
 END_TEST
 #endif
 
+START_TEST(test_parse_capture_impair)
+{
+	struct vs_config *cfg = calloc(1, sizeof(*cfg));
+	char *ok[] = {"vs", "--vdev", "net_null0", "--stack", "10.0.0.1/24", "--capture", "-",
+		      "--impair", "1:loss=0.01,delay=1ms,seed=7", "--impair", "0/tx:rate=1mbit",
+		      "--impair", "1/rx:pad=4"};
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(vs_parse(cfg, 13, ok), VS_BAD); /* 1/rx is 1 again */
+	ck_assert_ptr_nonnull(strstr(cfg->err, "port 1 rx is impaired already"));
+	ck_assert_int_eq(vs_parse(cfg, 11, ok), VS_OK);
+	ck_assert_str_eq(cfg->capture, "-");
+	ck_assert_uint_eq(cfg->nimpairs, 2);
+	ck_assert_uint_eq(cfg->impairs[0].port, 1);
+	ck_assert(!cfg->impairs[0].tx);
+	ck_assert_str_eq(cfg->impairs[0].spec, "loss=0.01,delay=1ms,seed=7");
+	ck_assert(cfg->impairs[1].tx);
+	char *noport[] = {"vs", "--vdev", "net_null0", "--impair", "1:loss=1"};
+	ck_assert_int_eq(vs_parse(cfg, 5, noport), VS_BAD);
+	ck_assert_ptr_nonnull(strstr(cfg->err, "there is no port 1"));
+	char *nocolon[] = {"vs", "--vdev", "net_null0", "--impair", "0"};
+	ck_assert_int_eq(vs_parse(cfg, 5, nocolon), VS_BAD);
+	char *nospec[] = {"vs", "--vdev", "net_null0", "--impair", "0/tx:"};
+	ck_assert_int_eq(vs_parse(cfg, 5, nospec), VS_BAD);
+	char *baddir[] = {"vs", "--vdev", "net_null0", "--impair", "0/up:loss=1"};
+	ck_assert_int_eq(vs_parse(cfg, 5, baddir), VS_BAD);
+	char *twice[] = {"vs", "--vdev", "net_null0", "--capture", "a", "--capture", "b"};
+	ck_assert_int_eq(vs_parse(cfg, 7, twice), VS_BAD);
+	free(cfg);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("vnetif_switch");
@@ -402,12 +486,14 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_parse_vhost_nat);
 	tcase_add_test(tc, test_vhost_socket_checks);
+	tcase_add_test(tc, test_parse_capture_impair);
 	tcase_add_test(tc, test_port_fails);
 	tcase_add_test(tc, test_pcap_sigint);
 	tcase_add_test(tc, test_pcap_sigterm);
 	tcase_add_test(tc, test_pcap_duration);
 #ifdef VNETIF_ETHDEV_TEST_LWIP
 	tcase_add_test(tc, test_stack_answers);
+	tcase_add_test(tc, test_capture_and_impair);
 #endif
 #ifdef VNETIF_ETHDEV_TEST_SLIRP
 	tcase_add_test(tc, test_nat_hostfwd);

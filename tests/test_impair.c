@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Impairments: each effect's exact result on counted frames for a fixed seed, replay
+ * with the same seed, changes while running, held frames (delay, rate, reorder) released
+ * by the clock in sync and async mode and freed at disconnect, the monitor hook, specs.
+ */
+#include "vnetif_test.h"
+
+Suite *impair_suite(void);
+
+#define N_FRAMES 1000
+
+/* Port a sends to port b; b has no listener, so its frames wait on its ring. */
+struct rig {
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	uint8_t ma[6], mb[6];
+};
+
+static struct rig rig_make(bool async)
+{
+	struct vnetif_switch_config cfg;
+	struct rig r;
+
+	vt_config(&cfg);
+	cfg.async_readers = async;
+	r.sw = vt_switch(&cfg);
+	r.a = vt_connect(r.sw);
+	r.b = vt_connect(r.sw);
+	vt_mac(r.a, r.ma);
+	vt_mac(r.b, r.mb);
+	return r;
+}
+
+static struct vnetif_impair spec(const char *s)
+{
+	struct vnetif_impair im;
+	int rc = vnetif_impair_parse(s, &im);
+
+	ck_assert_msg(rc == 0, "parse(%s): %d", s, rc);
+	return im;
+}
+
+static void impair(vnetif_port *p, enum vnetif_dir dir, const char *s)
+{
+	struct vnetif_impair im = spec(s);
+	int rc = vnetif_impair_set(p, dir, &im);
+
+	ck_assert_msg(rc == 0, "vnetif_impair_set(%s): %d (%s)", s, rc, vnetif_strerror(rc));
+}
+
+static struct vnetif_impair_stats istats(vnetif_port *p, enum vnetif_dir dir)
+{
+	struct vnetif_impair_stats st;
+
+	ck_assert_int_eq(vnetif_impair_stats_get(p, dir, &st), 0);
+	return st;
+}
+
+struct got {
+	unsigned n;
+	uint32_t seq[4 * N_FRAMES];
+	uint32_t len[4 * N_FRAMES];
+};
+
+/* Take every frame on b's ring into @g, checking each is a's frame (first @check
+ * bytes intact: pass the length sent, or 0 to skip the check). */
+static void collect(struct rig *r, struct got *g, uint32_t check)
+{
+	struct rte_mbuf *pkts[32];
+	static uint8_t buf[VT_FRAME_MAX + 4096];
+	int n;
+
+	while ((n = vnetif_rx_burst(r->b, pkts, 32)) > 0) {
+		for (int i = 0; i < n; i++) {
+			size_t len = vt_mbuf_read(pkts[i], buf, sizeof(buf));
+			uint32_t seq = vt_seq(buf, len);
+
+			ck_assert_uint_gt(len, 0);
+			if (check)
+				ck_assert_msg(vt_frame_ok(buf, check, r->mb, r->ma, seq),
+					      "frame %u damaged", seq);
+			ck_assert_uint_lt(g->n, RTE_DIM(g->seq));
+			g->seq[g->n] = seq;
+			g->len[g->n++] = (uint32_t)len;
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+}
+
+static void send_n(struct rig *r, unsigned n, size_t len, uint32_t seq0)
+{
+	for (unsigned i = 0; i < n; i++)
+		vt_send(r->a, r->mb, len, seq0 + i);
+}
+
+static struct got *got_new(void)
+{
+	struct got *g = calloc(1, sizeof(*g));
+
+	ck_assert_ptr_nonnull(g);
+	return g;
+}
+
+/* --- mirage-tcpip's impairments ------------------------------------------------------ */
+
+START_TEST(test_size_limit_rejects_not_truncates)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+	const size_t lens[] = {60, 100, 101, 1514, 99};
+
+	impair(r.b, VNETIF_DIR_RX, "max_frame=100");
+	for (unsigned i = 0; i < RTE_DIM(lens); i++)
+		vt_send(r.a, r.mb, lens[i], i);
+	collect(&r, g, 0);
+	ck_assert_uint_eq(g->n, 3);
+	ck_assert_uint_eq(g->len[0], 60);
+	ck_assert_uint_eq(g->len[1], 100);
+	ck_assert_uint_eq(g->len[2], 99);
+	ck_assert_uint_eq(g->seq[2], 4);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_oversize, 2);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).passed, 3);
+	ck_assert_uint_eq(vt_stats(r.b).rx_packets, 3);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 2);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+/* Lengths received with "pad=7,seed=<seed>" for N_FRAMES 64-byte frames. */
+static void pad_run(uint64_t seed, struct got *g, struct vnetif_impair_stats *st)
+{
+	struct rig r = rig_make(false);
+	char s[64];
+
+	snprintf(s, sizeof(s), "pad=7,seed=%" PRIu64, seed);
+	impair(r.b, VNETIF_DIR_RX, s);
+	send_n(&r, N_FRAMES, 64, 0);
+	collect(&r, g, 64);
+	*st = istats(r.b, VNETIF_DIR_RX);
+	vt_teardown(r.sw);
+}
+
+START_TEST(test_trailing_bytes_exact_and_replayable)
+{
+	struct got *g1 = got_new(), *g2 = got_new(), *g3 = got_new();
+	struct vnetif_impair_stats st;
+	uint64_t padded = 0, bytes = 0;
+
+	pad_run(7, g1, &st);
+	ck_assert_uint_eq(g1->n, N_FRAMES);
+	for (unsigned i = 0; i < g1->n; i++) {
+		ck_assert_uint_eq(g1->seq[i], i);
+		ck_assert(g1->len[i] >= 64 && g1->len[i] <= 71);
+		padded += g1->len[i] > 64;
+		bytes += g1->len[i] - 64;
+	}
+	ck_assert_uint_eq(st.padded, padded);
+	ck_assert_uint_eq(st.pad_bytes, bytes);
+	ck_assert(padded > N_FRAMES / 2 && padded < N_FRAMES); /* 7 in 8 get some */
+	pad_run(7, g2, &st);
+	ck_assert_mem_eq(g1->len, g2->len, sizeof(g1->len)); /* same seed: same pads */
+	pad_run(8, g3, &st);
+	ck_assert(memcmp(g1->len, g3->len, sizeof(g1->len)) != 0);
+	free(g1);
+	free(g2);
+	free(g3);
+}
+END_TEST
+
+/* Trailing bytes are zeros (collect() checked the frame before them). */
+START_TEST(test_trailing_bytes_are_zero)
+{
+	struct rig r = rig_make(false);
+	struct rte_mbuf *m;
+	uint8_t buf[128];
+	size_t len;
+
+	impair(r.b, VNETIF_DIR_RX, "pad=16,seed=3");
+	for (uint32_t i = 0;; i++) {
+		vt_send(r.a, r.mb, 64, i);
+		m = vt_recv_one(r.b);
+		len = vt_mbuf_read(m, buf, sizeof(buf));
+		rte_pktmbuf_free(m);
+		if (len > 64)
+			break;
+		ck_assert_uint_lt(i, 100);
+	}
+	for (size_t i = 64; i < len; i++)
+		ck_assert_uint_eq(buf[i], 0);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+static void loss_run(const char *s, struct got *g, struct vnetif_impair_stats *st, size_t len)
+{
+	struct rig r = rig_make(false);
+
+	impair(r.b, VNETIF_DIR_RX, s);
+	send_n(&r, N_FRAMES, len, 0);
+	collect(&r, g, (uint32_t)len);
+	*st = istats(r.b, VNETIF_DIR_RX);
+	ck_assert_uint_eq(vt_stats(r.b).rx_packets, g->n);
+	vt_teardown(r.sw);
+}
+
+START_TEST(test_uniform_loss_exact_and_replayable)
+{
+	struct got *g1 = got_new(), *g2 = got_new(), *g3 = got_new();
+	struct vnetif_impair_stats st;
+
+	loss_run("loss=0.25,seed=42", g1, &st, 100);
+	ck_assert_uint_eq(g1->n + st.dropped_loss, N_FRAMES);
+	ck_assert_uint_eq(st.passed, g1->n);
+	ck_assert(st.dropped_loss > 180 && st.dropped_loss < 320);
+	for (unsigned i = 1; i < g1->n; i++) /* survivors keep their order */
+		ck_assert_uint_gt(g1->seq[i], g1->seq[i - 1]);
+	loss_run("loss=0.25,seed=42", g2, &st, 100);
+	ck_assert_uint_eq(g1->n, g2->n);
+	ck_assert_mem_eq(g1->seq, g2->seq, g1->n * sizeof(g1->seq[0]));
+	loss_run("loss=0.25,seed=43", g3, &st, 100);
+	ck_assert(g3->n != g1->n || memcmp(g1->seq, g3->seq, g1->n * sizeof(g1->seq[0])) != 0);
+	free(g1);
+	free(g2);
+	free(g3);
+}
+END_TEST
+
+START_TEST(test_small_frame_loss_only_small)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+	struct vnetif_impair_stats st;
+
+	impair(r.b, VNETIF_DIR_RX, "small_loss=1,small_len=64,seed=1");
+	for (uint32_t i = 0; i < 100; i++)
+		vt_send(r.a, r.mb, i % 2 ? 64 : 65, i);
+	collect(&r, g, 0);
+	st = istats(r.b, VNETIF_DIR_RX);
+	ck_assert_uint_eq(g->n, 50);
+	for (unsigned i = 0; i < g->n; i++)
+		ck_assert_uint_eq(g->len[i], 65);
+	ck_assert_uint_eq(st.dropped_small, 50);
+	ck_assert_uint_eq(st.dropped_loss, 0);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_drop_window_after_bytes)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+
+	/* 1000 bytes pass (ten 100-byte frames), then everything is dropped for 1 s */
+	impair(r.b, VNETIF_DIR_RX, "cut_after=1000,cut=1s");
+	send_n(&r, 30, 100, 0);
+	collect(&r, g, 100);
+	ck_assert_uint_eq(g->n, 10);
+	ck_assert_uint_eq(g->seq[9], 9);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_cut, 20);
+	usleep(1100 * 1000); /* the window is over, and it comes once */
+	send_n(&r, 30, 100, 100);
+	collect(&r, g, 100);
+	ck_assert_uint_eq(g->n, 40);
+	ck_assert_uint_eq(g->seq[10], 100);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_cut, 20);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_on_off_switch)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+	struct vnetif_impair im;
+
+	impair(r.b, VNETIF_DIR_RX, "down");
+	send_n(&r, 5, 60, 0);
+	impair(r.b, VNETIF_DIR_RX, "none"); /* link up again */
+	send_n(&r, 5, 60, 5);
+	impair(r.b, VNETIF_DIR_RX, "down");
+	send_n(&r, 5, 60, 10);
+	ck_assert_int_eq(vnetif_impair_set(r.b, VNETIF_DIR_RX, NULL), 0); /* stage off */
+	send_n(&r, 5, 60, 15);
+	collect(&r, g, 60);
+	ck_assert_uint_eq(g->n, 10);
+	ck_assert_uint_eq(g->seq[0], 5);
+	ck_assert_uint_eq(g->seq[5], 15);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_down, 10);
+	ck_assert_int_eq(vnetif_impair_get(r.b, VNETIF_DIR_RX, &im), -ENOENT);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+/* --- beyond mirage ------------------------------------------------------------------- */
+
+static unsigned bits_differing(const uint8_t *a, const uint8_t *b, size_t len, size_t *where)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i]) {
+			n += (unsigned)__builtin_popcount(a[i] ^ b[i]);
+			*where = i;
+		}
+	return n;
+}
+
+START_TEST(test_corruption_one_bit_and_shared_frames_copied)
+{
+	struct rig r = rig_make(false);
+	vnetif_port *c = vt_connect(r.sw);
+	uint8_t buf[256], want[256];
+	struct rte_mbuf *m;
+
+	impair(r.b, VNETIF_DIR_RX, "corrupt=1,seed=5");
+	for (uint32_t i = 0; i < 50; i++) {
+		size_t where = 0;
+
+		/* broadcast: b and c share the mbuf; only b's copy may change */
+		vt_send(r.a, VT_BCAST, 200, i);
+		vt_fill(want, 200, VT_BCAST, r.ma, i);
+		m = vt_recv_one(r.b);
+		ck_assert_uint_eq(vt_mbuf_read(m, buf, sizeof(buf)), 200);
+		rte_pktmbuf_free(m);
+		ck_assert_uint_eq(bits_differing(buf, want, 200, &where), 1);
+		ck_assert_uint_ge(where, VNETIF_ETHER_HDR_LEN);
+		m = vt_recv_one(c);
+		ck_assert_uint_eq(vt_mbuf_read(m, buf, sizeof(buf)), 200);
+		rte_pktmbuf_free(m);
+		ck_assert_mem_eq(buf, want, 200);
+	}
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).corrupted, 50);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_duplication_exact)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+	struct vnetif_impair_stats st;
+	unsigned twice = 0;
+
+	impair(r.b, VNETIF_DIR_RX, "dup=0.5,seed=9");
+	send_n(&r, 200, 80, 0);
+	collect(&r, g, 80);
+	st = istats(r.b, VNETIF_DIR_RX);
+	for (unsigned i = 1; i < g->n; i++)
+		twice += g->seq[i] == g->seq[i - 1];
+	ck_assert_uint_eq(g->n, 200 + st.duplicated);
+	ck_assert_uint_eq(twice, st.duplicated);
+	ck_assert(st.duplicated > 60 && st.duplicated < 140);
+	ck_assert_uint_eq(vt_stats(r.b).rx_packets, g->n);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+/* Frames held by a delay reach a port nobody polls: the clock releases them. */
+static void delay_case(bool async, bool listener)
+{
+	struct rig r = rig_make(async);
+	struct vt_cap *cap = vt_cap_new();
+	struct got *g = got_new();
+	uint64_t t0;
+
+	if (listener)
+		ck_assert_int_eq(vnetif_listen(r.b, vt_cap_listen, cap), 0);
+	if (listener && async)
+		ck_assert_int_eq(vnetif_reader_start(r.b), 0);
+	impair(r.b, VNETIF_DIR_RX, "delay=300ms"); /* far longer than sending 10 frames */
+	t0 = vt_now_ms();
+	send_n(&r, 10, 100, 0);
+	ck_assert_uint_eq(vt_cap_frames(cap), 0);
+	if (!listener) {
+		collect(&r, g, 100);
+		ck_assert_uint_eq(g->n, 0);
+	}
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 10);
+	if (listener) {
+		ck_assert(VT_WAIT(vt_cap_frames(cap) == 10));
+		for (uint32_t i = 0; i < 10; i++)
+			ck_assert_uint_eq(vt_seq(cap->rec[i].data, cap->rec[i].len), i);
+	} else {
+		ck_assert(VT_WAIT((collect(&r, g, 100), g->n == 10)));
+		for (uint32_t i = 0; i < 10; i++)
+			ck_assert_uint_eq(g->seq[i], i);
+	}
+	ck_assert_uint_ge(vt_now_ms() - t0, 300);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).delayed, 10);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 0);
+	vt_cap_free(cap);
+	if (listener && async)
+		ck_assert_int_eq(vnetif_reader_stop(r.b), 0);
+	free(g);
+	vt_teardown(r.sw);
+}
+
+START_TEST(test_delay_sync_ring)
+{
+	delay_case(false, false);
+}
+END_TEST
+
+START_TEST(test_delay_sync_listener)
+{
+	delay_case(false, true);
+}
+END_TEST
+
+START_TEST(test_delay_async_reader)
+{
+	delay_case(true, true);
+}
+END_TEST
+
+START_TEST(test_jitter_bounds)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+
+	impair(r.b, VNETIF_DIR_RX, "delay=300ms,jitter=20ms,seed=11");
+	send_n(&r, 50, 100, 0);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 50);
+	ck_assert(VT_WAIT((collect(&r, g, 100), g->n == 50)));
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).delayed, 50);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_rate_limit_bucket_and_queue)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+	struct vnetif_impair_stats st;
+	uint64_t t0 = vt_now_ms();
+
+	/* 80 kbit/s = 10 bytes/ms; a 1000-byte frame costs 100 ms (sending all 20 takes far
+	 * less, even under a sanitizer); bucket 1514 bytes lets two frames through at once;
+	 * five more wait; the other 13 find the queue full. */
+	impair(r.b, VNETIF_DIR_RX, "rate=80kbit,burst=1514,queue=5");
+	send_n(&r, 20, 1000, 0);
+	collect(&r, g, 1000);
+	ck_assert_uint_eq(g->n, 2);
+	st = istats(r.b, VNETIF_DIR_RX);
+	ck_assert_uint_eq(st.held, 5);
+	ck_assert_uint_eq(st.dropped_queue_full, 13);
+	ck_assert(VT_WAIT((collect(&r, g, 1000), g->n == 7)));
+	/* the 7th frame leaves 600 ms after the first minus the bucket's 151 ms */
+	ck_assert_uint_ge(vt_now_ms() - t0, 440);
+	for (uint32_t i = 0; i < 7; i++)
+		ck_assert_uint_eq(g->seq[i], i);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_reorder_later_frames_overtake)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+
+	impair(r.b, VNETIF_DIR_RX, "reorder=1,reorder_delay=500ms");
+	send_n(&r, 1, 100, 0);
+	impair(r.b, VNETIF_DIR_RX, "none"); /* held frames keep their time */
+	send_n(&r, 2, 100, 1);
+	collect(&r, g, 100);
+	ck_assert_uint_eq(g->n, 2);
+	ck_assert_uint_eq(g->seq[0], 1);
+	ck_assert_uint_eq(g->seq[1], 2);
+	ck_assert(VT_WAIT((collect(&r, g, 100), g->n == 3)));
+	ck_assert_uint_eq(g->seq[2], 0);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).reordered, 1);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_reorder_fraction_replayable)
+{
+	struct got *g[2];
+	unsigned out_of_order[2] = {0, 0};
+	uint64_t reordered[2];
+
+	for (int k = 0; k < 2; k++) {
+		struct rig r = rig_make(false);
+
+		g[k] = got_new();
+		impair(r.b, VNETIF_DIR_RX, "reorder=0.1,reorder_delay=100ms,seed=77");
+		send_n(&r, 200, 100, 0);
+		ck_assert(VT_WAIT((collect(&r, g[k], 100), g[k]->n == 200)));
+		for (unsigned i = 1; i < 200; i++)
+			out_of_order[k] += g[k]->seq[i] < g[k]->seq[i - 1];
+		reordered[k] = istats(r.b, VNETIF_DIR_RX).reordered;
+		ck_assert(reordered[k] > 5 && reordered[k] < 40);
+		vt_teardown(r.sw);
+	}
+	/* which frames are held back is the seed's; when they land is the clock's */
+	ck_assert_uint_eq(reordered[0], reordered[1]);
+	ck_assert_uint_gt(out_of_order[0], 0);
+	free(g[0]);
+	free(g[1]);
+}
+END_TEST
+
+START_TEST(test_tx_direction_and_connect_config)
+{
+	struct vnetif_switch_config cfg;
+	struct vnetif_port_config pc = {.mtu = 0};
+	struct vnetif_impair tx = spec("loss=1");
+	struct vnetif_impair bad = spec("loss=0.5");
+	vnetif_switch *sw;
+	vnetif_port *a, *b, *x = NULL;
+	uint8_t mb[6];
+
+	vt_config(&cfg);
+	sw = vt_switch(&cfg);
+	pc.impair_tx = &tx;
+	ck_assert_int_eq(vnetif_connect(sw, &pc, &a), 0);
+	b = vt_connect(sw);
+	vt_send(a, vt_mac(b, mb), 60, 1);
+	vt_send(a, mb, 60, 2);
+	ck_assert_uint_eq(vt_drain(b), 0);
+	ck_assert_uint_eq(istats(a, VNETIF_DIR_TX).dropped_loss, 2);
+	ck_assert_uint_eq(vt_stats(a).tx_packets, 2);
+	bad.loss = 1.5;
+	pc.impair_tx = &bad;
+	ck_assert_int_eq(vnetif_connect(sw, &pc, &x), -EINVAL);
+	ck_assert_ptr_null(x);
+	ck_assert_uint_eq(vt_sw_stats(sw).ports, 2);
+	vt_teardown(sw);
+}
+END_TEST
+
+START_TEST(test_held_frames_freed_at_disconnect)
+{
+	struct rig r = rig_make(false);
+
+	impair(r.b, VNETIF_DIR_RX, "delay=10s");
+	impair(r.a, VNETIF_DIR_TX, "delay=10s");
+	send_n(&r, 5, 100, 0);
+	vt_send(r.b, r.ma, 100, 9);
+	ck_assert_uint_eq(istats(r.a, VNETIF_DIR_TX).held, 5);
+	/* a's five wait in a's TX queue, b's frame on a's ring */
+	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 6);
+	ck_assert_int_eq(vnetif_disconnect(r.a, 0), 0);
+	ck_assert_uint_eq(istats(r.a, VNETIF_DIR_TX).dropped_disconnected, 5);
+	ck_assert_uint_eq(vt_stats(r.a).rx_drop_disconnected, 1);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 0);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 6);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_set_errors)
+{
+	struct rig r = rig_make(false);
+	struct vnetif_impair im;
+	struct vnetif_impair_stats st;
+
+	vnetif_impair_init(&im);
+	ck_assert_int_eq(vnetif_impair_set(NULL, VNETIF_DIR_RX, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_set(r.a, (enum vnetif_dir)2, &im), -EINVAL);
+	im.loss = -0.1;
+	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	im.loss = 0.0 / 0.0;
+	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	vnetif_impair_init(&im);
+	im.queue_limit = 0;
+	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	vnetif_impair_init(&im);
+	im.delay_ns = 61ull * 1000000000ull;
+	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_get(r.a, VNETIF_DIR_RX, &im), -ENOENT);
+	ck_assert_int_eq(vnetif_impair_stats_get(r.a, VNETIF_DIR_RX, NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_stats_get(r.a, VNETIF_DIR_RX, &st), 0);
+	ck_assert_uint_eq(st.passed, 0);
+	ck_assert_int_eq(vnetif_disconnect(r.a, 0), 0);
+	vnetif_impair_init(&im);
+	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -ENOTCONN);
+	ck_assert_int_eq(vnetif_monitor(r.a, NULL, NULL), -ENOTCONN);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+START_TEST(test_spec_parse_format)
+{
+	struct vnetif_impair im, back;
+	char buf[256];
+
+	ck_assert_int_eq(vnetif_impair_parse("loss=0.01,delay=1ms,seed=7", &im), 0);
+	ck_assert(im.loss == 0.01);
+	ck_assert_uint_eq(im.delay_ns, 1000000);
+	ck_assert_uint_eq(im.seed, 7);
+	ck_assert_int_eq(vnetif_impair_parse("rate=10mbit,burst=3K,cut_after=1M,cut=1s,pad=8,"
+					     "max_frame=1000,jitter=50us,reorder=1%,dup=0.5,"
+					     "corrupt=0.001,small_loss=0.5,small_len=64,queue=64",
+					     &im), 0);
+	ck_assert_uint_eq(im.rate_bps, 10000000);
+	ck_assert_uint_eq(im.burst_bytes, 3072);
+	ck_assert_uint_eq(im.cut_after_bytes, 1048576);
+	ck_assert_uint_eq(im.cut_ns, 1000000000);
+	ck_assert_uint_eq(im.jitter_ns, 50000);
+	ck_assert(im.reorder == 0.01);
+	ck_assert_int_gt(vnetif_impair_format(&im, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(vnetif_impair_parse(buf, &back), 0);
+	ck_assert_mem_eq(&im, &back, sizeof(im));
+	vnetif_impair_init(&im);
+	vnetif_impair_format(&im, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "none");
+	ck_assert_int_eq(vnetif_impair_parse("loss=2", &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_parse("bogus=1", &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_parse("delay=-1ms", &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_parse("delay=1parsec", &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_parse("queue=0", &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_parse(NULL, &im), -EINVAL);
+}
+END_TEST
+
+/* Configured but switched off: frames pass untouched, nothing counted. */
+START_TEST(test_off_passes_untouched)
+{
+	struct rig r = rig_make(false);
+	struct got *g = got_new();
+
+	impair(r.b, VNETIF_DIR_RX, "off,loss=1,pad=100,corrupt=1");
+	send_n(&r, 20, 100, 0);
+	collect(&r, g, 100);
+	ck_assert_uint_eq(g->n, 20);
+	for (unsigned i = 0; i < 20; i++)
+		ck_assert_uint_eq(g->len[i], 100);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_loss, 0);
+	free(g);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+/* --- monitor ------------------------------------------------------------------------- */
+
+struct mon_rec {
+	unsigned n;
+	enum vnetif_dir dir[64];
+	uint32_t seq[64];
+	size_t len[64];
+};
+
+static void mon_fn(vnetif_port *port, enum vnetif_dir dir, const void *frame, size_t len,
+		   void *arg)
+{
+	struct mon_rec *m = arg;
+
+	(void)port;
+	if (m->n < 64) {
+		m->dir[m->n] = dir;
+		m->seq[m->n] = vt_seq(frame, len);
+		m->len[m->n++] = len;
+	}
+}
+
+START_TEST(test_monitor_sees_sends_and_receives_in_order)
+{
+	struct rig r = rig_make(false);
+	struct mon_rec *m = calloc(1, sizeof(*m));
+
+	ck_assert_int_eq(vnetif_monitor(r.a, mon_fn, m), 0);
+	impair(r.a, VNETIF_DIR_RX, "max_frame=100");
+	vt_send(r.a, r.mb, 60, 1);
+	vt_send(r.b, r.ma, 61, 2);
+	vt_send(r.b, r.ma, 200, 3); /* dropped before a: not received, not seen */
+	vt_send(r.a, r.mb, 62, 4);
+	vt_send(r.b, r.ma, 63, 5);
+	ck_assert_uint_eq(m->n, 4);
+	ck_assert(m->dir[0] == VNETIF_DIR_TX && m->seq[0] == 1 && m->len[0] == 60);
+	ck_assert(m->dir[1] == VNETIF_DIR_RX && m->seq[1] == 2 && m->len[1] == 61);
+	ck_assert(m->dir[2] == VNETIF_DIR_TX && m->seq[2] == 4);
+	ck_assert(m->dir[3] == VNETIF_DIR_RX && m->seq[3] == 5);
+	vt_drain(r.a);
+	vt_drain(r.b);
+	ck_assert_int_eq(vnetif_monitor(r.a, NULL, NULL), 0);
+	vt_send(r.a, r.mb, 60, 6);
+	ck_assert_uint_eq(m->n, 4);
+	vt_drain(r.b);
+	free(m);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+Suite *impair_suite(void)
+{
+	Suite *s = suite_create("impair");
+	TCase *tc = vt_tcase("mirage");
+
+	tcase_add_test(tc, test_size_limit_rejects_not_truncates);
+	tcase_add_test(tc, test_trailing_bytes_exact_and_replayable);
+	tcase_add_test(tc, test_trailing_bytes_are_zero);
+	tcase_add_test(tc, test_uniform_loss_exact_and_replayable);
+	tcase_add_test(tc, test_small_frame_loss_only_small);
+	tcase_add_test(tc, test_drop_window_after_bytes);
+	tcase_add_test(tc, test_on_off_switch);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = vt_tcase("beyond");
+	tcase_add_test(tc, test_corruption_one_bit_and_shared_frames_copied);
+	tcase_add_test(tc, test_duplication_exact);
+	tcase_add_test(tc, test_delay_sync_ring);
+	tcase_add_test(tc, test_delay_sync_listener);
+	tcase_add_test(tc, test_delay_async_reader);
+	tcase_add_test(tc, test_jitter_bounds);
+	tcase_add_test(tc, test_rate_limit_bucket_and_queue);
+	tcase_add_test(tc, test_reorder_later_frames_overtake);
+	tcase_add_test(tc, test_reorder_fraction_replayable);
+	tcase_add_test(tc, test_off_passes_untouched);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = vt_tcase("control");
+	tcase_add_test(tc, test_tx_direction_and_connect_config);
+	tcase_add_test(tc, test_held_frames_freed_at_disconnect);
+	tcase_add_test(tc, test_set_errors);
+	tcase_add_test(tc, test_spec_parse_format);
+	tcase_add_test(tc, test_monitor_sees_sends_and_receives_in_order);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return vt_run(impair_suite());
+}
