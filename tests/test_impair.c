@@ -4,6 +4,10 @@
  * with the same seed, changes while running, held frames (delay, rate, reorder) released
  * by the clock in sync and async mode and freed at disconnect, the monitor hook, specs.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "vnetif_test.h"
 
 Suite *impair_suite(void);
@@ -691,6 +695,160 @@ START_TEST(test_monitor_sees_sends_and_receives_in_order)
 }
 END_TEST
 
+/* --- handles: slot reuse, control calls from inside ---------------------------------- */
+
+/* A port's slot is reused by the next port (max_ports 2: the only free slot). The old
+ * port's held frames were freed and counted at its disconnect; its counters answer
+ * through its handle until the slot is reused, then -ENOTCONN; the new port starts with
+ * no impairment, no monitor and zero counters, and the switch keeps the old drops. */
+START_TEST(test_reused_slot_starts_without_old_stage)
+{
+	struct vnetif_switch_config cfg;
+	struct mon_rec *m = calloc(1, sizeof(*m));
+	struct vnetif_impair_stats st;
+	struct vnetif_impair im;
+	struct got *g = got_new();
+	struct rig r;
+	vnetif_port *c;
+	uint8_t mc[6];
+
+	vt_config(&cfg);
+	cfg.max_ports = 2;
+	r.sw = vt_switch(&cfg);
+	r.a = vt_connect(r.sw);
+	r.b = vt_connect(r.sw);
+	vt_mac(r.a, r.ma);
+	vt_mac(r.b, r.mb);
+	ck_assert_int_eq(vnetif_monitor(r.b, mon_fn, m), 0);
+	impair(r.b, VNETIF_DIR_RX, "delay=10s,seed=3");
+	impair(r.b, VNETIF_DIR_TX, "loss=1");
+	send_n(&r, 5, 100, 0);
+	vt_send(r.b, r.ma, 100, 7); /* lost on b's TX */
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 5);
+	ck_assert_int_eq(vnetif_disconnect(r.b, 0), 0);
+	st = istats(r.b, VNETIF_DIR_RX); /* still this port's: the slot is not reused yet */
+	ck_assert_uint_eq(st.dropped_disconnected, 5);
+	ck_assert_uint_eq(st.held, 0);
+	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_TX).dropped_loss, 1);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 6);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 0);
+	unsigned seen = m->n;
+
+	c = vt_connect(r.sw); /* b's slot */
+	vt_mac(c, mc);
+	ck_assert_int_eq(vnetif_impair_stats_get(r.b, VNETIF_DIR_RX, &st), -ENOTCONN);
+	ck_assert_int_eq(vnetif_impair_get(r.b, VNETIF_DIR_RX, &im), -ENOTCONN);
+	ck_assert_int_eq(vnetif_impair_set(r.b, VNETIF_DIR_RX, NULL), -ENOTCONN);
+	ck_assert_int_eq(vnetif_impair_get(c, VNETIF_DIR_RX, &im), -ENOENT);
+	ck_assert_int_eq(vnetif_impair_get(c, VNETIF_DIR_TX, &im), -ENOENT);
+	st = istats(c, VNETIF_DIR_RX);
+	ck_assert_uint_eq(st.dropped_disconnected + st.delayed + st.passed + st.held, 0);
+	ck_assert_uint_eq(istats(c, VNETIF_DIR_TX).dropped_loss, 0);
+	/* c receives at once (no delay) and sends (no loss); b's monitor sees nothing */
+	r.b = c;
+	memcpy(r.mb, mc, 6);
+	send_n(&r, 3, 100, 10);
+	collect(&r, g, 100);
+	ck_assert_uint_eq(g->n, 3);
+	vt_send(c, r.ma, 100, 20);
+	ck_assert_uint_eq(vt_drain(r.a), 1);
+	ck_assert_uint_eq(m->n, seen);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 6); /* the old port's drops stay counted */
+	free(g);
+	free(m);
+	vt_teardown(r.sw);
+}
+END_TEST
+
+/* What control calls made from inside answered, and on which thread. */
+struct inside {
+	vnetif_switch *sw;
+	vnetif_port *self, *other;
+	vnetif_capture *cap;
+	_Atomic int calls;
+	int rc_monitor_self, rc_monitor_other, rc_disconnect, rc_capture_stop, rc_destroy;
+	char thread[16];
+};
+
+static void inside_monitor(vnetif_port *port, enum vnetif_dir dir, const void *frame,
+			   size_t len, void *arg)
+{
+	struct inside *in = arg;
+
+	(void)dir, (void)frame, (void)len;
+	if (atomic_fetch_add(&in->calls, 1) != 0)
+		return;
+	ck_assert(port == in->self); /* the handle, not the slot */
+	in->rc_monitor_self = vnetif_monitor(port, NULL, NULL);
+	in->rc_monitor_other = vnetif_monitor(in->other, NULL, NULL);
+	in->rc_disconnect = vnetif_disconnect(in->other, 0);
+	in->rc_capture_stop = vnetif_capture_stop(in->cap);
+	in->rc_destroy = vnetif_switch_destroy(in->sw);
+}
+
+static void inside_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
+{
+	struct inside *in = arg;
+
+	(void)frame, (void)len;
+	if (atomic_load(&in->calls) != 0)
+		return;
+	pthread_getname_np(pthread_self(), in->thread, sizeof(in->thread));
+	inside_monitor(port, VNETIF_DIR_RX, frame, len, arg);
+}
+
+/* Control calls that wait, made from a monitor (on the sending thread) or from a
+ * listener the impairment clock runs (vnetif-clk) answer -EDEADLK instead of hanging;
+ * afterwards they work from outside. */
+static void inside_case(bool from_clock)
+{
+	struct rig r = rig_make(false);
+	struct inside *in = calloc(1, sizeof(*in));
+	int fd = open("/dev/null", O_WRONLY);
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_ge(fd, 0);
+	in->sw = r.sw;
+	in->self = r.b;
+	in->other = r.a;
+	ck_assert_int_eq(vnetif_capture_start(r.sw, NULL, fd, NULL, &in->cap), 0);
+	if (from_clock) {
+		ck_assert_int_eq(vnetif_listen(r.b, inside_listener, in), 0);
+		impair(r.b, VNETIF_DIR_RX, "delay=50ms");
+	} else {
+		ck_assert_int_eq(vnetif_monitor(r.b, inside_monitor, in), 0);
+	}
+	vt_send(r.a, r.mb, 100, 1);
+	ck_assert(VT_WAIT(atomic_load(&in->calls) > 0));
+	if (from_clock)
+		ck_assert_str_eq(in->thread, "vnetif-clk");
+	ck_assert_int_eq(in->rc_monitor_self, -EDEADLK);
+	ck_assert_int_eq(in->rc_monitor_other, -EDEADLK);
+	ck_assert_int_eq(in->rc_disconnect, -EDEADLK);
+	ck_assert_int_eq(in->rc_capture_stop, -EDEADLK);
+	ck_assert_int_eq(in->rc_destroy, -EDEADLK);
+	ck_assert_int_eq(vnetif_monitor(r.b, NULL, NULL), 0);
+	ck_assert_int_eq(vnetif_listen(r.b, NULL, NULL), 0);
+	ck_assert_int_ge(vnetif_capture_stop(in->cap), 1);
+	if (!from_clock)
+		ck_assert_uint_eq(vt_drain(r.b), 1);
+	close(fd);
+	free(in);
+	vt_teardown(r.sw);
+}
+
+START_TEST(test_control_from_monitor_is_edeadlk)
+{
+	inside_case(false);
+}
+END_TEST
+
+START_TEST(test_control_from_clock_listener_is_edeadlk)
+{
+	inside_case(true);
+}
+END_TEST
+
 Suite *impair_suite(void)
 {
 	Suite *s = suite_create("impair");
@@ -726,6 +884,9 @@ Suite *impair_suite(void)
 	tcase_add_test(tc, test_set_errors);
 	tcase_add_test(tc, test_spec_parse_format);
 	tcase_add_test(tc, test_monitor_sees_sends_and_receives_in_order);
+	tcase_add_test(tc, test_reused_slot_starts_without_old_stage);
+	tcase_add_test(tc, test_control_from_monitor_is_edeadlk);
+	tcase_add_test(tc, test_control_from_clock_listener_is_edeadlk);
 	suite_add_tcase(s, tc);
 	return s;
 }

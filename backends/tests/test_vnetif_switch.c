@@ -472,6 +472,15 @@ START_TEST(test_parse_capture_impair)
 	ck_assert_int_eq(vs_parse(cfg, 5, baddir), VS_BAD);
 	char *twice[] = {"vs", "--vdev", "net_null0", "--capture", "a", "--capture", "b"};
 	ck_assert_int_eq(vs_parse(cfg, 7, twice), VS_BAD);
+	/* the --nat port is numbered after the stacks, and can be impaired */
+	char *nat[] = {"vs", "--stack", "10.0.2.15/24", "--nat", "10.0.2.0/24", "--impair",
+		       "1:loss=0.5"};
+	ck_assert_int_eq(vs_parse(cfg, 7, nat), VS_OK);
+	ck_assert_uint_eq(cfg->impairs[0].port, 1);
+	char *nat2[] = {"vs", "--stack", "10.0.2.15/24", "--nat", "10.0.2.0/24", "--impair",
+			"2:loss=0.5"};
+	ck_assert_int_eq(vs_parse(cfg, 7, nat2), VS_BAD);
+	ck_assert_ptr_nonnull(strstr(cfg->err, "there is no port 2 (ports are 0..1)"));
 	free(cfg);
 }
 END_TEST
