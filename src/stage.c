@@ -349,10 +349,11 @@ void vnetif_stage_reset(struct vnetif_port *p)
 	atomic_store(&st->flags, 0);
 	atomic_store(&st->cap, NULL);
 	st->cap_if = 0;
-	pthread_mutex_lock(&st->mon_lock);
+	/* No monitor runs and no vnetif_monitor() is inside (both are read-side sections
+	 * and the slot's grace period has passed). Not under mon_lock: that is never taken
+	 * with ctl held (see vnetif_monitor). */
 	st->mon_fn = NULL;
 	st->mon_arg = NULL;
-	pthread_mutex_unlock(&st->mon_lock);
 	for (int i = 0; i < 2; i++)
 		vnetif_impair_dir_reset(&st->dir[i]);
 }
@@ -489,33 +490,36 @@ VNETIF_API int vnetif_impair_stats_get(const vnetif_port *port, enum vnetif_dir 
 
 VNETIF_API int vnetif_monitor(vnetif_port *port, vnetif_monitor_fn fn, void *arg)
 {
-	struct vnetif_port *p = vnetif_port_slot(port);
+	struct vnetif_port *p;
 	struct vnetif_stage *st;
-	int rc = 0;
+	unsigned tok;
+	int rc;
 
-	if (p == NULL)
+	if (vnetif_port_slot(port) == NULL)
 		return -EINVAL;
 	/* It waits for the port's running monitor: from a listener, a monitor or the clock
 	 * of this switch that could be the calling thread itself, or one waiting for it. */
-	if (in_datapath_of(p->sw))
+	if (in_datapath_of(vnetif_port_slot(port)->sw))
 		return -EDEADLK;
+	/* The read side keeps the slot this port's (a disconnect's grace period waits for
+	 * it). The monitor's lock is never taken under ctl: a monitor may make control
+	 * calls that take ctl (vnetif_connect), and runs holding its lock. */
+	rc = vnetif_port_enter(port, false, &p, &tok);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&p->sw->ctl);
-	if (!same_port(p, port) || atomic_load(&p->state) != PORT_CONNECTED) {
-		rc = -ENOTCONN;
-		goto unlock;
-	}
 	st = vnetif_stage_get(p);
+	pthread_mutex_unlock(&p->sw->ctl);
 	if (st == NULL) {
 		rc = -ENOMEM;
-		goto unlock;
+	} else {
+		pthread_mutex_lock(&st->mon_lock);
+		st->mon_fn = fn;
+		st->mon_arg = arg;
+		set_flag(st, STAGE_MONITOR, fn != NULL);
+		pthread_mutex_unlock(&st->mon_lock);
 	}
-	pthread_mutex_lock(&st->mon_lock);
-	st->mon_fn = fn;
-	st->mon_arg = arg;
-	set_flag(st, STAGE_MONITOR, fn != NULL);
-	pthread_mutex_unlock(&st->mon_lock);
-unlock:
-	pthread_mutex_unlock(&p->sw->ctl);
+	vnetif_srcu_unlock(&p->sw->srcu, tok);
 	return rc;
 }
 

@@ -766,6 +766,7 @@ struct inside {
 	vnetif_port *self, *other;
 	vnetif_capture *cap;
 	_Atomic int calls;
+	_Atomic bool done;          /* the rc_ fields are written (release) */
 	int rc_monitor_self, rc_monitor_other, rc_disconnect, rc_capture_stop, rc_destroy;
 	char thread[16];
 };
@@ -784,6 +785,7 @@ static void inside_monitor(vnetif_port *port, enum vnetif_dir dir, const void *f
 	in->rc_disconnect = vnetif_disconnect(in->other, 0);
 	in->rc_capture_stop = vnetif_capture_stop(in->cap);
 	in->rc_destroy = vnetif_switch_destroy(in->sw);
+	atomic_store_explicit(&in->done, true, memory_order_release);
 }
 
 static void inside_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
@@ -793,6 +795,7 @@ static void inside_listener(vnetif_port *port, const void *frame, size_t len, vo
 	(void)frame, (void)len;
 	if (atomic_load(&in->calls) != 0)
 		return;
+	/* before inside_monitor publishes done */
 	pthread_getname_np(pthread_self(), in->thread, sizeof(in->thread));
 	inside_monitor(port, VNETIF_DIR_RX, frame, len, arg);
 }
@@ -819,7 +822,7 @@ static void inside_case(bool from_clock)
 		ck_assert_int_eq(vnetif_monitor(r.b, inside_monitor, in), 0);
 	}
 	vt_send(r.a, r.mb, 100, 1);
-	ck_assert(VT_WAIT(atomic_load(&in->calls) > 0));
+	ck_assert(VT_WAIT(atomic_load_explicit(&in->done, memory_order_acquire)));
 	if (from_clock)
 		ck_assert_str_eq(in->thread, "vnetif-clk");
 	ck_assert_int_eq(in->rc_monitor_self, -EDEADLK);
