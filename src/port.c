@@ -26,6 +26,11 @@
  * then reclaims under the mutex. While it waits the port is "busy": another control
  * call on it returns -EALREADY, or -EDEADLK if made by the waiting thread itself (from
  * its yield function).
+ *
+ * A slot's stage (stage.c: impairments, monitor, capture tap) is slot memory too: set
+ * up at connect before the port is published, its held frames freed and counted at
+ * reclaim, and reset (with the counters) when the slot serves the next port, so a new
+ * port never sees the previous port's held frames, counters, monitor or capture.
  */
 #include <errno.h>
 #include <stdio.h>
