@@ -75,11 +75,19 @@
  *
  * @par EAL
  * If the application has not initialised DPDK's EAL when the first switch is created,
- * the library starts it with an embedded default that needs no hugepages, no PCI
- * device and no root: `--no-huge --no-pci -m 256 --file-prefix=vnetif-<pid>-<n>`, all
- * CPUs allowed. Its runtime directory is removed at exit. The environment variable
- * VNETIF_EAL_ARGS (space-separated) replaces these arguments. If EAL is already up
- * (a DPDK application such as Click), the library uses it as it is.
+ * the library starts it with an embedded default that needs no PCI device and no root:
+ * `--no-pci --file-prefix=vnetif-<pid>-<n>`, all CPUs allowed, and memory from
+ * hugepages when a hugetlbfs mount the process may write has at least 256 MB of free
+ * pages (memory is then taken on demand, as long as pages are free), else
+ * `--no-huge -m 256`. 256 MB hold three switches with the default pool_size (the
+ * fourth fails with -ENOMEM): for more, use hugepages, smaller pools, or a larger `-m`
+ * in VNETIF_EAL_ARGS. With the environment variable VNETIF_DEBUG set, the choice is
+ * printed on stderr. Its runtime directory is removed at exit; and before it starts, the
+ * embedded default removes the runtime directories `vnetif-<pid>-<n>` and hugepage files
+ * of processes that no longer exist (a process killed by a signal cannot remove its
+ * own) -- never one of a live process, never another prefix. The environment variable VNETIF_EAL_ARGS
+ * (space-separated) replaces all these arguments (and the clean-up). If EAL is already
+ * up (a DPDK application such as Click), the library uses it as it is.
  */
 #ifndef VNETIF_H
 #define VNETIF_H
@@ -98,6 +106,17 @@ extern "C" {
 #else
 #define VNETIF_API
 #endif
+
+/** @name Version of this header
+ * The build reads the version from these lines. vnetif_version() gives the version of
+ * the library loaded at run time. @{ */
+#define VNETIF_VERSION_MAJOR 0
+#define VNETIF_VERSION_MINOR 1
+#define VNETIF_VERSION_PATCH 0
+/** The version as one number, 0xMMmmpp: compare with vnetif_version(). */
+#define VNETIF_VERSION_HEX \
+	((VNETIF_VERSION_MAJOR << 16) | (VNETIF_VERSION_MINOR << 8) | VNETIF_VERSION_PATCH)
+/** @} */
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -205,6 +224,15 @@ typedef void (*vnetif_listen_mbuf_fn)(vnetif_port *port, struct rte_mbuf **pkts,
 
 /** Text for a negative errno returned by libvnetif. Never NULL. Thread-safe. */
 VNETIF_API const char *vnetif_strerror(int err);
+
+/* --- version ---------------------------------------------------------------------- */
+
+/** The library's version as ::VNETIF_VERSION_HEX of the build it came from (a program
+ *  can check it against the header it was compiled with). Thread-safe. */
+VNETIF_API unsigned vnetif_version(void);
+
+/** The same as "MAJOR.MINOR.PATCH". Never NULL. Thread-safe. */
+VNETIF_API const char *vnetif_version_string(void);
 
 /* --- EAL --------------------------------------------------------------------------- */
 
