@@ -666,8 +666,9 @@ VNETIF_API int vnetif_ethdev_view_create(vnetif_switch *sw, const char *name,
 		vnetif_ethdev_config_init(&e->cfg);
 	snprintf(e->name, sizeof(e->name), "net_ring_%s", name);
 	if (rte_eth_dev_get_port_by_name(e->name, &pid) == 0) {
+		fail(-EEXIST, "a device named %s exists already", e->name);
 		free(e);
-		return fail(-EEXIST, "a device named %s exists already", e->name);
+		return -EEXIST;
 	}
 	for (int i = 0; i < 2; i++) {
 		snprintf(rname, sizeof(rname), "vnx_%s_%c", name, "rt"[i]);
