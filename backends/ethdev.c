@@ -6,6 +6,9 @@
  *   rte_eth_rx_burst(device)  -> vnetif_tx_burst(port)    (the switch takes every frame)
  *   vnetif_rx_burst(port)     -> rte_eth_tx_burst(device) (frames refused: freed, counted)
  *
+ * The in-process view needs no poller: the application's own bursts cross into the
+ * switch (see "in-process view" below).
+ *
  * Built on the public API of libvnetif only.
  */
 #define _GNU_SOURCE
@@ -576,6 +579,10 @@ VNETIF_API int vnetif_ethdev_attach(vnetif_switch *sw, const char *devargs,
  * switch took: view_tx hands the frames to the switch, overwrites their slots in the
  * application's array with NULL, and the ring PMD enqueues those NULLs, which the next
  * call throws away (rte_ring_reset()).
+ * Why callbacks and not a PMD of our own, whose rx/tx burst would be the two calls
+ * above: DPDK's driver interface (ethdev_driver.h: rte_eth_dev_allocate(), struct
+ * eth_dev_ops) is not installed by distributions' libdpdk-dev (Debian's is not), and
+ * declaring its internal structs here would tie the library to one DPDK build.
  */
 #ifndef RTE_ETHDEV_RXTX_CALLBACKS
 #error "the ethdev view needs DPDK built with RTE_ETHDEV_RXTX_CALLBACKS (the default)"
