@@ -4,8 +4,9 @@
  * in-memory wire to another stack (no switch; the baseline of benchmarks).
  *
  * Port: lwIP's frames are gathered into an mbuf by vnetif_writev(); received mbufs come
- * to port_rx() (a vnetif_listen_mbuf() listener), are copied into lwIP's buffers and
- * freed. They may be shared (flooded by reference count): only read.
+ * to port_rx() (a vnetif_listen_mbuf() listener). A shared one (flooded by reference
+ * count) or one the glue cannot keep is copied into lwIP's buffers and freed; otherwise
+ * its segments are handed to lwIP, which gives each back through vnl_link_free_seg().
  *
  * Wire: the sender copies the frame straight into a pbuf of the receiving instance
  * (one copy in all) and either posts it to the receiver's tcpip mailbox
@@ -37,38 +38,64 @@
 
 /* ---- port ------------------------------------------------------------------------------ */
 
+/* A frame lwIP may keep and write: every segment an mbuf of its own, nobody else's
+ * reference (a flooded frame is shared), not attached to another's buffer. */
+static bool exclusive(const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1)
+			return false;
+	return true;
+}
+
 static void port_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	vnetif_lwip_stack *s = arg;
 	struct vnl_frame fr[RX_CHUNK];
 	struct iovec iov[RX_CHUNK * RX_MAX_SEGS];
+	void *seg[RX_CHUNK * RX_MAX_SEGS];
+	struct rte_mbuf *copied[RX_CHUNK];
 
 	(void)port;
 	for (uint16_t done = 0; done < n;) {
-		unsigned k = 0, v = 0;
+		unsigned k = 0, v = 0, nc = 0;
 
 		for (; done < n && k < RX_CHUNK; done++) {
 			struct rte_mbuf *m = pkts[done];
+			bool handed = s->zero_copy && exclusive(m);
 			unsigned first = v;
 
 			if (m->nb_segs > RX_MAX_SEGS) {
 				atomic_fetch_add_explicit(&s->link.rx_drop, 1, memory_order_relaxed);
+				copied[nc++] = m;
 				continue;
 			}
-			for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
-				iov[v].iov_base = rte_pktmbuf_mtod(seg, void *);
-				iov[v].iov_len = seg->data_len;
+			for (struct rte_mbuf *sg = m; sg != NULL; sg = sg->next) {
+				iov[v].iov_base = rte_pktmbuf_mtod(sg, void *);
+				iov[v].iov_len = sg->data_len;
+				seg[v] = sg;
 				v++;
 			}
 			fr[k].iov = &iov[first];
 			fr[k].iovcnt = v - first;
 			fr[k].len = m->pkt_len;
+			fr[k].seg = handed ? &seg[first] : NULL; /* handed: the glue frees them */
+			if (!handed)
+				copied[nc++] = m;
 			k++;
 		}
 		if (k > 0)
-			s->g->input(fr, k, s->rx_locked);
+			s->g->input(fr, k, s->rx_in);
+		if (nc > 0)
+			rte_pktmbuf_free_bulk(copied, nc);
 	}
-	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* A segment lwIP is done with (vnl_callbacks::free_seg). */
+void vnl_link_free_seg(void *ctx, void *seg)
+{
+	(void)ctx;
+	rte_pktmbuf_free_seg(seg);
 }
 
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
@@ -232,7 +259,7 @@ static int wire_output(vnetif_lwip_stack *s, const struct iovec *iov, unsigned i
 		off += iov[i].iov_len;
 	}
 	if (w->mode == VNETIF_LWIP_WIRE_MAILBOX) {
-		g->input_pbufs(&pb, 1, 0);
+		g->input_pbufs(&pb, 1, VNL_IN_MAILBOX);
 	} else {
 		vnl_tsan_release(pb);
 		if (rte_ring_enqueue(peer->ring, pb) != 0) {
@@ -259,7 +286,7 @@ static void *wire_thread(void *arg)
 		if (n > 0) {
 			for (unsigned i = 0; i < n; i++)
 				vnl_tsan_acquire(pbufs[i]);
-			e->stack->g->input_pbufs(pbufs, n, 1);
+			e->stack->g->input_pbufs(pbufs, n, VNL_IN_LOCKED);
 			spins = 0;
 			continue;
 		}
