@@ -39,6 +39,8 @@ struct opts {
 	bool hub;
 	bool yield;          /* switch yield = sched_yield (else the library default) */
 	bool poll_loop;      /* async: the main thread polls instead of reader threads */
+	enum vnetif_lwip_build build;
+	enum vnetif_lwip_csum csum;
 	double interval;
 	bool json;
 	bool quiet;
@@ -68,6 +70,7 @@ struct run {
 	pthread_t poller;
 	double elapsed;
 	uint64_t sent, received, bad, drops;
+	struct vnetif_lwip_stats rx; /* summed over the receiving stacks */
 	double *interval_gbps; /* per interval, received */
 	int nintervals;
 };
@@ -207,6 +210,8 @@ static int make_stacks(struct run *r, const struct opts *o)
 			c[h].netmask = "255.255.255.0";
 			c[h].mtu = o->mtu;
 			c[h].no_reader = o->poll_loop;
+			c[h].build = o->build;
+			c[h].checksums = o->csum;
 		}
 		int rc;
 		if (r->sw) {
@@ -414,10 +419,20 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 		rc = -EIO;
 	if (rc == 0)
 		run_traffic(r, o);
-	for (int p = 0; p < o->pairs; p++)
+	for (int p = 0; p < o->pairs; p++) {
+		struct vnetif_lwip_stats st;
+
+		if (r->st[p][0] && vnetif_lwip_stats_get(r->st[p][0], &st) == 0) {
+			r->rx.rx_frames += st.rx_frames;
+			r->rx.rx_direct += st.rx_direct;
+			r->rx.rx_deferred += st.rx_deferred;
+			r->rx.rx_mailbox += st.rx_mailbox;
+			r->rx.rx_zero_copy += st.rx_zero_copy;
+		}
 		for (int h = 0; h < 2; h++)
 			if (r->st[p][h])
 				vnetif_lwip_destroy(r->st[p][h]);
+	}
 	if (r->sw && o->poll_loop) {
 		atomic_store(&r->poll_stop, true);
 		pthread_join(r->poller, NULL);
@@ -440,6 +455,11 @@ static void summary(const struct run *r)
 	printf("[SUM] %-6s 0.00-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  receiver  (%s, %llu drops)\n",
 	       r->name, r->elapsed, (double)r->received / 1048576.0, gbps,
 	       r->bad ? "DATA MISMATCH" : "data verified", (unsigned long long)r->drops);
+	printf("      %-6s receiving stacks: %llu frames: %llu run by the deliverer, %llu left to "
+	       "the lock holder, %llu via mailbox; %llu not copied\n", r->name,
+	       (unsigned long long)r->rx.rx_frames, (unsigned long long)r->rx.rx_direct,
+	       (unsigned long long)r->rx.rx_deferred, (unsigned long long)r->rx.rx_mailbox,
+	       (unsigned long long)r->rx.rx_zero_copy);
 }
 
 static void usage(void)
@@ -448,6 +468,7 @@ static void usage(void)
 		"usage: iperf-like [-t SECONDS | -n BYTES] [-l MSGSIZE] [-P STREAMS] [--pairs N]\n"
 		"                  [--mtu MTU] [--mode sync|async] [--fwd learning|hub]\n"
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
+		"                  [--lwip debian|tuned] [--checksums auto|on|off]\n"
 		"                  [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n");
@@ -480,6 +501,7 @@ int main(int argc, char **argv)
 		{"yield", required_argument, NULL, 'y'}, {"readers", required_argument, NULL, 'r'},
 		{"interval", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
@@ -501,6 +523,16 @@ int main(int argc, char **argv)
 		case 'y': o.yield = !strcmp(optarg, "sched"); if (!o.yield && strcmp(optarg, "default")) bad = "--yield"; break;
 		case 'r': o.poll_loop = !strcmp(optarg, "poll"); if (!o.poll_loop && strcmp(optarg, "threads")) bad = "--readers"; break;
 		case 'i': o.interval = atof(optarg); if (o.interval < 0.05) bad = "-i (>= 0.05)"; break;
+		case 'L':
+			o.build = !strcmp(optarg, "tuned") ? VNETIF_LWIP_BUILD_TUNED
+				  : !strcmp(optarg, "debian") ? VNETIF_LWIP_BUILD_DEBIAN : VNETIF_LWIP_BUILD_DEFAULT;
+			if (o.build == VNETIF_LWIP_BUILD_DEFAULT) bad = "--lwip";
+			break;
+		case 'C':
+			o.csum = !strcmp(optarg, "on") ? VNETIF_LWIP_CSUM_ON
+				 : !strcmp(optarg, "off") ? VNETIF_LWIP_CSUM_OFF : VNETIF_LWIP_CSUM_AUTO;
+			if (o.csum == VNETIF_LWIP_CSUM_AUTO && strcmp(optarg, "auto")) bad = "--checksums";
+			break;
 		case 'J': o.json = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(); return 0;

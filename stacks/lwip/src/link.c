@@ -111,6 +111,7 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 	if (rc)
 		return rc;
 	s->link.kind = LINK_PORT;
+	s->sw = sw;
 	vnetif_mac(s->link.port, s->mac);
 	rc = vnetif_mtu(s->link.port);
 	if (rc < 576) {
@@ -120,6 +121,85 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 	}
 	s->mtu = (unsigned)rc;
 	return 0;
+}
+
+/* ---- local peers: an async writer delivers into an idle peer stack itself --------------- *
+ *
+ * On an async switch a frame for another stack of this process waits on that port's
+ * ring for its reader. The sender does not wait for that hand-off: right after its
+ * write it polls the destination's port itself (vnetif_poll(): exclusive per port, so
+ * the listener still never runs in two threads; if the reader is at it, the sender gets
+ * 0 and moves on). The listener then takes the frame into lwIP with the try-lock
+ * (VNL_IN_DIRECT), so the sender never waits for a lock while it holds its own.
+ * The table maps (switch, MAC) to port for the stacks of this process; an entry is read
+ * without a lock under a sequence count, and a port stays valid memory until its switch
+ * is destroyed, which cannot happen while a stack of it is still sending.
+ */
+#define PEERS 32
+#define PEER_BUDGET 64
+
+struct peer {
+	_Atomic unsigned seq; /* odd while being written */
+	_Atomic uint64_t mac; /* 48-bit MAC + 1 (0: free) */
+	_Atomic(vnetif_switch *) sw;
+	_Atomic(vnetif_port *) port;
+};
+
+static struct peer peers[PEERS];
+static pthread_mutex_t peers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mac_key(const uint8_t *m)
+{
+	return ((uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 | (uint64_t)m[2] << 24 |
+		(uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5]) + 1;
+}
+
+static void peer_set(struct peer *p, uint64_t mac, vnetif_switch *sw, vnetif_port *port)
+{
+	atomic_fetch_add(&p->seq, 1);
+	atomic_store(&p->mac, mac);
+	atomic_store(&p->sw, sw);
+	atomic_store(&p->port, port);
+	atomic_fetch_add(&p->seq, 1);
+}
+
+static void peer_add(vnetif_lwip_stack *s)
+{
+	pthread_mutex_lock(&peers_lock);
+	for (int i = 0; i < PEERS; i++)
+		if (atomic_load(&peers[i].mac) == 0) {
+			peer_set(&peers[i], mac_key(s->mac), vnetif_port_switch(s->link.port),
+				 s->link.port);
+			break;
+		}
+	pthread_mutex_unlock(&peers_lock);
+}
+
+static void peer_del(vnetif_lwip_stack *s)
+{
+	pthread_mutex_lock(&peers_lock);
+	for (int i = 0; i < PEERS; i++)
+		if (atomic_load(&peers[i].port) == s->link.port)
+			peer_set(&peers[i], 0, NULL, NULL);
+	pthread_mutex_unlock(&peers_lock);
+}
+
+static vnetif_port *peer_find(vnetif_switch *sw, const uint8_t *dst)
+{
+	uint64_t key = mac_key(dst);
+
+	for (int i = 0; i < PEERS; i++) {
+		struct peer *p = &peers[i];
+		unsigned s1 = atomic_load(&p->seq);
+		vnetif_port *port;
+
+		if (atomic_load_explicit(&p->mac, memory_order_relaxed) != key)
+			continue;
+		port = atomic_load(&p->port);
+		if (atomic_load(&p->sw) == sw && (s1 & 1) == 0 && atomic_load(&p->seq) == s1)
+			return port;
+	}
+	return NULL;
 }
 
 /* ---- wire ------------------------------------------------------------------------------ */
@@ -321,9 +401,16 @@ int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t 
 	vnetif_lwip_stack *s = ctx;
 	int rc;
 
-	if (s->link.kind == LINK_PORT)
+	if (s->link.kind == LINK_PORT) {
 		rc = vnetif_writev(s->link.port, iov, (int)iovcnt);
-	else
+		if (rc == 0 && s->poll_peer && iov[0].iov_len >= 6 &&
+		    !(((const uint8_t *)iov[0].iov_base)[0] & 1)) {
+			vnetif_port *dst = peer_find(s->sw, iov[0].iov_base);
+
+			if (dst != NULL && dst != s->link.port)
+				vnetif_poll(dst, PEER_BUDGET);
+		}
+	} else
 		rc = wire_output(s, iov, iovcnt, len);
 	if (rc < 0)
 		atomic_fetch_add_explicit(&s->link.tx_drop, 1, memory_order_relaxed);
@@ -338,6 +425,9 @@ int vnl_link_start(vnetif_lwip_stack *s)
 		rc = vnetif_listen_mbuf(s->link.port, port_rx, s);
 		if (rc == 0 && s->start_reader)
 			rc = vnetif_reader_start(s->link.port);
+		/* senders may poll this port only if its listener never waits for a lock */
+		if (rc == 0 && s->async && s->rx_in == VNL_IN_DIRECT)
+			peer_add(s);
 		return rc;
 	}
 	if (s->link.kind == LINK_WIRE) {
@@ -362,6 +452,7 @@ int vnl_link_stop(vnetif_lwip_stack *s)
 	int rc = 0;
 
 	if (s->link.kind == LINK_PORT) {
+		peer_del(s);
 		for (int i = 0; i < STOP_TRIES; i++) {
 			rc = vnetif_disconnect(s->link.port, 0);
 			if (rc != -ETIMEDOUT)

@@ -67,6 +67,9 @@ struct vnetif_lwip_stack {
 	int rx_in;               /* VNL_IN_*: how received frames enter lwIP */
 	enum vnetif_lwip_build build; /* DEBIAN or TUNED */
 	bool zero_copy;          /* hand unshared mbufs to lwIP (glue has VNL_FEAT_ZERO_COPY) */
+	bool async;              /* on an async switch */
+	bool poll_peer;          /* after a write, poll the destination's port (link.c) */
+	vnetif_switch *sw;       /* LINK_PORT */
 	bool start_reader;
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	unsigned mtu;

@@ -248,7 +248,8 @@ static vnetif_lwip_stack *stack_new(void)
 	s->g = NULL;
 	memset(&s->link, 0, sizeof(s->link));
 	s->rx_in = VNL_IN_MAILBOX;
-	s->start_reader = s->zero_copy = false;
+	s->start_reader = s->zero_copy = s->async = s->poll_peer = false;
+	s->sw = NULL;
 	s->build = VNETIF_LWIP_BUILD_DEBIAN;
 	memset(s->mac, 0, sizeof(s->mac));
 	s->mtu = 0;
@@ -355,6 +356,8 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 	s->start = st;
 	s->build = build;
 	s->start_reader = scfg.async_readers && !cfg->no_reader;
+	s->async = scfg.async_readers;
+	s->poll_peer = scfg.async_readers; /* see link.c, "local peers" */
 	s->rx_in = cfg->rx == VNETIF_LWIP_RX_MAILBOX  ? VNL_IN_MAILBOX
 		   : cfg->rx == VNETIF_LWIP_RX_LOCKED ? VNL_IN_LOCKED
 						      : VNL_IN_DIRECT;

@@ -474,7 +474,9 @@ START_TEST(test_app_polls)
 	ck_assert_int_eq(pthread_create(&t, NULL, poll_main, &p), 0);
 	ck_assert_int_eq(vnetif_lwip_ping(b, SRV, 2000, NULL), 0);
 	lt_tcp(a, SRV, b, vt_tsan() ? (256u << 10) : (4u << 20), 5400);
-	ck_assert_uint_gt(atomic_load(&p.frames), 100);
+	/* senders deliver most frames into idle peers themselves (vnetif_lwip.h, "Receive
+	 * path"); broadcasts (ARP) are always left to the application's loop */
+	ck_assert_uint_gt(atomic_load(&p.frames), 0);
 	atomic_store(&p.stop, true);
 	pthread_join(t, NULL);
 	lt_destroy(a);
