@@ -41,6 +41,7 @@ struct opts {
 	bool poll_loop;      /* async: the main thread polls instead of reader threads */
 	enum vnetif_lwip_build build;
 	enum vnetif_lwip_csum csum;
+	int pings;           /* ICMP echoes between the first pair before the traffic */
 	double interval;
 	bool json;
 	bool quiet;
@@ -71,6 +72,8 @@ struct run {
 	double elapsed;
 	uint64_t sent, received, bad, drops;
 	struct vnetif_lwip_stats rx; /* summed over the receiving stacks */
+	double ping_p50_us, ping_p99_us; /* --ping: round trips between the first pair */
+	int build, csum;     /* of the stacks: VNETIF_LWIP_BUILD_*, checksums on (1) or off */
 	double *interval_gbps; /* per interval, received */
 	int nintervals;
 };
@@ -388,6 +391,39 @@ static void *poll_loop(void *arg)
 	return NULL;
 }
 
+static int cmp_u(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --ping N: N echo requests from the second stack of pair 0 to the first, one at a time
+ * (after a few unmeasured ones warm ARP and the paths). */
+static int ping_run(struct run *r, const struct opts *o)
+{
+	unsigned *rtt = calloc((size_t)o->pings, sizeof(*rtt));
+	char ip[32];
+	int rc = 0;
+
+	if (rtt == NULL)
+		return -ENOMEM;
+	addr_of(ip, sizeof(ip), 0, 1);
+	for (int i = 0; i < 10 && rc == 0; i++)
+		rc = vnetif_lwip_ping(r->st[0][1], ip, 2000, NULL);
+	for (int i = 0; i < o->pings && rc == 0; i++)
+		rc = vnetif_lwip_ping(r->st[0][1], ip, 2000, &rtt[i]);
+	if (rc == 0) {
+		qsort(rtt, (size_t)o->pings, sizeof(*rtt), cmp_u);
+		r->ping_p50_us = rtt[o->pings / 2];
+		r->ping_p99_us = rtt[(size_t)o->pings * 99 / 100];
+	} else {
+		fprintf(stderr, "iperf-like: %s ping: %s\n", r->name, vnetif_strerror(rc));
+	}
+	free(rtt);
+	return rc;
+}
+
 static int one_run(struct run *r, const struct opts *o, bool through_switch)
 {
 	int rc = 0;
@@ -415,6 +451,12 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 		return -EAGAIN;
 	}
 	rc = make_stacks(r, o);
+	if (rc == 0) {
+		r->build = vnetif_lwip_build(r->st[0][0]);
+		r->csum = vnetif_lwip_checksums(r->st[0][0]);
+	}
+	if (rc == 0 && o->pings > 0)
+		rc = ping_run(r, o);
 	if (rc == 0 && connect_streams(r, o) < 0)
 		rc = -EIO;
 	if (rc == 0)
@@ -468,7 +510,7 @@ static void usage(void)
 		"usage: iperf-like [-t SECONDS | -n BYTES] [-l MSGSIZE] [-P STREAMS] [--pairs N]\n"
 		"                  [--mtu MTU] [--mode sync|async] [--fwd learning|hub]\n"
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
-		"                  [--lwip debian|tuned] [--checksums auto|on|off]\n"
+		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
 		"                  [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n");
@@ -502,6 +544,7 @@ int main(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
+		{"ping", required_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
@@ -533,6 +576,7 @@ int main(int argc, char **argv)
 				 : !strcmp(optarg, "off") ? VNETIF_LWIP_CSUM_OFF : VNETIF_LWIP_CSUM_AUTO;
 			if (o.csum == VNETIF_LWIP_CSUM_AUTO && strcmp(optarg, "auto")) bad = "--checksums";
 			break;
+		case 'I': o.pings = atoi(optarg); if (o.pings < 1 || o.pings > 1000000) bad = "--ping"; break;
 		case 'J': o.json = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(); return 0;
@@ -557,18 +601,29 @@ int main(int argc, char **argv)
 	if (!o.json) {
 		summary(&sw);
 		summary(&direct);
-		printf("switch / direct = %.2f  (%s mode, %s, %d pair(s) x %d stream(s), MTU %u)\n",
+		printf("switch / direct = %.2f  (%s mode, %s, %d pair(s) x %d stream(s), MTU %u, "
+		       "%s lwIP, checksums %s on the switch, %s on the wire)\n",
 		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning", o.pairs,
-		       o.streams, o.mtu);
+		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
+		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
+		if (o.pings)
+			printf("ping (%d): switch p50 %.0f us p99 %.0f us; direct p50 %.0f us p99 %.0f us\n",
+			       o.pings, sw.ping_p50_us, sw.ping_p99_us, direct.ping_p50_us,
+			       direct.ping_p99_us);
 	}
 	printf("{\"bench\":\"iperf-like\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
-	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,"
-	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s},"
-	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"verified\":%s},"
+	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
+	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
+	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
+	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"verified\":%s,"
+	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"ratio\":%.3f}\n",
 	       o.async ? "async" : "sync", o.hub ? "hub" : "learning", o.poll_loop ? "poll" : "threads",
-	       o.pairs, o.streams, o.mtu, o.msg, sw.elapsed, (unsigned long long)sw.received, g_sw,
-	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", direct.elapsed,
-	       (unsigned long long)direct.received, g_d, direct.bad ? "false" : "true", g_sw / g_d);
+	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
+	       sw.elapsed, (unsigned long long)sw.received, g_sw,
+	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", sw.csum ? "true" : "false",
+	       sw.ping_p50_us, sw.ping_p99_us, direct.elapsed,
+	       (unsigned long long)direct.received, g_d, direct.bad ? "false" : "true",
+	       direct.csum ? "true" : "false", direct.ping_p50_us, direct.ping_p99_us, g_sw / g_d);
 	return sw.bad || direct.bad || sw.received == 0 || direct.received == 0 ? 1 : 0;
 }
