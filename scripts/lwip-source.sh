@@ -53,4 +53,4 @@ apt-get "${aptopts[@]}" update >&2
 d="$(have)"
 [ -n "$d" ] || { echo "lwip-source: apt-get source lwip gave no lwip-*/src" >&2; exit 1; }
 top="$(dirname "$(dirname "$d")")"
-echo "lwip-source: $top ($(ls "$dest"/lwip_*.dsc 2>/dev/null | xargs -n1 basename | head -n1))"
+echo "lwip-source: $top ($(ls "$dest"/lwip_*.dsc 2>/dev/null | xargs -n1 basename | head -n1) from $uri $suite)"

@@ -13,7 +13,8 @@
  *   - LWIP_TCPIP_CORE_LOCKING_INPUT: input runs in the delivering thread under the core
  *     lock instead of a hop through the tcpip thread's mailbox;
  *   - checksums switchable per netif (LWIP_CHECKSUM_CTRL_PER_NETIF): the adapter turns
- *     them off only where both ends are in-process stacks (see vnetif_lwip.h);
+ *     them off only where both ends are in-process stacks (see vnetif_lwip.h); not
+ *     computed while copying (LWIP_CHECKSUM_ON_COPY 0), where they cannot be skipped;
  *   - LWIP_SUPPORT_CUSTOM_PBUF: received frames stay in their mbufs (no copy);
  *   - the core lock functions are the glue's (it adds a try-lock and deferred input).
  */
@@ -77,7 +78,9 @@
 #define DEFAULT_ACCEPTMBOX_SIZE 64
 #define TCPIP_MBOX_SIZE 1024
 
-#define LWIP_CHECKSUM_ON_COPY 1
+/* Not on copy: tcp_write() would sum every byte even for a netif whose checksums are off
+ * (it cannot know the netif yet); lwIP's copy-and-sum is a copy then a sum anyway. */
+#define LWIP_CHECKSUM_ON_COPY 0
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1
