@@ -25,22 +25,27 @@
  * - *tuned*: lwIP 2.1.3 compiled from Debian's own source package (fetched at configure
  *   time) with the project's lwipopts.h: 512 KiB windows with window scaling, MSS up to
  *   8960 (MTU 9000), input in the delivering thread (LWIP_TCPIP_CORE_LOCKING_INPUT),
- *   checksums switchable per stack, received frames kept in their mbufs (no copy).
+ *   checksums switchable per stack.
  * Both are built side by side when the source could be fetched (configure option
  * VNETIF_LWIP=tuned|debian picks the default); vnetif_lwip_config::build or the
  * environment variable VNETIF_LWIP_BUILD=debian|tuned picks one per stack.
  *
  * @par Receive path
- * A stack on a switch sets a vnetif_listen_mbuf() listener on its port. A frame is
- * copied into an lwIP buffer, or, in the tuned build, when the mbuf is not shared
- * (flooded frames are, by reference count) and not indirect, handed to lwIP as it is
- * (custom pbufs; the mbuf goes back to its pool when lwIP frees it). Then:
+ * A stack on a switch sets a vnetif_listen_mbuf() listener on its port. A frame whose
+ * mbufs are not shared (flooded frames are, by reference count) and not indirect is
+ * handed to lwIP as it is (custom pbufs, both builds; each mbuf goes back to its pool
+ * when lwIP frees it, at the latest when the stack is destroyed); other frames are
+ * copied into an lwIP buffer. Then:
  * - ::VNETIF_LWIP_RX_DIRECT (the default): the delivering thread tries the stack's core
  *   lock and runs lwIP's input itself; if another thread holds the lock, the frame is
  *   left on a queue that the holder runs before it lets the lock go. It never waits for
  *   a lock, so it is safe in a sync listener (the writer's thread, possibly inside
  *   another stack's core lock) and there is no thread hand-off per frame: on a sync
- *   switch the sending thread carries a frame through the receiving stack.
+ *   switch the sending thread carries a frame through the receiving stack. On an async
+ *   switch a stack that sends to another stack of this process in DIRECT mode polls
+ *   that stack's port itself right after the write (vnetif_poll(), exclusive per port),
+ *   so frames between local stacks need not wait for a reader thread; frames from
+ *   other ports are delivered by the reader thread or the application's poll loop.
  * - ::VNETIF_LWIP_RX_LOCKED: the same, but waits for the core lock when it is busy
  *   (async switch only: the reader context holds no lwIP lock).
  * - ::VNETIF_LWIP_RX_MAILBOX: posted to the stack's tcpip thread (one thread hand-off
