@@ -335,17 +335,31 @@ struct seg_pbuf {
 	struct seg_pbuf *prev, *next;
 };
 
+/* Wrappers are recycled through a free list (one malloc per frame saved); what is on
+ * it at teardown is part of the instance's heap, swept with it. */
+#define SEG_SPARE_MAX 4096
 static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct seg_pbuf seg_live = {.prev = &seg_live, .next = &seg_live};
+static struct seg_pbuf *seg_spare;
+static unsigned seg_nspare;
 
 static void seg_release(struct seg_pbuf *sp)
 {
+	void *seg = sp->seg;
+
 	pthread_mutex_lock(&seg_lock);
 	sp->prev->next = sp->next;
 	sp->next->prev = sp->prev;
+	if (seg_nspare < SEG_SPARE_MAX) {
+		sp->next = seg_spare;
+		seg_spare = sp;
+		seg_nspare++;
+		sp = NULL;
+	}
 	pthread_mutex_unlock(&seg_lock);
-	cfg.cb.free_seg(cfg.cb.ctx, sp->seg);
-	mem_free(sp);
+	cfg.cb.free_seg(cfg.cb.ctx, seg);
+	if (sp != NULL)
+		mem_free(sp);
 }
 
 static void seg_free(struct pbuf *p)
@@ -360,9 +374,18 @@ static struct pbuf *wrap_frame(const struct vnl_frame *f)
 	struct pbuf *head = NULL;
 
 	for (unsigned s = 0; s < f->iovcnt; s++) {
-		struct seg_pbuf *sp = mem_malloc(sizeof(*sp));
+		struct seg_pbuf *sp;
 		struct pbuf *p;
 
+		pthread_mutex_lock(&seg_lock);
+		sp = seg_spare;
+		if (sp != NULL) {
+			seg_spare = sp->next;
+			seg_nspare--;
+		}
+		pthread_mutex_unlock(&seg_lock);
+		if (sp == NULL)
+			sp = mem_malloc(sizeof(*sp));
 		if (sp == NULL) {
 			for (; s < f->iovcnt; s++)
 				cfg.cb.free_seg(cfg.cb.ctx, f->seg[s]);
