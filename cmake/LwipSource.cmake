@@ -37,7 +37,7 @@ if(_src STREQUAL "")
     message(STATUS "lwIP: could not fetch lwIP's source package: ${_err}")
   endif()
 endif()
-if(NOT _src STREQUAL "" AND EXISTS "${_src}/src/Filelists.cmake" AND EXISTS "${_src}/port/sys_arch.c")
+if(NOT _src STREQUAL "" AND EXISTS "${_src}/src/core/tcp.c" AND EXISTS "${_src}/port/sys_arch.c")
   set(VNETIF_LWIP_TUNED_OK ON)
 endif()
 
@@ -53,8 +53,11 @@ endif()
 set(VNETIF_LWIP_DEFAULT "${VNETIF_LWIP}")
 message(STATUS "lwIP: tuned lwIP from ${_src} (stacks/lwip/tuned/lwipopts.h); default build: ${VNETIF_LWIP}")
 
-set(LWIP_DIR "${_src}")
-include("${_src}/src/Filelists.cmake")
+# lwIP's core, IPv4, IPv6, sequential/socket API and Ethernet (what lwIP's own
+# src/Filelists.cmake calls lwipcore/core4/core6/api + netif/ethernet.c; read directly:
+# that file also looks for Doxygen and talks about it)
+file(GLOB _lwip_srcs "${_src}/src/core/*.c" "${_src}/src/core/ipv4/*.c"
+  "${_src}/src/core/ipv6/*.c" "${_src}/src/api/*.c")
 # Debian's port (sys_arch.c) with a larger mailbox: a TCP connection's receive mailbox
 # holds one message per segment, and 128 would cap the window at 128 segments.
 file(READ "${_src}/port/sys_arch.c" _sys_arch)
@@ -66,8 +69,7 @@ string(REPLACE "#define SYS_MBOX_SIZE 128" "#define SYS_MBOX_SIZE 1024 /* libvne
   _sys_arch "${_sys_arch}")
 file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c" CONTENT "${_sys_arch}" @ONLY)
 
-add_library(vnetif_lwip_core_tuned STATIC
-  ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS} ${lwipapi_SRCS}
+add_library(vnetif_lwip_core_tuned STATIC ${_lwip_srcs}
   "${_src}/src/netif/ethernet.c" "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c")
 target_include_directories(vnetif_lwip_core_tuned SYSTEM PUBLIC
   "${CMAKE_CURRENT_SOURCE_DIR}/tuned" "${_src}/src/include" "${_src}/port/include")
