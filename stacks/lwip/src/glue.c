@@ -184,8 +184,10 @@ GLUE_API void sys_unlock_tcpip_core(void)
 		sys_mutex_unlock(&lock_tcpip_core);
 		atomic_thread_fence(memory_order_seq_cst); /* pairs with deliver_one() */
 		if (atomic_load_explicit(&defer_count, memory_order_relaxed) == 0 || !core_trylock())
-			return;
+			break;
 	}
+	if (cfg.cb.unlocked != NULL)
+		cfg.cb.unlocked(cfg.cb.ctx);
 }
 
 GLUE_API void sys_mark_tcpip_thread(void)

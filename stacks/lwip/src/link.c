@@ -202,6 +202,21 @@ static vnetif_port *peer_find(vnetif_switch *sw, const uint8_t *dst)
 	return NULL;
 }
 
+/*
+ * The other half: a poll of a busy port returns at once (another thread is polling it),
+ * so a frame enqueued just as that poller finishes waits for the port's reader (or the
+ * application's loop). Each time the stack's core lock is let go, the thread that let
+ * go polls the stack's own port too: a sender about to wait for window space, or a
+ * receiver about to wait for data, takes in what is waiting for it instead.
+ */
+void vnl_link_unlocked(void *ctx)
+{
+	vnetif_lwip_stack *s = ctx;
+
+	if (atomic_load_explicit(&s->poll_self, memory_order_acquire))
+		vnetif_poll(s->link.port, PEER_BUDGET);
+}
+
 /* ---- wire ------------------------------------------------------------------------------ */
 
 struct wire_end {
@@ -426,8 +441,10 @@ int vnl_link_start(vnetif_lwip_stack *s)
 		if (rc == 0 && s->start_reader)
 			rc = vnetif_reader_start(s->link.port);
 		/* senders may poll this port only if its listener never waits for a lock */
-		if (rc == 0 && s->async && s->rx_in == VNL_IN_DIRECT)
+		if (rc == 0 && s->async && s->rx_in == VNL_IN_DIRECT) {
 			peer_add(s);
+			atomic_store_explicit(&s->poll_self, true, memory_order_release);
+		}
 		return rc;
 	}
 	if (s->link.kind == LINK_WIRE) {
@@ -452,6 +469,7 @@ int vnl_link_stop(vnetif_lwip_stack *s)
 	int rc = 0;
 
 	if (s->link.kind == LINK_PORT) {
+		atomic_store(&s->poll_self, false);
 		peer_del(s);
 		for (int i = 0; i < STOP_TRIES; i++) {
 			rc = vnetif_disconnect(s->link.port, 0);

@@ -69,6 +69,7 @@ struct vnetif_lwip_stack {
 	bool zero_copy;          /* hand unshared mbufs to lwIP (glue has VNL_FEAT_ZERO_COPY) */
 	bool async;              /* on an async switch */
 	bool poll_peer;          /* after a write, poll the destination's port (link.c) */
+	_Atomic bool poll_self;  /* after the core lock is let go, poll the own port (link.c) */
 	vnetif_switch *sw;       /* LINK_PORT */
 	bool start_reader;
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
@@ -108,6 +109,8 @@ int vnl_link_start(vnetif_lwip_stack *s);
 int vnl_link_stop(vnetif_lwip_stack *s);
 /* Free what the link holds (after stop). */
 void vnl_link_free(vnetif_lwip_stack *s);
+/* The core lock was let go (vnl_callbacks::unlocked). */
+void vnl_link_unlocked(void *ctx);
 /* Give back a received mbuf segment lwIP kept (vnl_callbacks::free_seg). */
 void vnl_link_free_seg(void *ctx, void *seg);
 /* lwIP's linkoutput (core lock held). */

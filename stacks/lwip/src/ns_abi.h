@@ -123,6 +123,9 @@ struct vnl_callbacks {
 	void (*ready)(void *ctx);
 	/* Give back one handed-over frame segment (struct vnl_frame::seg). Any thread. */
 	void (*free_seg)(void *ctx, void *seg);
+	/* The core lock was just let go (no lwIP lock held by the caller for this
+	 * instance): a chance to take in frames left waiting. Any thread; may be NULL. */
+	void (*unlocked)(void *ctx);
 };
 
 struct vnl_start {

@@ -250,6 +250,7 @@ static vnetif_lwip_stack *stack_new(void)
 	s->rx_in = VNL_IN_MAILBOX;
 	s->start_reader = s->zero_copy = s->async = s->poll_peer = false;
 	s->sw = NULL;
+	atomic_store(&s->poll_self, false);
 	s->build = VNETIF_LWIP_BUILD_DEBIAN;
 	memset(s->mac, 0, sizeof(s->mac));
 	s->mtu = 0;
@@ -293,6 +294,7 @@ static int stack_boot(vnetif_lwip_stack *s)
 	s->start.cb.thread_exit = cb_thread_exit;
 	s->start.cb.ready = cb_ready;
 	s->start.cb.free_seg = vnl_link_free_seg;
+	s->start.cb.unlocked = vnl_link_unlocked;
 	memcpy(s->start.mac, s->mac, sizeof(s->mac));
 	s->start.mtu = s->mtu;
 	rc = s->g->start(&s->start);
