@@ -2,8 +2,9 @@
 # Install the Debian 12 packages libvnetif needs to build, test and benchmark.
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
+# dpkg-dev and the archive keyring: the tuned lwIP's source (scripts/lwip-source.sh)
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk-dev check liblwip-dev
-      iproute2 iputils-ping iperf3 gnuplot-nox)
+      dpkg-dev debian-archive-keyring iproute2 iputils-ping iperf3 gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
