@@ -312,7 +312,9 @@ static err_t nif_init(struct netif *netif)
 	return ERR_OK;
 }
 
-/* Input of a frame, core lock held: drop it once the link is down. */
+/* Input of a frame, core lock held: drop it once the link is down. The input guard
+ * (guard.c) has already passed every frame that gets here: link.c asks it before handing
+ * a frame to the glue, on every path. */
 static err_t guarded_input(struct pbuf *p, struct netif *netif)
 {
 	if (!atomic_load_explicit(&link_on, memory_order_relaxed)) {
