@@ -274,8 +274,10 @@ VNETIF_API const char *vnetif_version_string(void);
  * vnetif_switch_create() starts it with the embedded default. Thread-safe.
  * @return 0 if EAL runs (started now, or already running); -EINVAL bad arguments
  *         (argc < 1, NULL argv, or arguments EAL rejects); otherwise rte_eal_init's
- *         error as a negative errno (-ENOMEM, -EACCES, -EALREADY after a failed start,
- *         ...).
+ *         error as a negative errno (-ENOMEM, -EACCES, ...). After a failed start, EAL
+ *         never reads as running: a later call (this one or vnetif_switch_create())
+ *         tries again and answers 0 only if EAL then starts, -EALREADY if DPDK cannot
+ *         be started again in this process.
  */
 VNETIF_API int vnetif_eal_init(int argc, char **argv);
 
