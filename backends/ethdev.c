@@ -6,6 +6,9 @@
  *   rte_eth_rx_burst(device)  -> vnetif_tx_burst(port)    (the switch takes every frame)
  *   vnetif_rx_burst(port)     -> rte_eth_tx_burst(device) (frames refused: freed, counted)
  *
+ * The in-process view needs no poller: the application's own bursts cross into the
+ * switch (see "in-process view" below).
+ *
  * Built on the public API of libvnetif only.
  */
 #define _GNU_SOURCE
@@ -31,6 +34,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -38,7 +42,7 @@
 #include "vnetif_ethdev.h"
 
 #ifdef VNETIF_TSAN
-/* Devices hand mbufs between threads inside DPDK (the ring PMD of a view), where
+/* Devices hand mbufs between threads inside DPDK (net_ring, memif), where
  * ThreadSanitizer cannot see it: frames from a device are acquired, frames to a device
  * released (an application feeding a view does the same on its side). */
 void __tsan_acquire(void *addr);
@@ -65,10 +69,10 @@ struct vnetif_ethdev {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct vnetif_ethdev_config cfg;
 
-	/* in-process view: the application's ring device and the two rings */
-	int view_pid;             /* -1: not a view */
-	struct rte_device *view_dev;
-	struct rte_ring *view_ring[2];
+	/* in-process view: a ring device with callbacks (see "in-process view") */
+	bool view;
+	struct rte_ring *view_ring[2];                   /* [0] rx, [1] tx */
+	const struct rte_eth_rxtx_callback *view_cb[2];  /* [0] rx, [1] tx */
 
 	/* poller */
 	pthread_t thread;
@@ -103,8 +107,9 @@ VNETIF_API const char *vnetif_ethdev_last_error(void)
 }
 
 /*
- * Drivers explain a failed probe only in DPDK's log. While a probe runs, the log stream
- * is a tee that keeps a copy, so the error can quote the driver. The tee is created
+ * Drivers explain a failed probe only in DPDK's log. With vnetif_ethdev_config::driver_log
+ * (off by default: it swaps the whole process's log stream), the log stream is a tee
+ * while a probe runs, keeping a copy, so the error can quote the driver. The tee is created
  * once and never closed (a thread that loaded the stream pointer may still write to
  * it); probes are serialised by probe_lock.
  */
@@ -143,8 +148,10 @@ static void tee_create(void)
 		setvbuf(tee_stream, NULL, _IONBF, 0);
 }
 
-static void tee_begin(void)
+static void tee_begin(bool on)
 {
+	if (!on)
+		return;
 	pthread_once(&tee_once, tee_create);
 	if (!tee_stream)
 		return;
@@ -157,19 +164,23 @@ static void tee_begin(void)
 }
 
 /* What was captured so far. */
-static void tee_peek(char *out, size_t len)
+static void tee_peek(bool on, char *out, size_t len)
 {
+	if (!on || !tee_stream) {
+		out[0] = '\0';
+		return;
+	}
 	pthread_mutex_lock(&tee_lock);
 	snprintf(out, len, "%s", tee_buf);
 	pthread_mutex_unlock(&tee_lock);
 }
 
 /* Stop capturing; copy the driver's first line (not EAL's) into @out. */
-static void tee_end(char *out, size_t len)
+static void tee_end(bool on, char *out, size_t len)
 {
 	char buf[sizeof(tee_buf)], *line, *save = NULL, *pick = NULL;
 
-	if (!tee_stream) {
+	if (!on || !tee_stream) {
 		out[0] = '\0';
 		return;
 	}
@@ -320,6 +331,8 @@ VNETIF_API int vnetif_ethdev_poll(vnetif_ethdev *e, unsigned budget)
 
 	if (!ethdev_ok(e) || budget == 0)
 		return -EINVAL;
+	if (e->view)
+		return 0; /* the application's own bursts move a view's frames */
 	if (e->cfg.poll_mode != VNETIF_ETHDEV_APP_POLL)
 		return -EPERM;
 	if (atomic_load_explicit(&e->stop, memory_order_acquire))
@@ -382,7 +395,7 @@ static int setup_device(struct vnetif_ethdev *e)
 	if (rc) {
 		char log[sizeof(tee_buf)];
 
-		tee_peek(log, sizeof(log));
+		tee_peek(e->cfg.driver_log, log, sizeof(log));
 		int err = driver_errno(rc, log, -EIO);
 
 		return fail(err, "%s: the device failed to start (driver returned %d)", e->name,
@@ -406,7 +419,6 @@ static int attach_pid(vnetif_switch *sw, uint16_t pid, const struct vnetif_ethde
 	e->magic = ETHDEV_MAGIC;
 	e->sw = sw;
 	e->pid = pid;
-	e->view_pid = -1;
 	if (cfg)
 		e->cfg = *cfg;
 	else
@@ -424,9 +436,9 @@ static int attach_pid(vnetif_switch *sw, uint16_t pid, const struct vnetif_ethde
 		return -EBUSY;
 	}
 	pthread_mutex_lock(&probe_lock);
-	tee_begin();
+	tee_begin(e->cfg.driver_log);
 	rc = setup_device(e);
-	tee_end(why, sizeof(why));
+	tee_end(e->cfg.driver_log, why, sizeof(why));
 	pthread_mutex_unlock(&probe_lock);
 	if (rc) {
 		/* Quote the driver when it said why. */
@@ -522,9 +534,9 @@ VNETIF_API int vnetif_ethdev_attach(vnetif_switch *sw, const char *devargs,
 		return fail(-EEXIST, "a device named %s exists already", name);
 
 	pthread_mutex_lock(&probe_lock);
-	tee_begin();
+	tee_begin(cfg && cfg->driver_log);
 	rc = rte_dev_probe(devargs);
-	tee_end(why, sizeof(why));
+	tee_end(cfg && cfg->driver_log, why, sizeof(why));
 	if (rc) {
 		pthread_mutex_unlock(&probe_lock);
 		rc = driver_errno(rc, why, -EINVAL);
@@ -552,15 +564,93 @@ VNETIF_API int vnetif_ethdev_attach(vnetif_switch *sw, const char *devargs,
 
 /* ---- in-process view ----------------------------------------------------------------- */
 
+/*
+ * The view is a ring PMD device (rte_eth_from_rings(): an ethdev built from public API)
+ * whose two queues carry no frame. Callbacks on them do the work in the application's
+ * own thread:
+ *
+ *   rte_eth_tx_burst(view) -> view_tx: vnetif_tx_burst(port)   (into the switch)
+ *   rte_eth_rx_burst(view) -> view_rx: vnetif_rx_burst(port)   (from the port's ring)
+ *
+ * The port has no listener, so the switch puts the view's frames on the port's ring in
+ * sync and async mode alike: one ring between a writer and the application, no poller.
+ * The ring PMD's own receive ring is never written (it reads empty). Its transmit ring
+ * takes the burst view_tx returns, so that rte_eth_tx_burst() returns the count the
+ * switch took: view_tx hands the frames to the switch, overwrites their slots in the
+ * application's array with NULL, and the ring PMD enqueues those NULLs, which the next
+ * call throws away (rte_ring_reset()).
+ * Why callbacks and not a PMD of our own, whose rx/tx burst would be the two calls
+ * above: DPDK's driver interface (ethdev_driver.h: rte_eth_dev_allocate(), struct
+ * eth_dev_ops) is not installed by distributions' libdpdk-dev (Debian's is not), and
+ * declaring its internal structs here would tie the library to one DPDK build.
+ */
+#ifndef RTE_ETHDEV_RXTX_CALLBACKS
+#error "the ethdev view needs DPDK built with RTE_ETHDEV_RXTX_CALLBACKS (the default)"
+#endif
+
+#define VIEW_TX_RING 1024 /* most frames one rte_eth_tx_burst() of the view takes */
+
+static uint16_t view_rx(uint16_t port_id, uint16_t queue, struct rte_mbuf *pkts[],
+			uint16_t nb_pkts, uint16_t max_pkts, void *arg)
+{
+	struct vnetif_ethdev *e = arg;
+	int n = vnetif_rx_burst(e->port, pkts + nb_pkts, (uint16_t)(max_pkts - nb_pkts));
+
+	(void)port_id;
+	(void)queue;
+	if (n <= 0)
+		return nb_pkts;
+	count(&e->from_switch, (unsigned)n);
+	return (uint16_t)(nb_pkts + n);
+}
+
+static uint16_t view_tx(uint16_t port_id, uint16_t queue, struct rte_mbuf *pkts[],
+			uint16_t nb_pkts, void *arg)
+{
+	struct vnetif_ethdev *e = arg;
+	uint16_t n = RTE_MIN(nb_pkts, (uint16_t)VIEW_TX_RING);
+
+	(void)port_id;
+	(void)queue;
+	rte_ring_reset(e->view_ring[1]);
+	if (vnetif_tx_burst(e->port, pkts, n) == n) {
+		count(&e->to_switch, n);
+	} else { /* the port was disconnected by someone else */
+		rte_pktmbuf_free_bulk(pkts, n);
+		count(&e->rx_drop_no_port, n);
+	}
+	memset(pkts, 0, n * sizeof(pkts[0]));
+	return n;
+}
+
+static void view_free(struct vnetif_ethdev *e)
+{
+	if (e->view_cb[0])
+		rte_eth_remove_rx_callback(e->pid, 0, e->view_cb[0]);
+	if (e->view_cb[1])
+		rte_eth_remove_tx_callback(e->pid, 0, e->view_cb[1]);
+	/* Removed callbacks are the remover's to free; the device is stopped, so no burst
+	 * is still inside them. */
+	rte_free((void *)(uintptr_t)e->view_cb[0]);
+	rte_free((void *)(uintptr_t)e->view_cb[1]);
+	if (e->dev)
+		remove_device(e->pid, e->dev);
+	rte_ring_free(e->view_ring[0]);
+	rte_ring_free(e->view_ring[1]);
+	free(e);
+}
+
 VNETIF_API int vnetif_ethdev_view_create(vnetif_switch *sw, const char *name,
 					 const struct vnetif_ethdev_config *cfg,
 					 vnetif_ethdev **out)
 {
-	struct vnetif_ethdev_config c;
-	struct rte_ring *r[2]; /* [0]: application -> switch, [1]: switch -> application */
-	char rname[RTE_RING_NAMESIZE], dname[RTE_ETH_NAME_MAX_LEN];
+	static const unsigned ring_size[2] = {64, VIEW_TX_RING}; /* [0] rx (stays empty), [1] tx */
+	struct rte_eth_conf conf;
+	struct vnetif_ethdev *e;
+	char rname[RTE_RING_NAMESIZE];
 	size_t len = name ? strlen(name) : 0;
-	int app, lib, rc;
+	uint16_t pid;
+	int app, rc;
 
 	last_error[0] = '\0';
 	if (!sw || !out || !vnetif_switch_pool(sw))
@@ -569,70 +659,93 @@ VNETIF_API int vnetif_ethdev_view_create(vnetif_switch *sw, const char *name,
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len)
 		return fail(-EINVAL, "view name must be 1..%d characters of [A-Za-z0-9_]",
 			    VIEW_NAME_MAX);
-	if (cfg)
-		c = *cfg;
-	else
-		vnetif_ethdev_config_init(&c);
-	if ((rc = config_check(&c)) != 0)
+	if (cfg && (rc = config_check(cfg)) != 0)
 		return rc;
-	snprintf(dname, sizeof(dname), "net_ring_%s", name);
-	uint16_t dummy;
-	if (rte_eth_dev_get_port_by_name(dname, &dummy) == 0)
-		return fail(-EEXIST, "a device named %s exists already", dname);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return fail(-ENOMEM, "out of memory");
+	e->magic = ETHDEV_MAGIC;
+	e->sw = sw;
+	e->view = true;
+	if (cfg)
+		e->cfg = *cfg;
+	else
+		vnetif_ethdev_config_init(&e->cfg);
+	snprintf(e->name, sizeof(e->name), "net_ring_%s", name);
+	if (rte_eth_dev_get_port_by_name(e->name, &pid) == 0) {
+		fail(-EEXIST, "a device named %s exists already", e->name);
+		free(e);
+		return -EEXIST;
+	}
 	for (int i = 0; i < 2; i++) {
-		snprintf(rname, sizeof(rname), "vnx_%s_%c", name, "as"[i]);
-		r[i] = rte_ring_create(rname, rte_align32pow2(RTE_MAX(c.nb_rxd, c.nb_txd)),
-				       SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!r[i]) {
+		snprintf(rname, sizeof(rname), "vnx_%s_%c", name, "rt"[i]);
+		e->view_ring[i] = rte_ring_create(rname, ring_size[i], SOCKET_ID_ANY,
+						  RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (!e->view_ring[i]) {
 			rc = rte_errno == EEXIST ? -EEXIST : -ENOMEM;
-			if (i)
-				rte_ring_free(r[0]);
-			return fail(rc, "cannot create ring %s: %s", rname, rte_strerror(-rc));
+			fail(rc, "cannot create ring %s: %s", rname, rte_strerror(-rc));
+			goto undo;
 		}
 	}
-	app = rte_eth_from_rings(name, &r[1], 1, &r[0], 1, SOCKET_ID_ANY);
-	snprintf(rname, sizeof(rname), "%s_sw", name);
-	lib = app < 0 ? -1 : rte_eth_from_rings(rname, &r[0], 1, &r[1], 1, SOCKET_ID_ANY);
-	if (app < 0 || lib < 0) {
+	app = rte_eth_from_rings(name, &e->view_ring[0], 1, &e->view_ring[1], 1, SOCKET_ID_ANY);
+	if (app < 0) {
 		rc = -(rte_errno ? rte_errno : ENOMEM);
-		fail(rc, "rte_eth_from_rings(%s) failed: %s", app < 0 ? name : rname,
-		     rte_strerror(-rc));
+		fail(rc, "rte_eth_from_rings(%s) failed: %s", name, rte_strerror(-rc));
 		goto undo;
 	}
-	struct rte_device *app_dev = device_of((uint16_t)app), *lib_dev = device_of((uint16_t)lib);
-	rc = attach_pid(sw, (uint16_t)lib, &c, out);
-	if (rc == 0) {
-		(*out)->dev = lib_dev;
-		(*out)->view_pid = app;
-		(*out)->view_dev = app_dev;
-		(*out)->view_ring[0] = r[0];
-		(*out)->view_ring[1] = r[1];
-		return 0;
+	e->pid = (uint16_t)app;
+	e->dev = device_of(e->pid);
+	/* One queue each way exists from now on, so the callbacks can be added; the
+	 * application configures the device again as it likes (callbacks stay). */
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(e->pid, 1, 1, &conf);
+	if (rc) {
+		fail(rc, "%s: rte_eth_dev_configure failed: %s", e->name, rte_strerror(-rc));
+		goto undo;
 	}
+	e->view_cb[0] = rte_eth_add_rx_callback(e->pid, 0, view_rx, e);
+	e->view_cb[1] = rte_eth_add_tx_callback(e->pid, 0, view_tx, e);
+	if (!e->view_cb[0] || !e->view_cb[1]) {
+		rc = fail(-ENOMEM, "%s: cannot add the rx/tx callbacks: %s", e->name,
+			  rte_strerror(rte_errno));
+		goto undo;
+	}
+	rc = vnetif_connect(sw, &e->cfg.port, &e->port);
+	if (rc) {
+		fail(rc, "%s: cannot connect a switch port: %s", e->name, vnetif_strerror(rc));
+		goto undo;
+	}
+	*out = e;
+	return 0;
 undo:
-	snprintf(dname, sizeof(dname), "%s", last_error);
-	if (lib >= 0)
-		remove_device((uint16_t)lib, device_of((uint16_t)lib));
-	if (app >= 0)
-		remove_device((uint16_t)app, device_of((uint16_t)app));
-	rte_ring_free(r[0]);
-	rte_ring_free(r[1]);
-	return fail(rc, "%s", dname);
+	view_free(e);
+	return rc;
 }
 
 VNETIF_API int vnetif_ethdev_view_port_id(const vnetif_ethdev *e)
 {
-	return ethdev_ok(e) && e->view_pid >= 0 ? e->view_pid : -EINVAL;
+	return ethdev_ok(e) && e->view ? e->pid : -EINVAL;
 }
 
 /* ---- detach -------------------------------------------------------------------------- */
 
-static void free_ring_frames(struct rte_ring *r)
+/* The application no longer calls the view's bursts (see vnetif_ethdev_detach()). */
+static int view_detach(struct vnetif_ethdev *e)
 {
-	struct rte_mbuf *m;
+	if (!e->dev_stopped) {
+		rte_eth_dev_stop(e->pid); /* in case the application did not */
+		e->dev_stopped = true;
+	}
+	if (e->port) {
+		int rc = vnetif_disconnect(e->port, 0);
 
-	while (rte_ring_dequeue(r, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
+		if (rc == -ETIMEDOUT)
+			return fail(rc, "%s: the switch port did not disconnect in time", e->name);
+		e->port = NULL;
+	}
+	e->magic = 0;
+	view_free(e);
+	return 0;
 }
 
 VNETIF_API int vnetif_ethdev_detach(vnetif_ethdev *e)
@@ -645,6 +758,8 @@ VNETIF_API int vnetif_ethdev_detach(vnetif_ethdev *e)
 		return fail(-EINVAL, "not an attached ethdev");
 	deadline = now_ms() + e->cfg.stop_timeout_ms;
 	atomic_store(&e->stop, true);
+	if (e->view)
+		return view_detach(e);
 	if (e->thread_on) {
 		if (pthread_equal(pthread_self(), e->thread))
 			return fail(-EDEADLK, "%s: detach called from its own poller", e->name);
@@ -681,14 +796,6 @@ VNETIF_API int vnetif_ethdev_detach(vnetif_ethdev *e)
 		remove_device(e->pid, e->dev);
 	} else {
 		rte_eth_dev_owner_unset(e->pid, e->owner_id);
-	}
-	if (e->view_pid >= 0) {
-		rte_eth_dev_stop((uint16_t)e->view_pid); /* in case the application did not */
-		remove_device((uint16_t)e->view_pid, e->view_dev);
-		free_ring_frames(e->view_ring[0]);
-		free_ring_frames(e->view_ring[1]);
-		rte_ring_free(e->view_ring[0]);
-		rte_ring_free(e->view_ring[1]);
 	}
 	e->magic = 0;
 	free(e);
@@ -752,6 +859,13 @@ VNETIF_API int vnetif_ethdev_stats_get(const vnetif_ethdev *e, struct vnetif_eth
 	st->dev_opackets = s.opackets;
 	st->dev_obytes = s.obytes;
 	st->dev_oerrors = s.oerrors;
+	if (e->view) { /* frames reach the application past the ring device */
+		struct vnetif_stats ps;
+
+		st->dev_ipackets = st->from_switch;
+		if (e->port && vnetif_stats_get(e->port, &ps) == 0)
+			st->dev_imissed = ps.rx_drop_ring_full;
+	}
 	return 0;
 }
 

@@ -39,6 +39,9 @@ struct opts {
 	bool hub;
 	bool yield;          /* switch yield = sched_yield (else the library default) */
 	bool poll_loop;      /* async: the main thread polls instead of reader threads */
+	enum vnetif_lwip_build build;
+	enum vnetif_lwip_csum csum;
+	int pings;           /* ICMP echoes between the first pair before the traffic */
 	double interval;
 	bool json;
 	bool quiet;
@@ -70,6 +73,9 @@ struct run {
 	pthread_t poller;
 	double elapsed;
 	uint64_t sent, received, bad, drops;
+	struct vnetif_lwip_stats rx; /* summed over the receiving stacks */
+	double ping_p50_us, ping_p99_us; /* --ping: round trips between the first pair */
+	int build, csum;     /* of the stacks: VNETIF_LWIP_BUILD_*, checksums on (1) or off */
 	double *interval_gbps; /* per interval, received */
 	int nintervals;
 };
@@ -209,6 +215,8 @@ static int make_stacks(struct run *r, const struct opts *o)
 			c[h].netmask = "255.255.255.0";
 			c[h].mtu = o->mtu;
 			c[h].no_reader = o->poll_loop;
+			c[h].build = o->build;
+			c[h].checksums = o->csum;
 		}
 		int rc;
 		if (r->sw) {
@@ -384,15 +392,61 @@ static void run_traffic(struct run *r, const struct opts *o)
 	r->drops = switch_drops(r);
 }
 
-/* --readers poll: the application's event loop, polling every port of the switch. */
+/* --readers poll: the application's event loop, polling every port of the switch, a
+ * burst of at most 64 frames per port and round (no port starves the others). Frames
+ * between the stacks mostly arrive by their senders (vnetif_lwip.h, "Receive path"):
+ * when a round finds nothing, the loop yields, and after a while naps 20 us, leaving the
+ * CPU to the stacks as an event loop waiting for work would. */
 static void *poll_loop(void *arg)
 {
 	struct run *r = arg;
+	unsigned idle = 0;
 
-	while (!atomic_load_explicit(&r->poll_stop, memory_order_relaxed))
-		if (vnetif_switch_poll(r->sw, 256) == 0)
+	while (!atomic_load_explicit(&r->poll_stop, memory_order_relaxed)) {
+		if (vnetif_switch_poll(r->sw, 64) > 0) {
+			idle = 0;
+		} else if (++idle < 64) {
 			sched_yield();
+		} else {
+			struct timespec ts = {0, 20000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
 	return NULL;
+}
+
+static int cmp_u(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --ping N: N echo requests from the second stack of pair 0 to the first, one at a time
+ * (after a few unmeasured ones warm ARP and the paths). */
+static int ping_run(struct run *r, const struct opts *o)
+{
+	unsigned *rtt = calloc((size_t)o->pings, sizeof(*rtt));
+	char ip[32];
+	int rc = 0;
+
+	if (rtt == NULL)
+		return -ENOMEM;
+	addr_of(ip, sizeof(ip), 0, 1);
+	for (int i = 0; i < 10 && rc == 0; i++)
+		rc = vnetif_lwip_ping(r->st[0][1], ip, 2000, NULL);
+	for (int i = 0; i < o->pings && rc == 0; i++)
+		rc = vnetif_lwip_ping(r->st[0][1], ip, 2000, &rtt[i]);
+	if (rc == 0) {
+		qsort(rtt, (size_t)o->pings, sizeof(*rtt), cmp_u);
+		r->ping_p50_us = rtt[o->pings / 2];
+		r->ping_p99_us = rtt[(size_t)o->pings * 99 / 100];
+	} else {
+		fprintf(stderr, "iperf-like: %s ping: %s\n", r->name, vnetif_strerror(rc));
+	}
+	free(rtt);
+	return rc;
 }
 
 static int one_run(struct run *r, const struct opts *o, bool through_switch)
@@ -422,14 +476,30 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 		return -EAGAIN;
 	}
 	rc = make_stacks(r, o);
+	if (rc == 0) {
+		r->build = vnetif_lwip_build(r->st[0][0]);
+		r->csum = vnetif_lwip_checksums(r->st[0][0]);
+	}
+	if (rc == 0 && o->pings > 0)
+		rc = ping_run(r, o);
 	if (rc == 0 && connect_streams(r, o) < 0)
 		rc = -EIO;
 	if (rc == 0)
 		run_traffic(r, o);
-	for (int p = 0; p < o->pairs; p++)
+	for (int p = 0; p < o->pairs; p++) {
+		struct vnetif_lwip_stats st;
+
+		if (r->st[p][0] && vnetif_lwip_stats_get(r->st[p][0], &st) == 0) {
+			r->rx.rx_frames += st.rx_frames;
+			r->rx.rx_direct += st.rx_direct;
+			r->rx.rx_deferred += st.rx_deferred;
+			r->rx.rx_mailbox += st.rx_mailbox;
+			r->rx.rx_zero_copy += st.rx_zero_copy;
+		}
 		for (int h = 0; h < 2; h++)
 			if (r->st[p][h])
 				vnetif_lwip_destroy(r->st[p][h]);
+	}
 	if (r->sw && o->poll_loop) {
 		atomic_store(&r->poll_stop, true);
 		pthread_join(r->poller, NULL);
@@ -452,6 +522,11 @@ static void summary(const struct run *r)
 	printf("[SUM] %-6s 0.00-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  receiver  (%s, %llu drops)\n",
 	       r->name, r->elapsed, (double)r->received / 1048576.0, gbps,
 	       r->bad ? "DATA MISMATCH" : "data verified", (unsigned long long)r->drops);
+	printf("      %-6s receiving stacks: %llu frames: %llu run by the deliverer, %llu left to "
+	       "the lock holder, %llu via mailbox; %llu not copied\n", r->name,
+	       (unsigned long long)r->rx.rx_frames, (unsigned long long)r->rx.rx_direct,
+	       (unsigned long long)r->rx.rx_deferred, (unsigned long long)r->rx.rx_mailbox,
+	       (unsigned long long)r->rx.rx_zero_copy);
 }
 
 static void usage(void)
@@ -460,6 +535,7 @@ static void usage(void)
 		"usage: iperf-like [-t SECONDS | -n BYTES] [-l MSGSIZE] [-P STREAMS] [--pairs N]\n"
 		"                  [--mtu MTU] [--mode sync|async] [--fwd learning|hub]\n"
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
+		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
 		"                  [--impair SPEC] [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
@@ -496,7 +572,8 @@ int main(int argc, char **argv)
 		{"yield", required_argument, NULL, 'y'}, {"readers", required_argument, NULL, 'r'},
 		{"interval", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-		{"impair", required_argument, NULL, 'I'},
+		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
+		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
@@ -518,9 +595,20 @@ int main(int argc, char **argv)
 		case 'y': o.yield = !strcmp(optarg, "sched"); if (!o.yield && strcmp(optarg, "default")) bad = "--yield"; break;
 		case 'r': o.poll_loop = !strcmp(optarg, "poll"); if (!o.poll_loop && strcmp(optarg, "threads")) bad = "--readers"; break;
 		case 'i': o.interval = atof(optarg); if (o.interval < 0.05) bad = "-i (>= 0.05)"; break;
+		case 'L':
+			o.build = !strcmp(optarg, "tuned") ? VNETIF_LWIP_BUILD_TUNED
+				  : !strcmp(optarg, "debian") ? VNETIF_LWIP_BUILD_DEBIAN : VNETIF_LWIP_BUILD_DEFAULT;
+			if (o.build == VNETIF_LWIP_BUILD_DEFAULT) bad = "--lwip";
+			break;
+		case 'C':
+			o.csum = !strcmp(optarg, "on") ? VNETIF_LWIP_CSUM_ON
+				 : !strcmp(optarg, "off") ? VNETIF_LWIP_CSUM_OFF : VNETIF_LWIP_CSUM_AUTO;
+			if (o.csum == VNETIF_LWIP_CSUM_AUTO && strcmp(optarg, "auto")) bad = "--checksums";
+			break;
+		case 'I': o.pings = atoi(optarg); if (o.pings < 1 || o.pings > 1000000) bad = "--ping"; break;
 		case 'J': o.json = true; break;
 		case 'q': o.quiet = true; break;
-		case 'I': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
+		case 'M': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -543,21 +631,32 @@ int main(int argc, char **argv)
 	if (!o.json) {
 		summary(&sw);
 		summary(&direct);
-		printf("switch / direct = %.2f  (%s mode, %s, %d pair(s) x %d stream(s), MTU %u)\n",
+		printf("switch / direct = %.2f  (%s mode, %s, %d pair(s) x %d stream(s), MTU %u, "
+		       "%s lwIP, checksums %s on the switch, %s on the wire)\n",
 		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning", o.pairs,
-		       o.streams, o.mtu);
+		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
+		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
 		if (o.impair)
 			printf("switch path impaired: %s (direct wire: not impaired)\n", o.impair);
+		if (o.pings)
+			printf("ping (%d): switch p50 %.0f us p99 %.0f us; direct p50 %.0f us p99 %.0f us\n",
+			       o.pings, sw.ping_p50_us, sw.ping_p99_us, direct.ping_p50_us,
+			       direct.ping_p99_us);
 	}
 	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
-	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,"
-	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s},"
-	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"verified\":%s},"
+	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
+	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
+	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
+	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"verified\":%s,"
+	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 	       o.poll_loop ? "poll" : "threads",
-	       o.pairs, o.streams, o.mtu, o.msg, sw.elapsed, (unsigned long long)sw.received, g_sw,
-	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", direct.elapsed,
-	       (unsigned long long)direct.received, g_d, direct.bad ? "false" : "true", g_sw / g_d);
+	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
+	       sw.elapsed, (unsigned long long)sw.received, g_sw,
+	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", sw.csum ? "true" : "false",
+	       sw.ping_p50_us, sw.ping_p99_us, direct.elapsed,
+	       (unsigned long long)direct.received, g_d, direct.bad ? "false" : "true",
+	       direct.csum ? "true" : "false", direct.ping_p50_us, direct.ping_p99_us, g_sw / g_d);
 	return sw.bad || direct.bad || sw.received == 0 || direct.received == 0 ? 1 : 0;
 }

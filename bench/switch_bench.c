@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_ether.h>
 #include <rte_hash.h>
@@ -29,7 +30,7 @@
 #include "vnetif.h"
 
 #define MAX_BURST 256
-#define MAX_PORTS 16
+#define MAX_PORTS 256
 
 enum variant { V_SWITCH, V_RING, V_MINSW };
 
@@ -107,6 +108,8 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 	c.fwd_mode = hub ? VNETIF_FWD_HUB : VNETIF_FWD_LEARNING;
 	c.ring_size = 4096;
 	c.pool_size = 32767;
+	if (nports > (int)c.max_ports)
+		c.max_ports = (unsigned)nports;
 	if (vnetif_switch_create(&c, &r->sw) != 0)
 		return -1;
 	r->pool = vnetif_switch_pool(r->sw);
@@ -317,12 +320,49 @@ static double measure(enum variant v, int hub, int nports, int size, int burst, 
 	return mpps;
 }
 
+/*
+ * The figure users compare a software switch with: dpdk-testpmd forwarding between two
+ * net_null ports (io mode, one forwarding lcore, burst 32, 64-byte frames, no hugepages,
+ * its own EAL file prefix), run in a child process in this same sitting and stopped with
+ * SIGINT after @seconds plus its start-up. Its last per-second Tx-pps of both ports,
+ * summed, in Mpps; 0 if testpmd is not installed or gave no figure.
+ */
+static double testpmd_mpps(double seconds)
+{
+	char cmd[512], line[256];
+	double port_pps[2] = {0, 0};
+	int which = 0;
+	FILE *f;
+
+	if (system("command -v dpdk-testpmd >/dev/null 2>&1") != 0)
+		return 0;
+	snprintf(cmd, sizeof(cmd),
+		 "timeout -s INT %.1f dpdk-testpmd --no-huge -m 512 --no-pci "
+		 "--file-prefix=swbench-testpmd-%d --vdev=net_null0 --vdev=net_null1 -l 0,1 "
+		 "-- --forward-mode=io --nb-cores=1 --burst=32 --total-num-mbufs=8192 "
+		 "--stats-period=1 </dev/null 2>&1",
+		 seconds + 3, (int)getpid());
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = strstr(line, "Tx-pps:");
+
+		if (p != NULL) {
+			port_pps[which] = atof(p + 7);
+			which ^= 1;
+		}
+	}
+	pclose(f);
+	return (port_pps[0] + port_pps[1]) / 1e6;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: switch-bench [--seconds S] [--sizes 64,1514] [--bursts 1,32,256]\n"
-		"                    [--ports 2,4] [--threads 1,2] [--mode learning|hub|both]\n"
-		"                    [--impair SPEC]\n"
+		"                    [--ports 2,4,64] [--threads 1,2] [--mode learning|hub|both]\n"
+		"                    [--testpmd SECONDS|off] [--impair SPEC]\n"
 		"Prints a human line and a JSON line per point; baselines run in the same process.\n"
 		"--impair SPEC impairs what every switch port receives (vnetif_impair_parse());\n"
 		"--impair off gives every port an idle impairment stage.\n");
@@ -334,8 +374,9 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'}, {"sizes", required_argument, NULL, 'z'},
 		{"bursts", required_argument, NULL, 'b'}, {"ports", required_argument, NULL, 'p'},
 		{"threads", required_argument, NULL, 't'}, {"mode", required_argument, NULL, 'm'},
-		{"impair", required_argument, NULL, 'I'},
+		{"testpmd", required_argument, NULL, 'T'}, {"impair", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	double testpmd_secs = 2, testpmd = 0;
 	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
 			 .nbursts = 3, .ports = {2}, .nports = 1, .threads = {1, 2}, .nthreads = 2,
 			 .learning = 1, .hub = 1};
@@ -351,6 +392,10 @@ int main(int argc, char **argv)
 		case 'p': bad = (o.nports = parse_list(optarg, o.ports, 16)) <= 0; break;
 		case 't': bad = (o.nthreads = parse_list(optarg, o.threads, 4)) <= 0; break;
 		case 'I': impair_spec = optarg; bad = vnetif_impair_parse(optarg, &impair_cfg) != 0; break;
+		case 'T':
+			testpmd_secs = strcmp(optarg, "off") ? atof(optarg) : 0;
+			bad = strcmp(optarg, "off") && testpmd_secs <= 0;
+			break;
 		case 'm':
 			o.learning = !strcmp(optarg, "learning") || !strcmp(optarg, "both");
 			o.hub = !strcmp(optarg, "hub") || !strcmp(optarg, "both");
@@ -380,6 +425,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 
+	if (testpmd_secs > 0) {
+		testpmd = testpmd_mpps(testpmd_secs);
+		if (testpmd > 0) {
+			printf("testpmd  io forwarding, 2 net_null ports, 1 lcore, 64 B, burst 32: %.2f Mpps\n",
+			       testpmd);
+			printf("{\"bench\":\"switch\",\"baseline\":\"testpmd-io\",\"mpps\":%.3f}\n",
+			       testpmd);
+		} else {
+			printf("testpmd  not installed or no figure: no testpmd baseline\n");
+		}
+		fflush(stdout);
+	}
 	for (int hub = 0; hub < 2; hub++) {
 		if ((hub && !o.hub) || (!hub && !o.learning))
 			continue;
@@ -402,14 +459,16 @@ int main(int argc, char **argv)
 			}
 			double gbps = sw * 1e6 * sz * 8 / 1e9;
 			printf("%-8s threads=%d ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps %7.2f Gbit/s"
-			       "  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)\n",
+			       "  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)",
 			       mode, th, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw);
-			printf("{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,\"ports\":%d,"
-			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
+			if (testpmd > 0)
+				printf("  testpmd %.2f Mpps (x%.2f)", testpmd, sw / testpmd);
+			printf("\n{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,"
+			       "\"ports\":%d,\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
 			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"ratio_ring\":%.3f,"
-			       "\"ratio_minsw\":%.3f}\n",
-			       impair_spec ? impair_spec : "", mode, th, np, sz, b, sw, gbps, ring,
-			       minsw, sw / ring, sw / minsw);
+			       "\"ratio_minsw\":%.3f,\"testpmd_mpps\":%.3f,\"ratio_testpmd\":%.3f}\n",
+			       impair_spec ? impair_spec : "", mode, th, np, sz, b, sw, gbps, ring, minsw,
+			       sw / ring, sw / minsw, testpmd, testpmd > 0 ? sw / testpmd : 0);
 			fflush(stdout);
 		}
 	}

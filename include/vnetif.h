@@ -25,7 +25,8 @@
  *   destination port has run, in the writer's thread. A listener that itself writes
  *   (a TCP stack sending an ACK from its receive callback) does not recurse: its frames
  *   are queued on the writing thread and delivered, in order, by the outermost write of
- *   that thread right after the current listener returns (at most
+ *   that thread once the frame being delivered has reached all of its destinations (a
+ *   listener's reply reaches a third port after the frame that caused it; at most
  *   ::VNETIF_REENTRY_DEPTH frames wait; beyond that they are dropped and counted as
  *   tx_drop_reentry on the writing port). A listener may be called while the writer holds
  *   its own locks (a stack's core lock): a listener must not take a lock a writer may
@@ -205,7 +206,12 @@ struct vnetif_switch_config {
 
 /** Per-port counters. Drops caused by the frame or its sender are counted on the
  *  sending port (tx_drop_*); drops caused by the receiver on the receiving port
- *  (rx_drop_*). Every frame handed to the switch is either delivered or counted. */
+ *  (rx_drop_*). Every frame handed to the switch is either delivered or counted.
+ *  Frames a port wrote (vnetif_write()/vnetif_writev() calls that returned 0, -EMSGSIZE
+ *  or -ENOBUFS, plus every frame vnetif_tx_burst() took) = tx_packets +
+ *  tx_drop_oversize + tx_drop_runt + tx_drop_bad_src + tx_drop_pool_empty +
+ *  tx_drop_reentry; tx_drop_no_route and tx_drop_own_port are frames tx_packets
+ *  counted first. */
 struct vnetif_stats {
 	uint64_t tx_packets;  /**< Frames accepted from this port (valid ones). */
 	uint64_t tx_bytes;
@@ -278,8 +284,10 @@ VNETIF_API const char *vnetif_version_string(void);
  * vnetif_switch_create() starts it with the embedded default. Thread-safe.
  * @return 0 if EAL runs (started now, or already running); -EINVAL bad arguments
  *         (argc < 1, NULL argv, or arguments EAL rejects); otherwise rte_eal_init's
- *         error as a negative errno (-ENOMEM, -EACCES, -EALREADY after a failed start,
- *         ...).
+ *         error as a negative errno (-ENOMEM, -EACCES, ...). After a failed start, EAL
+ *         never reads as running: a later call (this one or vnetif_switch_create())
+ *         tries again and answers 0 only if EAL then starts, -EALREADY if DPDK cannot
+ *         be started again in this process.
  */
 VNETIF_API int vnetif_eal_init(int argc, char **argv);
 
@@ -431,7 +439,9 @@ VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
  * longer than one mbuf).
  * @return 0; -EINVAL NULL or len < 14; -EMSGSIZE len > MTU + 14 (counted);
  *         -ENOBUFS pool empty (counted); -ENOTCONN.
- * A frame accepted (0) can still be dropped downstream and counted there.
+ * A frame accepted (0) can still be dropped downstream and counted there; a source MAC
+ * that is multicast or zero is such a frame, not a bad argument: 0, and it is counted
+ * as tx_drop_bad_src.
  * Lock-free; any number of threads.
  */
 VNETIF_API int vnetif_write(vnetif_port *port, const void *frame, size_t len);

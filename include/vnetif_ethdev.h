@@ -45,14 +45,23 @@
  * attach leaves the switch as it was; a device the failed call probed is removed again;
  * a device of the application's (vnetif_ethdev_attach_port()) is left stopped and
  * unowned. vnetif_ethdev_last_error() gives a sentence saying what went
- * wrong in the calling thread's last failed call of this module, including the
- * driver's own log line when DPDK gave one ("memif_check_socket_filename(): Invalid
- * socket directory."). vnetif_strerror() names the code.
+ * wrong in the calling thread's last failed call of this module; with
+ * vnetif_ethdev_config::driver_log (opt-in: it redirects the process's DPDK log while
+ * the call runs) also the driver's own log line when DPDK gave one
+ * ("memif_check_socket_filename(): Invalid socket directory."). vnetif_strerror()
+ * names the code.
  *
  * @par Linking
  * `-lvnetif-ethdev -lvnetif` plus DPDK's libraries; vnetif_ethdev_view_create() also
  * needs `-lrte_net_ring`, which `pkg-config --libs libdpdk` omits (the CMake target
  * `vnetif_ethdev` brings it).
+ *
+ * @par The in-process view
+ * vnetif_ethdev_view_create() gives an application an ethdev port id on a switch port
+ * without a poller and without a ring of its own: rte_eth_tx_burst() on the view hands
+ * the frames to vnetif_tx_burst() of the port in the calling thread, and
+ * rte_eth_rx_burst() takes them with vnetif_rx_burst() from the port's ring, where the
+ * switch puts every frame for the port (the port has no listener). See there.
  */
 #ifndef VNETIF_ETHDEV_H
 #define VNETIF_ETHDEV_H
@@ -92,6 +101,16 @@ struct vnetif_ethdev_config {
 	bool promiscuous;  /**< Put the device in promiscuous mode (where supported). Default true. */
 	unsigned idle_sleep_max_us; /**< Longest idle sleep of the poller thread, 0 = spin. Default 200. */
 	unsigned stop_timeout_ms;   /**< Bound of detach's wait for the poller. Default 1000. */
+	/** Quote the driver in vnetif_ethdev_last_error() when probing or starting the
+	 *  device fails ("memif_check_socket_filename(): Invalid socket directory."), and
+	 *  take the errno the driver's log line names (-EADDRINUSE, -ENOENT, -EACCES).
+	 *  DPDK says why only in its log, so while the call probes and starts the device
+	 *  the **process's** DPDK log stream (rte_openlog_stream()) is replaced by a tee
+	 *  that copies into the library and forwards to the stream that was set (lines
+	 *  other threads log meanwhile are copied too). Default false: the log stream is
+	 *  never touched, the error says what failed without the driver's words, and a
+	 *  driver's error without a meaningful code is -EINVAL (probe) or -EIO (start). */
+	bool driver_log;
 };
 
 /** Link state of the device (rte_eth_link_get_nowait()). */
@@ -102,7 +121,11 @@ struct vnetif_ethdev_link {
 };
 
 /** Counters of an attached device. The switch port's own counters are read with
- *  vnetif_stats_get(vnetif_ethdev_port(e), ...). */
+ *  vnetif_stats_get(vnetif_ethdev_port(e), ...). For a view, the device is the
+ *  application's side: dev_ipackets are the frames the application received
+ *  (= from_switch), dev_imissed the frames dropped because the view's receive queue
+ *  (the port's ring) was full (the port's rx_drop_ring_full), dev_opackets the frames it
+ *  sent (= to_switch + rx_drop_no_port); the byte counters stay 0. */
 struct vnetif_ethdev_stats {
 	/* Device counters (rte_eth_stats_get()); 0 where the driver keeps none. */
 	uint64_t dev_ipackets;  /**< Frames the device received. */
@@ -144,7 +167,8 @@ VNETIF_API void vnetif_ethdev_config_init(struct vnetif_ethdev_config *cfg);
  *  -ENODEV no bus or driver knows the device name (unknown driver, PMD not installed);
  *  -EEXIST a device of that name exists already;
  *  -EADDRINUSE / -ENOENT / -EACCES the driver reported that error (a stale memif
- *          socket file, a missing pcap file, no permission);
+ *          socket file, a missing pcap file, no permission): with
+ *          vnetif_ethdev_config::driver_log only, else -EINVAL;
  *  -EBUSY  the device is owned by someone else;
  *  -ENOTSUP the device has no receive or transmit queue;
  *  -ENOSPC / -EADDRINUSE from vnetif_connect() (switch full, MAC in use);
@@ -197,15 +221,33 @@ VNETIF_API int vnetif_ethdev_attach_port(vnetif_switch *sw, uint16_t port_id,
 
 /**
  * Create an in-process ethdev view of a new switch port: a port id the application
- * drives with rte_eth_rx_burst()/rte_eth_tx_burst() as if it were a NIC (DPDK's ring
- * PMD, rte_eth_from_rings(), named `net_ring_<name>`). Inside, a second ring device,
- * owned by the library, is attached to the switch like any device, so the view is
- * served by the poller (thread or vnetif_ethdev_poll()) and frames are never copied.
- * The application configures and starts the view port as any ethdev (1 rx and 1 tx
- * queue, any descriptor counts; the ring PMD ignores the pool).
+ * drives with rte_eth_rx_burst()/rte_eth_tx_burst() as if it were a NIC. It is a DPDK
+ * ring PMD device (rte_eth_from_rings(), named `net_ring_<name>`) whose rx and tx
+ * queue 0 carry callbacks (rte_eth_add_rx_callback()) into the switch port; frames are
+ * never copied and no thread polls:
+ * - rte_eth_tx_burst() hands the frames to vnetif_tx_burst() of the port, in the
+ *   application's thread, and returns how many the switch took (all of them, at most
+ *   1024 per call: the rest stay the application's, as with any NIC). In a sync switch
+ *   the listeners of the destinations have run when it returns; in an async switch the
+ *   frames are on the destinations' rings. The slots of the frames taken are set to
+ *   NULL in the application's array.
+ * - A frame for the view is put on the port's ring (vnetif_switch_config::ring_size) by
+ *   the writer's thread, in sync and async switches alike; rte_eth_rx_burst() takes it
+ *   from there (vnetif_rx_burst()). A frame that finds the ring full is dropped and
+ *   counted as the port's rx_drop_ring_full (vnetif_stats_get(vnetif_ethdev_port(e))).
+ * - Frames the application sends after someone else disconnected the port are freed
+ *   and counted (vnetif_ethdev_stats::rx_drop_no_port).
+ * The application configures and starts the view port as any ethdev: 1 rx and 1 tx
+ * queue, any descriptor counts (ignored; the receive queue is the port's ring), any
+ * pool (unused). One thread at a time per queue, as for any ethdev.
+ * The view needs no vnetif_ethdev_poll() (which returns 0 for it); poll_mode, nb_rxd,
+ * nb_txd, burst, pool, promiscuous and idle_sleep_max_us of @p cfg are not used
+ * (checked all the same), port is.
  * @p name: 1..16 characters of [A-Za-z0-9_], unique in the process.
- * @return 0, *out set; -EINVAL bad argument or name; -EEXIST name in use; -ENOMEM;
- *         otherwise as vnetif_ethdev_attach().
+ * @return 0, *out set; -EINVAL bad argument, name or config; -EEXIST name in use;
+ *         -ENOMEM; -ENOSPC / -EADDRINUSE from vnetif_connect() (switch full, MAC in
+ *         use); or the negative errno of rte_eth_dev_configure(). On failure nothing
+ *         is left behind.
  * Thread-safe.
  */
 VNETIF_API int vnetif_ethdev_view_create(vnetif_switch *sw, const char *name,
@@ -220,8 +262,12 @@ VNETIF_API int vnetif_ethdev_view_port_id(const vnetif_ethdev *e);
  * Detach: stop the poller (join the thread, or wait for a running vnetif_ethdev_poll()
  * to return), stop the device, disconnect the switch port (frames on its ring are freed
  * and counted as rx_drop_disconnected), then close and remove the device if the library
- * probed it (vnetif_ethdev_attach(), and both devices of a view), or release it to the
+ * probed it (vnetif_ethdev_attach(), and the device of a view), or release it to the
  * application (vnetif_ethdev_attach_port()). Frees @p e.
+ * A view: the application stops calling rte_eth_rx_burst()/rte_eth_tx_burst() on it
+ * first (as before closing any ethdev; detach stops it if the application did not);
+ * frames waiting for it on the port's ring are freed and counted
+ * (rx_drop_disconnected); writers on other ports may go on meanwhile.
  * @return 0; -EINVAL NULL; -EDEADLK called from the poller thread;
  *         -ETIMEDOUT the poller did not stop within stop_timeout_ms, or
  *         vnetif_disconnect() timed out: the device takes no more frames and @p e stays
@@ -246,7 +292,7 @@ VNETIF_API int vnetif_ethdev_poll(vnetif_ethdev *e, unsigned budget);
 /** The switch port of the device; NULL if @p e is NULL. Thread-safe. */
 VNETIF_API vnetif_port *vnetif_ethdev_port(const vnetif_ethdev *e);
 
-/** The device's ethdev port id (for a view, the library's side; see
+/** The device's ethdev port id (for a view, the view's, as
  *  vnetif_ethdev_view_port_id()). @return >= 0; -EINVAL. Thread-safe. */
 VNETIF_API int vnetif_ethdev_port_id(const vnetif_ethdev *e);
 

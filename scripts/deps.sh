@@ -2,8 +2,10 @@
 # Install the Debian 12 packages libvnetif needs to build, test and benchmark.
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
+# dpkg-dev and the archive keyring: the tuned lwIP's source (scripts/lwip-source.sh)
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk-dev check liblwip-dev
-      iproute2 iputils-ping iperf3 gnuplot-nox tshark
+      dpkg-dev debian-archive-keyring iproute2 iputils-ping iperf3 gnuplot-nox tshark
+      clang                                 # scripts/fuzz.sh: libFuzzer targets
       libslirp-dev                          # the NAT uplink (backends/slirp.c)
       qemu-system-x86 curl python3)         # test_vm: guests on vhost-user ports
 missing=()

@@ -41,6 +41,9 @@
 #define EAL_PREFIX "vnetif-"
 
 static pthread_mutex_t eal_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Our own rte_eal_init failed. Its half-done work (lcores parsed) makes rte_lcore_count()
+ * read as if EAL were up, so after a failure only a successful start counts. */
+static bool eal_start_failed;
 static char eal_runtime_dir[PATH_MAX];
 /* The embedded default's --file-prefix, once it started EAL with it (else ""). */
 static char eal_own_prefix[64];
@@ -271,16 +274,24 @@ static unsigned long hugepages_free_mb(char *sizes, size_t len)
 	return total_kb / 1024;
 }
 
+static bool eal_running(void)
+{
+	/* The application (or an earlier call of ours) started it. */
+	return !eal_start_failed && rte_lcore_count() > 0;
+}
+
 static int eal_start(int argc, char **argv)
 {
-	if (rte_lcore_count() > 0)
-		return 0; /* the application (or an earlier call) started it */
+	if (eal_running())
+		return 0;
 	if (rte_eal_init(argc, argv) < 0) {
 		int err = rte_errno;
 
-		/* rte_eal_init reports EALREADY for a second initialisation attempt. */
+		eal_start_failed = true;
+		/* rte_eal_init reports EALREADY when it cannot be tried again. */
 		return err == EALREADY ? -EALREADY : -(err ? err : EINVAL);
 	}
+	eal_start_failed = false;
 	return 1;
 }
 
@@ -387,7 +398,7 @@ int vnetif_eal_ensure(void)
 	int argc, rc;
 
 	pthread_mutex_lock(&eal_lock);
-	if (rte_lcore_count() > 0) {
+	if (eal_running()) {
 		pthread_mutex_unlock(&eal_lock);
 		return 0;
 	}

@@ -8,8 +8,8 @@
 #      it, consumers of vnetif, vnetif-ethdev and vnetif-lwip (and the static libvnetif.a)
 #      are built with pkg-config and with find_package(vnetif), and run. Checked on the
 #      way: no DPDK flag in `pkg-config --cflags` or the CMake targets' compile flags;
-#      the lwIP shim and glue (the shim exports malloc) live in libdir/vnetif-lwip/, not
-#      in libdir; a program linked with --as-needed and -rpath that calls only
+#      the lwIP shim and glues (the shim exports malloc; the tuned glue when this build
+#      has one) live in libdir/vnetif-lwip/, not in libdir; a program linked with --as-needed and -rpath that calls only
 #      libvnetif-lwip loads (libvnetif-lwip.so finds libvnetif.so itself); the version
 #      macros, vnetif_version() and the .pc/CMake versions agree.
 #   install_test.sh <build-dir> <sanitizer: ''|address|thread> <cc> <version> <source-dir> [lwip: ON|OFF]
@@ -217,9 +217,23 @@ v=$(PKG_CONFIG_PATH="$pcdir" pkg-config --modversion vnetif) || fail "pkg-config
 cc_pc "$tmp/c/hello1" "$tmp/c/hello.c" vnetif
 run "$tmp/c/hello1"
 
+# the tuned lwIP glue, when this build has one: installed beside the other glue; the
+# second build uses the same lwIP source (no second fetch) and installs it too
+glues="libvnetif-lwip-shim.so libvnetif-lwip-glue.so"
+lwip_src=""
+if [ "$lwip" = ON ] && [ -f "$build/stacks/lwip/vnetif-lwip/libvnetif-lwip-glue-tuned.so" ]; then
+  glues="$glues libvnetif-lwip-glue-tuned.so"
+  [ -f "$libdir/vnetif-lwip/libvnetif-lwip-glue-tuned.so" ] \
+    || fail "libvnetif-lwip-glue-tuned.so not in $libdir/vnetif-lwip/ (cmake --install --prefix)"
+  cache=$(sed -n 's/^VNETIF_LWIP_CACHE:PATH=//p' "$build/CMakeCache.txt")
+  lwip_src=$(sed -n 's/^VNETIF_LWIP_SOURCE_DIR:PATH=//p' "$build/CMakeCache.txt")
+  [ -n "$lwip_src" ] || lwip_src=$(dirname "$(dirname "$(find "$cache" -maxdepth 3 -path '*/src/core' -type d | head -n 1)")")
+fi
+
 # --- 2. a /usr tree with Debian's multiarch libdir, installed with DESTDIR -------------
 cmake -S "$src" -B "$tmp/b2" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$cc" \
   -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_LIBDIR="lib/$triplet" -DVNETIF_SANITIZE="$san" \
+  -DVNETIF_LWIP_SOURCE_DIR="$lwip_src" \
   -DVNETIF_WITH_LWIP="$lwip" -DVNETIF_BUILD_TESTS=OFF -DVNETIF_BUILD_EXAMPLES=OFF \
   -DVNETIF_BUILD_BENCH=OFF >"$tmp/b2.log" 2>&1 || { cat "$tmp/b2.log"; fail "configuring the /usr build failed"; }
 cmake --build "$tmp/b2" -j2 >>"$tmp/b2.log" 2>&1 || { cat "$tmp/b2.log"; fail "the /usr build failed"; }
@@ -249,7 +263,7 @@ done
 [ -f "$libdir/libvnetif.a" ] || fail "libvnetif.a not in $libdir"
 [ -f "$libdir/cmake/vnetif/vnetifConfig.cmake" ] || fail "CMake package not in $libdir/cmake/vnetif"
 if [ "$lwip" = ON ]; then
-  for so in libvnetif-lwip-shim.so libvnetif-lwip-glue.so; do
+  for so in $glues; do
     [ -f "$libdir/vnetif-lwip/$so" ] || fail "$so not in $libdir/vnetif-lwip/"
     [ ! -e "$libdir/$so" ] || fail "$so installed in the public libdir $libdir"
   done

@@ -7,7 +7,9 @@
  *   prefix's, one whose EAL config is still locked, nor anything when VNETIF_EAL_ARGS
  *   replaces the default;
  * - hugepages when a hugetlbfs mount has 256 MB free, else --no-huge, said with
- *   VNETIF_DEBUG.
+ *   VNETIF_DEBUG;
+ * - after a failed start, EAL does not read as running: no call answers 0 unless EAL
+ *   really started.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -294,6 +296,72 @@ START_TEST(test_hugepages_or_not)
 }
 END_TEST
 
+/* In a child: EAL refuses the arguments; what the library answers afterwards. Exit 0 when
+ * every answer is true, else the number of the first false one. */
+static int failed_start_child(void)
+{
+	char a0[] = "failed-start", a1[] = "--no-such-eal-option";
+	char b0[] = "failed-start", b1[] = "--no-huge", b2[] = "-m", b3[] = "64", b4[] = "--no-pci",
+	     b5[] = "--file-prefix=vnetif-failed-start-test";
+	char *bad[] = {a0, a1, NULL};
+	char *good[] = {b0, b1, b2, b3, b4, b5, NULL};
+	struct vnetif_switch_config cfg;
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	int rc;
+
+	if (vnetif_eal_init(2, bad) >= 0)
+		return 1;
+	/* the same bad arguments again: still an error, never "running" */
+	if (vnetif_eal_init(2, bad) >= 0)
+		return 2;
+	/* EAL may accept a retry, or say it cannot be retried: never a false 0 */
+	rc = vnetif_eal_init(6, good);
+	if (rc != 0 && rc != -EALREADY)
+		return 3;
+	vnetif_switch_config_init(&cfg);
+	cfg.pool_size = 511;
+	rc = vnetif_switch_create(&cfg, &sw);
+	if (rc == -EALREADY)
+		return 0;
+	if (rc != 0)
+		return 4;
+	/* 0 was the truth: the switch works */
+	if (vnetif_connect(sw, NULL, &a) || vnetif_connect(sw, NULL, &b))
+		return 5;
+	{
+		uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x50, 0, 0, 0, 1};
+		struct vnetif_stats st;
+
+		if (vnetif_write(a, frame, sizeof(frame)) || vnetif_stats_get(b, &st) ||
+		    st.rx_packets != 1)
+			return 6;
+	}
+	return vnetif_switch_destroy(sw) == 0 ? 0 : 7;
+}
+
+START_TEST(test_failed_start_is_not_running)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (devnull >= 0) /* EAL's complaint about the bad option is expected */
+			dup2(devnull, STDERR_FILENO);
+		_exit(failed_start_child());
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "after a failed EAL start: false answer #%d (status %d)",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : -1, st);
+}
+END_TEST
+
 Suite *eal_suite(void)
 {
 	Suite *s = suite_create("eal");
@@ -303,6 +371,7 @@ Suite *eal_suite(void)
 	tcase_add_checked_fixture(tc, NULL, remove_lookalikes);
 	tcase_add_test(tc, test_crash_leftovers);
 	tcase_add_test(tc, test_hugepages_or_not);
+	tcase_add_test(tc, test_failed_start_is_not_running);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -300,6 +300,7 @@ static int run_start(struct run *r)
 		return 1;
 	vnetif_ethdev_config_init(&ecfg);
 	ecfg.poll_mode = cfg->threads ? VNETIF_ETHDEV_THREAD : VNETIF_ETHDEV_APP_POLL;
+	ecfg.driver_log = true; /* errors quote the driver; the log is the program's own */
 	for (unsigned i = 0; i < cfg->nports; i++) {
 		const struct vs_port *p = &cfg->ports[i];
 

@@ -1,22 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ethdev ports: pcap round trip, ring loopback, null under load, the in-process view,
- * link and stats, and errors that leave the switch unharmed. In-process devices only. */
+/* ethdev ports: pcap round trip, ring loopback, null under load, link and stats,
+ * errors that leave the switch unharmed, DPDK's log left alone unless asked.
+ * In-process devices only. */
 #define _GNU_SOURCE
 #include "ethdev_test.h"
 
 Suite *ethdev_suite(void);
-
-#ifdef VNETIF_TSAN
-/* The view's rings hand mbufs over inside DPDK: tell ThreadSanitizer, as the library
- * does on its side. */
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define tsan_acquire(p) __tsan_acquire(p)
-#define tsan_release(p) __tsan_release(p)
-#else
-#define tsan_acquire(p) ((void)(p))
-#define tsan_release(p) ((void)(p))
-#endif
 
 #define NFRAMES 300
 
@@ -319,88 +308,18 @@ START_TEST(test_link_and_stats)
 }
 END_TEST
 
-/* The in-process view: the test is the DPDK application on the view's port id. */
-START_TEST(test_view)
-{
-	vnetif_switch *sw = vt_switch(NULL);
-	struct rte_mempool *mp = vnetif_switch_pool(sw);
-	vnetif_port *p = vt_connect(sw);
-	vnetif_ethdev *e = NULL;
-	struct rte_eth_conf conf;
-	struct rte_mbuf *pkts[32];
-	const unsigned n = 500;
-	unsigned got = 0;
-
-	ck_assert_int_eq(vnetif_ethdev_view_create(sw, "vtview", NULL, &e), 0);
-	int vp = vnetif_ethdev_view_port_id(e);
-	ck_assert_int_ge(vp, 0);
-	ck_assert_int_ne(vp, vnetif_ethdev_port_id(e));
-	ck_assert_int_eq(vnetif_ethdev_view_create(sw, "vtview", NULL, &(vnetif_ethdev *){0}),
-			 -EEXIST);
-	ck_assert_int_eq(vnetif_ethdev_view_create(sw, "bad name", NULL, &(vnetif_ethdev *){0}),
-			 -EINVAL);
-	memset(&conf, 0, sizeof(conf));
-	ck_assert_int_eq(rte_eth_dev_configure((uint16_t)vp, 1, 1, &conf), 0);
-	ck_assert_int_eq(rte_eth_rx_queue_setup((uint16_t)vp, 0, 512, SOCKET_ID_ANY, NULL, mp), 0);
-	ck_assert_int_eq(rte_eth_tx_queue_setup((uint16_t)vp, 0, 512, SOCKET_ID_ANY, NULL), 0);
-	ck_assert_int_eq(rte_eth_dev_start((uint16_t)vp), 0);
-
-	/* application -> switch */
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = vt_mbuf(mp, VT_BCAST, VT_FOREIGN(5), 100, i);
-
-		tsan_release(m);
-		ck_assert(VT_WAIT(rte_eth_tx_burst((uint16_t)vp, 0, &m, 1) == 1));
-	}
-	ck_assert(VT_WAIT(vt_stats(p).rx_packets == n));
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m;
-		uint8_t buf[200];
-
-		ck_assert_int_eq(vnetif_rx_burst(p, &m, 1), 1);
-		ck_assert(vt_frame_ok(buf, vt_mbuf_read(m, buf, sizeof(buf)), VT_BCAST,
-				      VT_FOREIGN(5), i));
-		rte_pktmbuf_free(m);
-	}
-	/* switch -> application */
-	uint8_t mac[6];
-	vt_mac(p, mac);
-	for (unsigned i = 0; i < n; i++)
-		vt_send(p, VT_BCAST, 200, i);
-	uint64_t deadline = vt_now_ms() + VT_WAIT_MS;
-	while (got < n && vt_now_ms() < deadline) {
-		uint16_t k = rte_eth_rx_burst((uint16_t)vp, 0, pkts, 32);
-
-		for (uint16_t j = 0; j < k; j++) {
-			uint8_t buf[300];
-
-			tsan_acquire(pkts[j]);
-			ck_assert(vt_frame_ok(buf, vt_mbuf_read(pkts[j], buf, sizeof(buf)),
-					      VT_BCAST, mac, got + j));
-			rte_pktmbuf_free(pkts[j]);
-		}
-		got += k;
-	}
-	ck_assert_uint_eq(got, n);
-	ck_assert_int_eq(rte_eth_dev_stop((uint16_t)vp), 0);
-	et_detach(e);
-	ck_assert(!rte_eth_dev_is_valid_port((uint16_t)vp));
-	ck_assert_int_eq(vnetif_disconnect(p, 0), 0);
-	vt_teardown(sw);
-	/* The name is free again. */
-	sw = vt_switch(NULL);
-	ck_assert_int_eq(vnetif_ethdev_view_create(sw, "vtview", NULL, &e), 0);
-	et_detach(e);
-	vt_teardown(sw);
-}
-END_TEST
-
-/* Attach must fail with @want, quoting @why, and change nothing. */
+/* Attach (quoting the driver: driver_log) must fail with @want, quoting @why, and
+ * change nothing. */
 static void expect_fail(vnetif_switch *sw, const char *devargs, int want, const char *why)
 {
 	vnetif_ethdev *e = (vnetif_ethdev *)(uintptr_t)1;
 	unsigned ports = vt_sw_stats(sw).ports;
-	int rc = vnetif_ethdev_attach(sw, devargs, NULL, &e);
+	struct vnetif_ethdev_config cfg;
+	int rc;
+
+	vnetif_ethdev_config_init(&cfg);
+	cfg.driver_log = true;
+	rc = vnetif_ethdev_attach(sw, devargs, &cfg, &e);
 
 	if (rc == 0)
 		vnetif_ethdev_detach(e);
@@ -512,7 +431,9 @@ START_TEST(test_errors)
 	unlink(out);
 	ck_assert_int_eq(rmdir(sub), 0);
 	unsigned ports = vt_sw_stats(sw).ports;
-	int rc = vnetif_ethdev_attach_port(sw, pid, NULL, &e2);
+	vnetif_ethdev_config_init(&cfg);
+	cfg.driver_log = true;
+	int rc = vnetif_ethdev_attach_port(sw, pid, &cfg, &e2);
 	ck_assert_msg(rc == -EIO, "attach of a device that cannot start: %d", rc);
 	ck_assert_msg(strstr(vnetif_ethdev_last_error(), "failed to start") != NULL &&
 		      strstr(vnetif_ethdev_last_error(), "Couldn't open") != NULL, "%s",
@@ -525,6 +446,45 @@ START_TEST(test_errors)
 	ck_assert_int_eq(rte_dev_remove(info.device), 0);
 
 	expect_unharmed(sw);
+	vt_teardown(sw);
+}
+END_TEST
+
+/* The DPDK log stays the process's own unless a call asks for driver_log: the driver's
+ * line goes to the application's stream, not into the error. */
+START_TEST(test_driver_log_opt_in)
+{
+	char da[300], name[32], *logbuf = NULL;
+	size_t loglen = 0;
+	vnetif_switch *sw = vt_switch(NULL);
+	FILE *mine = open_memstream(&logbuf, &loglen), *before = rte_log_get_stream();
+	vnetif_ethdev *e = NULL;
+	struct vnetif_ethdev_config cfg;
+
+	ck_assert_ptr_nonnull(mine);
+	rte_openlog_stream(mine);
+	snprintf(da, sizeof(da), "%s,role=bogus", et_name(name, sizeof(name), "net_memif"));
+	ck_assert_int_eq(vnetif_ethdev_attach(sw, da, NULL, &e), -EINVAL);
+	ck_assert_ptr_null(strstr(vnetif_ethdev_last_error(), "Unknown role"));
+	ck_assert_ptr_nonnull(strstr(vnetif_ethdev_last_error(), "refused"));
+	vnetif_ethdev_config_init(&cfg);
+	ck_assert(!cfg.driver_log);
+	ck_assert_int_eq(vnetif_ethdev_attach(sw, da, &cfg, &e), -EINVAL);
+	ck_assert_ptr_null(strstr(vnetif_ethdev_last_error(), "Unknown role"));
+	ck_assert_ptr_eq(rte_log_get_stream(), mine);
+	/* asked for: quoted, and the application's stream still got the line */
+	cfg.driver_log = true;
+	ck_assert_int_eq(vnetif_ethdev_attach(sw, da, &cfg, &e), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vnetif_ethdev_last_error(), "Unknown role"));
+	ck_assert_ptr_eq(rte_log_get_stream(), mine);
+	fflush(mine);
+	char *first = strstr(logbuf, "Unknown role");
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(strstr(first + 1, "Unknown role"));
+	ck_assert_ptr_nonnull(strstr(strstr(first + 1, "Unknown role") + 1, "Unknown role"));
+	rte_openlog_stream(before);
+	fclose(mine);
+	free(logbuf);
 	vt_teardown(sw);
 }
 END_TEST
@@ -543,10 +503,10 @@ Suite *ethdev_suite(void)
 	tcase_add_test(tc, test_detach_under_traffic);
 	tcase_add_test(tc, test_detach_from_app_loop);
 	tcase_add_test(tc, test_link_and_stats);
-	tcase_add_test(tc, test_view);
 	suite_add_tcase(s, tc);
 	tc = et_tcase("errors", 60);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_driver_log_opt_in);
 	suite_add_tcase(s, tc);
 	return s;
 }

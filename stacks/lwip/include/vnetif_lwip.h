@@ -37,15 +37,47 @@
  * into something unchecked. They are dropped and counted in vnetif_lwip_stats.rx_refused,
  * on every path into a stack (switch port, wire) and in the plain netif driver.
  *
+ * @par Two lwIP builds
+ * - *debian*: Debian's binary liblwip (liblwip-dev) as it is: 64 KiB window, checksums
+ *   always, input through the tcpip thread's mailbox or the core lock.
+ * - *tuned*: lwIP 2.1.3 compiled from Debian's own source package (fetched at configure
+ *   time) with the project's lwipopts.h: 512 KiB windows with window scaling, MSS up to
+ *   8960 (MTU 9000), input in the delivering thread (LWIP_TCPIP_CORE_LOCKING_INPUT),
+ *   checksums switchable per stack.
+ * Both are built side by side when the source could be fetched (configure option
+ * VNETIF_LWIP=tuned|debian picks the default); vnetif_lwip_config::build or the
+ * environment variable VNETIF_LWIP_BUILD=debian|tuned picks one per stack.
+ *
  * @par Receive path
- * A stack on a switch sets a vnetif_listen_mbuf() listener on its port. Frames are
- * copied (read-only: flooded mbufs are shared) into lwIP PBUF_RAM buffers, then either
- * - ::VNETIF_LWIP_RX_LOCKED: given to lwIP's ethernet_input() under the stack's core
- *   lock, in the reader context (async switch: the port's reader thread, or the thread
- *   calling vnetif_poll()/vnetif_switch_poll()). The fast path.
- * - ::VNETIF_LWIP_RX_MAILBOX: posted to the stack's tcpip thread. Never takes a lock a
- *   writer may hold: the only correct choice on a sync switch, where listeners run in
- *   the writer's thread, possibly inside another stack's core lock.
+ * A stack on a switch sets a vnetif_listen_mbuf() listener on its port. A frame whose
+ * mbufs are not shared (flooded frames are, by reference count) and not indirect is
+ * handed to lwIP as it is (custom pbufs, both builds; each mbuf goes back to its pool
+ * when lwIP frees it, at the latest when the stack is destroyed); other frames are
+ * copied into an lwIP buffer. Then:
+ * - ::VNETIF_LWIP_RX_DIRECT (the default): the delivering thread tries the stack's core
+ *   lock and runs lwIP's input itself; if another thread holds the lock, the frame is
+ *   left on a queue that the holder runs before it lets the lock go. It never waits for
+ *   a lock, so it is safe in a sync listener (the writer's thread, possibly inside
+ *   another stack's core lock) and there is no thread hand-off per frame: on a sync
+ *   switch the sending thread carries a frame through the receiving stack. On an async
+ *   switch a stack that sends to another stack of this process in DIRECT mode polls
+ *   that stack's port itself right after the write (vnetif_poll(), exclusive per port),
+ *   so frames between local stacks need not wait for a reader thread (a thread that
+ *   lets a stack's core lock go also polls that stack's port); frames from other ports
+ *   are delivered by the reader thread or the application's poll loop.
+ * - ::VNETIF_LWIP_RX_LOCKED: the same, but waits for the core lock when it is busy
+ *   (async switch only: the reader context holds no lwIP lock).
+ * - ::VNETIF_LWIP_RX_MAILBOX: posted to the stack's tcpip thread (one thread hand-off
+ *   per frame; any switch mode).
+ *
+ * @par Checksums
+ * A frame must be correct on a real wire. Checksums are computed and checked unless
+ * both ends are in-process stacks that agree to skip them (vnetif_lwip_config::checksums,
+ * tuned build only): ::VNETIF_LWIP_CSUM_AUTO means *off* on a direct wire between two
+ * tuned stacks and *on* on a switch port (a switch may also carry tap, memif, pcap or
+ * other ethdev ports: vnetif-switch, backends/). Set ::VNETIF_LWIP_CSUM_OFF on a switch
+ * only when every port of it is a stack with checksums off: such a stack sends zero
+ * checksums and accepts frames whose checksums are wrong.
  *
  * @par Limits
  * One namespace per live stack. glibc allows 15 namespaces besides the main one, and by
@@ -88,9 +120,25 @@ typedef struct vnetif_lwip_stack vnetif_lwip_stack;
 enum vnetif_lwip_rx {
 	/** ::VNETIF_LWIP_RX_LOCKED on an async switch, ::VNETIF_LWIP_RX_MAILBOX on a sync
 	 *  one (the mode is read with vnetif_switch_config_get()). */
-	VNETIF_LWIP_RX_AUTO = 0,
+	VNETIF_LWIP_RX_AUTO = 0,    /**< ::VNETIF_LWIP_RX_DIRECT. */
 	VNETIF_LWIP_RX_MAILBOX = 1, /**< Post to the tcpip thread (any switch mode). */
-	VNETIF_LWIP_RX_LOCKED = 2,  /**< ethernet_input() under the core lock (async only). */
+	VNETIF_LWIP_RX_LOCKED = 2,  /**< Input under the core lock, waiting for it (async only). */
+	VNETIF_LWIP_RX_DIRECT = 3,  /**< Try the core lock, else leave it to the holder (any). */
+};
+
+/** Which lwIP a stack runs (see "Two lwIP builds"). */
+enum vnetif_lwip_build {
+	/** $VNETIF_LWIP_BUILD ("debian" or "tuned") if set, else the configured default. */
+	VNETIF_LWIP_BUILD_DEFAULT = 0,
+	VNETIF_LWIP_BUILD_DEBIAN = 1, /**< Debian's binary liblwip. */
+	VNETIF_LWIP_BUILD_TUNED = 2,  /**< lwIP from Debian's source with libvnetif's options. */
+};
+
+/** Checksums of a stack (see "Checksums"). */
+enum vnetif_lwip_csum {
+	VNETIF_LWIP_CSUM_AUTO = 0, /**< Off on a wire between two tuned stacks, else on. */
+	VNETIF_LWIP_CSUM_ON = 1,   /**< Computed on send, checked on receive. */
+	VNETIF_LWIP_CSUM_OFF = 2,  /**< Neither (tuned build only). */
 };
 
 /** Stack configuration. Fill with vnetif_lwip_config_init() first. */
@@ -115,6 +163,8 @@ struct vnetif_lwip_config {
 	 *  vnetif_poll()/vnetif_switch_poll() itself, from a thread that holds no lwIP core
 	 *  lock. Default false (a reader thread per stack). Ignored on a sync switch. */
 	bool no_reader;
+	enum vnetif_lwip_build build;     /**< Default ::VNETIF_LWIP_BUILD_DEFAULT. */
+	enum vnetif_lwip_csum checksums;  /**< Default ::VNETIF_LWIP_CSUM_AUTO. */
 };
 
 /** How a direct wire hands frames to the peer stack. */
@@ -131,6 +181,10 @@ struct vnetif_lwip_stats {
 	uint64_t rx_frames;     /**< Frames handed to lwIP. */
 	uint64_t rx_drop;       /**< Received frames dropped before lwIP: mailbox full, no
 				 *   memory, too many segments, link down. */
+	uint64_t rx_direct;     /**< Of rx_frames: run by the delivering thread (core lock taken). */
+	uint64_t rx_deferred;   /**< Of rx_frames: left to the core lock's holder. */
+	uint64_t rx_mailbox;    /**< Of rx_frames: posted to the tcpip thread. */
+	uint64_t rx_zero_copy;  /**< Frames handed to lwIP in their mbufs, not copied. */
 	uint64_t tx_frames;     /**< Frames lwIP sent that the link took. */
 	uint64_t tx_drop;       /**< Frames lwIP sent that the link refused (see the port's
 				 *   vnetif_stats for why) or the wire dropped (ring full). */
@@ -165,9 +219,12 @@ VNETIF_LWIP_API void vnetif_lwip_config_init(struct vnetif_lwip_config *cfg);
  *         0.0.0.0, loopback, multicast, broadcast, the subnet's network or broadcast
  *         address; zero or non-contiguous netmask; gateway outside the subnet; MTU out of
  *         range; bad MAC; ::VNETIF_LWIP_RX_LOCKED on a sync switch, where it could
- *         deadlock); -EMFILE no namespace left for another stack in this process
+ *         deadlock; ::VNETIF_LWIP_CSUM_OFF with the debian build; a bad build,
+ *         checksums or rx value, or VNETIF_LWIP_BUILD set to something else than
+ *         "debian" or "tuned"); -EMFILE no namespace left for another stack in this process
  *         (see "Limits"); -ENOSPC the switch has no free port; -EADDRINUSE MAC in use on
- *         the switch; -ELIBACC the lwIP glue objects cannot be loaded; -ENOMEM;
+ *         the switch; -ELIBACC the lwIP glue objects cannot be loaded (or the tuned
+ *         build was asked for and not built); -ENOMEM;
  *         -EAGAIN no thread for lwIP; -ETIMEDOUT lwIP did not start.
  *         vnetif_lwip_strerror() names them.
  */
@@ -213,6 +270,12 @@ VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *s, uint8_t mac[VNET
 
 /** The receive path in use (never ::VNETIF_LWIP_RX_AUTO); -EINVAL. */
 VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *s);
+
+/** The lwIP build the stack runs (::VNETIF_LWIP_BUILD_DEBIAN or _TUNED); -EINVAL. */
+VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *s);
+
+/** Whether the stack computes and checks checksums: 1 yes, 0 no; -EINVAL. */
+VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *s);
 
 /** The stack's counters. @return 0; -EINVAL. */
 VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st);

@@ -7,14 +7,23 @@
  * and replaces lwIP's sys_thread_new so the tcpip thread is a main-namespace pthread.
  * Everything is reached through vnl_glue_ops(). See ns_abi.h.
  *
- * Frame ownership: received frames are copied into PBUF_RAM pbufs (never PBUF_POOL:
- * Debian's pool elements are 616 bytes) that lwIP owns from then on; frames lwIP sends
- * are handed to the output callback as a gather list, borrowed for the call.
+ * Built twice from this one source: against Debian's binary liblwip
+ * (libvnetif-lwip-glue.so) and against the tuned lwIP compiled from Debian's source with
+ * stacks/lwip/tuned/lwipopts.h (libvnetif-lwip-glue-tuned.so, VNETIF_LWIP_TUNED).
+ *
+ * Frame ownership: a received frame is either copied into a PBUF_RAM pbuf (never
+ * PBUF_POOL: Debian's pool elements are 616 bytes) or, in the tuned build when the
+ * caller hands over its segments (struct vnl_frame::seg), wrapped in custom pbufs that
+ * give each segment back through cb.free_seg when lwIP frees them. Frames lwIP sends are
+ * handed to the output callback as a gather list, borrowed for the call.
+ *
+ * Input and the core lock: see "the core lock" below.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -54,6 +63,7 @@ static struct sys_thread {
 } the_thread;
 
 static _Atomic uint64_t c_rx, c_rx_mbox, c_rx_nomem, c_rx_down, c_tx, c_tx_drop;
+static _Atomic uint64_t c_rx_direct, c_rx_deferred, c_rx_posted, c_rx_zerocopy;
 
 static void count(_Atomic uint64_t *c, uint64_t n)
 {
@@ -85,15 +95,24 @@ GLUE_API sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *
  * close() then passed the freed pcb to tcp_close(): a double free ("free of a block it
  * did not allocate"), found with both ends doing shutdown(SHUT_WR), read-to-EOF, close().
  *
- * liblwip calls tcp_shutdown() through its PLT, and this object comes before liblwip in
- * the namespace's lookup scope (as with sys_thread_new below), so lwIP's calls land
- * here. In those states there is nothing left for the netconn to receive or send: detach
+ * Debian's liblwip calls tcp_shutdown() through its PLT, and this object comes before
+ * liblwip in the namespace's lookup scope (as with sys_thread_new below), so lwIP's calls
+ * land here. The tuned lwIP is linked into this object: cmake/LwipSource.cmake renames
+ * its definition (tcp.c) to vnl_lwip_tcp_shutdown, so its netconn layer calls this one. In those states there is nothing left for the netconn to receive or send: detach
  * it from the pcb as lwIP's own close does (callbacks off, conn->pcb.tcp = NULL) and let
  * the pcb finish on its own. Every other call goes to lwIP's tcp_shutdown().
  */
+#ifdef VNETIF_LWIP_TUNED
+err_t vnl_lwip_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx);
+#endif
+
 GLUE_API err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
 {
+#ifdef VNETIF_LWIP_TUNED
+	err_t (*const lwip_tcp_shutdown)(struct tcp_pcb *, int, int) = vnl_lwip_tcp_shutdown;
+#else
 	static err_t (*lwip_tcp_shutdown)(struct tcp_pcb *, int, int);
+#endif
 
 	if (pcb != NULL && shut_rx && !shut_tx &&
 	    (pcb->state == LAST_ACK || pcb->state == TIME_WAIT)) {
@@ -108,9 +127,129 @@ GLUE_API err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
 			conn->pcb.tcp = NULL;
 		return ERR_OK;
 	}
+#ifndef VNETIF_LWIP_TUNED
 	if (lwip_tcp_shutdown == NULL)
 		lwip_tcp_shutdown = (err_t(*)(struct tcp_pcb *, int, int))dlsym(RTLD_NEXT, "tcp_shutdown");
+#endif
 	return lwip_tcp_shutdown != NULL ? lwip_tcp_shutdown(pcb, shut_rx, shut_tx) : ERR_ARG;
+}
+
+/* ---- the core lock -------------------------------------------------------------------- *
+ *
+ * lwIP's core lock with its holder, a try-lock, and input deferred to the holder. Debian's
+ * liblwip calls sys_lock_tcpip_core() & co through its PLT and the glue comes first in
+ * the namespace, so these definitions replace the port's; the tuned build's lwipopts.h
+ * names them and its copy of the port has its own renamed away.
+ *
+ * A frame for this stack is delivered by whoever has it (a writer's thread in sync mode,
+ * a reader in async mode) without ever waiting for the lock (a sync listener must not
+ * take a lock a writer may hold): if the try-lock succeeds, the frame goes into lwIP
+ * right there; if not, it joins the deferred queue, and the thread holding the lock runs
+ * it before it lets go (sys_unlock_tcpip_core). After unlocking, the holder looks at the
+ * queue once more and takes the lock again if something arrived meanwhile; a deliverer
+ * queues first and tries the lock after, so between the two one always runs the frame.
+ * The tcpip thread's mailbox is the fallback when the queue is full.
+ *
+ * The lock itself is the port's sys_mutex (Debian's port/sys_arch.c: a struct whose one
+ * member is a pthread_mutex_t); the try-lock relies on that layout.
+ */
+extern sys_mutex_t lock_tcpip_core;
+
+struct port_mutex {
+	pthread_mutex_t m; /* Debian's port/sys_arch.c: struct sys_mutex */
+};
+
+static _Atomic pthread_t core_holder;
+static _Atomic pthread_t tcpip_tid;
+
+#define DEFER_MAX 1024
+static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pbuf *defer_q[DEFER_MAX];
+static unsigned defer_head, defer_n;
+static _Atomic unsigned defer_count;
+
+static void input_now(struct pbuf *p);
+
+GLUE_API void sys_lock_tcpip_core(void)
+{
+	sys_mutex_lock(&lock_tcpip_core);
+	atomic_store_explicit(&core_holder, pthread_self(), memory_order_relaxed);
+}
+
+static bool core_trylock(void)
+{
+	if (lock_tcpip_core == NULL ||
+	    pthread_mutex_trylock(&((struct port_mutex *)lock_tcpip_core)->m) != 0)
+		return false;
+	atomic_store_explicit(&core_holder, pthread_self(), memory_order_relaxed);
+	return true;
+}
+
+static struct pbuf *defer_pop(void)
+{
+	struct pbuf *p = NULL;
+
+	if (atomic_load_explicit(&defer_count, memory_order_relaxed) == 0)
+		return NULL;
+	pthread_mutex_lock(&defer_lock);
+	if (defer_n > 0) {
+		p = defer_q[defer_head];
+		defer_head = (defer_head + 1) % DEFER_MAX;
+		defer_n--;
+		atomic_store_explicit(&defer_count, defer_n, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&defer_lock);
+	return p;
+}
+
+static bool defer_push(struct pbuf *p)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&defer_lock);
+	if (defer_n < DEFER_MAX) {
+		defer_q[(defer_head + defer_n) % DEFER_MAX] = p;
+		defer_n++;
+		atomic_store_explicit(&defer_count, defer_n, memory_order_relaxed);
+		ok = true;
+	}
+	pthread_mutex_unlock(&defer_lock);
+	return ok;
+}
+
+/* Core lock held: run what others left for the holder. */
+static void defer_drain(void)
+{
+	struct pbuf *p;
+
+	while ((p = defer_pop()) != NULL)
+		input_now(p);
+}
+
+GLUE_API void sys_unlock_tcpip_core(void)
+{
+	for (;;) {
+		defer_drain();
+		atomic_store_explicit(&core_holder, (pthread_t)0, memory_order_relaxed);
+		sys_mutex_unlock(&lock_tcpip_core);
+		atomic_thread_fence(memory_order_seq_cst); /* pairs with deliver_one() */
+		if (atomic_load_explicit(&defer_count, memory_order_relaxed) == 0 || !core_trylock())
+			break;
+	}
+	if (cfg.cb.unlocked != NULL)
+		cfg.cb.unlocked(cfg.cb.ctx);
+}
+
+GLUE_API void sys_mark_tcpip_thread(void)
+{
+	atomic_store(&tcpip_tid, pthread_self());
+}
+
+GLUE_API void sys_check_core_locking(void)
+{
+	if (atomic_load_explicit(&tcpip_tid, memory_order_relaxed) != 0)
+		LWIP_ASSERT("Function called without core lock",
+			    atomic_load_explicit(&core_holder, memory_order_relaxed) == pthread_self());
 }
 
 /* ---- netif ---------------------------------------------------------------------------- */
@@ -165,10 +304,17 @@ static err_t nif_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = low_output;
+#if LWIP_CHECKSUM_CTRL_PER_NETIF
+	/* off only where both ends are in-process stacks (the caller decides, vnetif_lwip.h) */
+	NETIF_SET_CHECKSUM_CTRL(netif, cfg.csum_off ? NETIF_CHECKSUM_DISABLE_ALL
+						    : NETIF_CHECKSUM_ENABLE_ALL);
+#endif
 	return ERR_OK;
 }
 
-/* Input of a frame in the tcpip thread (mailbox path): drop it once the link is down. */
+/* Input of a frame, core lock held: drop it once the link is down. The input guard
+ * (guard.c) has already passed every frame that gets here: link.c asks it before handing
+ * a frame to the glue, on every path. */
 static err_t guarded_input(struct pbuf *p, struct netif *netif)
 {
 	if (!atomic_load_explicit(&link_on, memory_order_relaxed)) {
@@ -179,59 +325,206 @@ static err_t guarded_input(struct pbuf *p, struct netif *netif)
 	return ethernet_input(p, netif);
 }
 
-static void deliver(struct pbuf **ps, unsigned n, int locked)
+static void input_now(struct pbuf *p)
 {
-	if (locked) {
-		LOCK_TCPIP_CORE();
-		for (unsigned i = 0; i < n; i++)
-			guarded_input(ps[i], &nif);
-		UNLOCK_TCPIP_CORE();
+	guarded_input(p, &nif);
+}
+
+/* The mailbox path: a callback message run by the tcpip thread (tcpip_inpkt() would take
+ * the core lock itself in the tuned build, LWIP_TCPIP_CORE_LOCKING_INPUT). */
+static void input_cb(void *arg)
+{
+	input_now(arg);
+}
+
+static void post(struct pbuf *p)
+{
+	if (tcpip_try_callback(input_cb, p) != ERR_OK) {
+		pbuf_free(p);
+		count(&c_rx_mbox, 1);
+		return;
+	}
+	count(&c_rx_posted, 1);
+	count(&c_rx, 1);
+}
+
+static void deliver(struct pbuf **ps, unsigned n, int mode)
+{
+	unsigned i = 0;
+
+	if (mode == VNL_IN_MAILBOX) {
+		for (; i < n; i++)
+			post(ps[i]);
+		return;
+	}
+	if (core_trylock() || (mode == VNL_IN_LOCKED && (sys_lock_tcpip_core(), true))) {
+		defer_drain(); /* what others left first: keep the order */
+		for (; i < n; i++)
+			input_now(ps[i]);
+		sys_unlock_tcpip_core();
+		count(&c_rx_direct, n);
 		count(&c_rx, n);
 		return;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (tcpip_inpkt(ps[i], &nif, guarded_input) != ERR_OK) {
-			pbuf_free(ps[i]);
-			count(&c_rx_mbox, 1);
-		} else {
+	/* VNL_IN_DIRECT and the lock is busy: leave the frames to its holder, never wait */
+	for (; i < n; i++) {
+		if (defer_push(ps[i])) {
+			count(&c_rx_deferred, 1);
 			count(&c_rx, 1);
+		} else {
+			post(ps[i]);
 		}
 	}
+	atomic_thread_fence(memory_order_seq_cst); /* pairs with sys_unlock_tcpip_core() */
+	if (core_trylock())
+		sys_unlock_tcpip_core(); /* the holder left meanwhile: run them here */
 }
+
+#if LWIP_SUPPORT_CUSTOM_PBUF
+/* A received segment kept where it is (an mbuf of the main namespace): lwIP frees the
+ * pbuf, the segment goes back through cb.free_seg. Live ones are listed so that what an
+ * instance still holds at teardown is given back (g_stopped()). */
+struct seg_pbuf {
+	struct pbuf_custom pc; /* first: lwIP hands the pbuf back */
+	void *seg;
+	struct seg_pbuf *prev, *next;
+};
+
+/* Wrappers are recycled through a free list (one malloc per frame saved); what is on
+ * it at teardown is part of the instance's heap, swept with it. */
+#define SEG_SPARE_MAX 4096
+static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct seg_pbuf seg_live = {.prev = &seg_live, .next = &seg_live};
+static struct seg_pbuf *seg_spare;
+static unsigned seg_nspare;
+
+static void seg_release(struct seg_pbuf *sp)
+{
+	void *seg = sp->seg;
+
+	pthread_mutex_lock(&seg_lock);
+	sp->prev->next = sp->next;
+	sp->next->prev = sp->prev;
+	if (seg_nspare < SEG_SPARE_MAX) {
+		sp->next = seg_spare;
+		seg_spare = sp;
+		seg_nspare++;
+		sp = NULL;
+	}
+	pthread_mutex_unlock(&seg_lock);
+	cfg.cb.free_seg(cfg.cb.ctx, seg);
+	if (sp != NULL)
+		mem_free(sp);
+}
+
+static void seg_free(struct pbuf *p)
+{
+	seg_release((struct seg_pbuf *)(void *)p);
+}
+
+/* The frame's segments as a chain of custom pbufs; NULL (every segment given back) when
+ * out of memory. */
+static struct pbuf *wrap_frame(const struct vnl_frame *f)
+{
+	struct pbuf *head = NULL;
+
+	for (unsigned s = 0; s < f->iovcnt; s++) {
+		struct seg_pbuf *sp;
+		struct pbuf *p;
+
+		pthread_mutex_lock(&seg_lock);
+		sp = seg_spare;
+		if (sp != NULL) {
+			seg_spare = sp->next;
+			seg_nspare--;
+		}
+		pthread_mutex_unlock(&seg_lock);
+		if (sp == NULL)
+			sp = mem_malloc(sizeof(*sp));
+		if (sp == NULL) {
+			for (; s < f->iovcnt; s++)
+				cfg.cb.free_seg(cfg.cb.ctx, f->seg[s]);
+			if (head != NULL)
+				pbuf_free(head);
+			return NULL;
+		}
+		sp->seg = f->seg[s];
+		sp->pc.custom_free_function = seg_free;
+		pthread_mutex_lock(&seg_lock);
+		sp->next = &seg_live;
+		sp->prev = seg_live.prev;
+		seg_live.prev->next = sp;
+		seg_live.prev = sp;
+		pthread_mutex_unlock(&seg_lock);
+		p = pbuf_alloced_custom(PBUF_RAW, (u16_t)f->iov[s].iov_len, PBUF_REF, &sp->pc,
+					f->iov[s].iov_base, (u16_t)f->iov[s].iov_len);
+		if (head == NULL)
+			head = p;
+		else
+			pbuf_cat(head, p);
+	}
+	return head;
+}
+
+/* Teardown (no thread inside lwIP any more): give back every segment lwIP still holds. */
+static void seg_release_all(void)
+{
+	while (seg_live.next != &seg_live)
+		seg_release(seg_live.next);
+}
+#endif
 
 #define BATCH 64
 
-static void g_input(const struct vnl_frame *f, unsigned n, int locked)
+static struct pbuf *copy_frame(const struct vnl_frame *f)
+{
+	struct pbuf *p = NULL;
+	size_t off = 0;
+
+	if (f->len <= 0xffff)
+		p = pbuf_alloc(PBUF_RAW, (u16_t)f->len, PBUF_RAM);
+	for (unsigned s = 0; p != NULL && s < f->iovcnt; s++) {
+		size_t take = f->iov[s].iov_len;
+
+		if (take > f->len - off)
+			take = f->len - off;
+		memcpy((u8_t *)p->payload + off, f->iov[s].iov_base, take);
+		off += take;
+	}
+	if (f->seg != NULL) /* handed over, but copied: give the segments back now */
+		for (unsigned s = 0; s < f->iovcnt; s++)
+			cfg.cb.free_seg(cfg.cb.ctx, f->seg[s]);
+	return p;
+}
+
+static void g_input(const struct vnl_frame *f, unsigned n, int mode)
 {
 	struct pbuf *ps[BATCH];
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		struct pbuf *p = NULL;
-		size_t off = 0;
+		struct pbuf *p;
 
-		if (f[i].len <= 0xffff)
-			p = pbuf_alloc(PBUF_RAW, (u16_t)f[i].len, PBUF_RAM);
+#if LWIP_SUPPORT_CUSTOM_PBUF
+		if (f[i].seg != NULL) {
+			p = wrap_frame(&f[i]);
+			if (p != NULL)
+				count(&c_rx_zerocopy, 1);
+		} else
+#endif
+			p = copy_frame(&f[i]);
 		if (p == NULL) {
 			count(&c_rx_nomem, 1);
 			continue;
 		}
-		for (unsigned s = 0; s < f[i].iovcnt; s++) {
-			size_t take = f[i].iov[s].iov_len;
-
-			if (take > f[i].len - off)
-				take = f[i].len - off;
-			memcpy((u8_t *)p->payload + off, f[i].iov[s].iov_base, take);
-			off += take;
-		}
 		ps[k++] = p;
 		if (k == BATCH) {
-			deliver(ps, k, locked);
+			deliver(ps, k, mode);
 			k = 0;
 		}
 	}
 	if (k > 0)
-		deliver(ps, k, locked);
+		deliver(ps, k, mode);
 }
 
 static void *g_alloc_pbuf(size_t len, void **payload)
@@ -249,9 +542,9 @@ static void *g_alloc_pbuf(size_t len, void **payload)
 	return p;
 }
 
-static void g_input_pbufs(void **pbufs, unsigned n, int locked)
+static void g_input_pbufs(void **pbufs, unsigned n, int mode)
 {
-	deliver((struct pbuf **)pbufs, n, locked);
+	deliver((struct pbuf **)pbufs, n, mode);
 }
 
 static void g_free_pbuf(void *p)
@@ -265,6 +558,10 @@ static void g_counters(struct vnl_counters *c)
 	c->rx_drop_mbox = atomic_load(&c_rx_mbox);
 	c->rx_drop_nomem = atomic_load(&c_rx_nomem);
 	c->rx_drop_down = atomic_load(&c_rx_down);
+	c->rx_direct = atomic_load(&c_rx_direct);
+	c->rx_deferred = atomic_load(&c_rx_deferred);
+	c->rx_posted = atomic_load(&c_rx_posted);
+	c->rx_zerocopy = atomic_load(&c_rx_zerocopy);
 	c->tx_frames = atomic_load(&c_tx);
 	c->tx_drop = atomic_load(&c_tx_drop);
 }
@@ -339,6 +636,8 @@ static void init_done(void *arg)
 static int g_start(const struct vnl_start *c)
 {
 	if (c == NULL || c->abi != VNL_ABI_VERSION)
+		return -EINVAL;
+	if (c->csum_off && !LWIP_CHECKSUM_CTRL_PER_NETIF)
 		return -EINVAL;
 	cfg = *c;
 	track_instance_heap();
@@ -466,6 +765,13 @@ static int g_stop(void)
 
 static void g_stopped(void)
 {
+	struct pbuf *p;
+
+	while ((p = defer_pop()) != NULL) /* link down: nothing runs them any more */
+		pbuf_free(p);
+#if LWIP_SUPPORT_CUSTOM_PBUF
+	seg_release_all();
+#endif
 	if (stop_msg != NULL)
 		tcpip_callbackmsg_delete(stop_msg);
 	stop_msg = NULL;
@@ -583,8 +889,13 @@ static int g_ioctl(int s, long cmd, void *argp, int *err)
 	RET_ERR(lwip_ioctl(s, cmd, argp));
 }
 
+#define FEATURES                                                                          \
+	((LWIP_SUPPORT_CUSTOM_PBUF ? VNL_FEAT_ZERO_COPY : 0u) |                            \
+	 (LWIP_CHECKSUM_CTRL_PER_NETIF ? VNL_FEAT_CSUM_CTRL : 0u))
+
 static const struct vnl_glue_ops ops = {
 	.abi = VNL_ABI_VERSION,
+	.features = FEATURES,
 	.start = g_start,
 	.netif_up = g_netif_up,
 	.input = g_input,

@@ -4,8 +4,9 @@
  * in-memory wire to another stack (no switch; the baseline of benchmarks).
  *
  * Port: lwIP's frames are gathered into an mbuf by vnetif_writev(); received mbufs come
- * to port_rx() (a vnetif_listen_mbuf() listener), are copied into lwIP's buffers and
- * freed. They may be shared (flooded by reference count): only read.
+ * to port_rx() (a vnetif_listen_mbuf() listener). A shared one (flooded by reference
+ * count) or one the glue cannot keep is copied into lwIP's buffers and freed; otherwise
+ * its segments are handed to lwIP, which gives each back through vnl_link_free_seg().
  *
  * Wire: the sender copies the frame straight into a pbuf of the receiving instance
  * (one copy in all) and either posts it to the receiver's tcpip mailbox
@@ -51,41 +52,70 @@ static bool port_frame_safe(vnetif_lwip_stack *s, const struct rte_mbuf *m, uint
 	return false;
 }
 
+/* A frame lwIP may keep and write: every segment an mbuf of its own, nobody else's
+ * reference (a flooded frame is shared), not attached to another's buffer. */
+static bool exclusive(const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1)
+			return false;
+	return true;
+}
+
 static void port_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	vnetif_lwip_stack *s = arg;
 	struct vnl_frame fr[RX_CHUNK];
 	struct iovec iov[RX_CHUNK * RX_MAX_SEGS];
 	uint8_t lin[VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN];
+	void *seg[RX_CHUNK * RX_MAX_SEGS];
+	struct rte_mbuf *copied[RX_CHUNK];
 
 	(void)port;
 	for (uint16_t done = 0; done < n;) {
-		unsigned k = 0, v = 0;
+		unsigned k = 0, v = 0, nc = 0;
 
 		for (; done < n && k < RX_CHUNK; done++) {
 			struct rte_mbuf *m = pkts[done];
+			bool handed = s->zero_copy && exclusive(m);
 			unsigned first = v;
 
 			if (m->nb_segs > RX_MAX_SEGS) {
 				atomic_fetch_add_explicit(&s->link.rx_drop, 1, memory_order_relaxed);
+				copied[nc++] = m;
 				continue;
 			}
-			if (!port_frame_safe(s, m, lin))
+			/* every way into lwIP (copied, zero-copy, deferred, mailbox) starts here */
+			if (!port_frame_safe(s, m, lin)) {
+				copied[nc++] = m;
 				continue;
-			for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
-				iov[v].iov_base = rte_pktmbuf_mtod(seg, void *);
-				iov[v].iov_len = seg->data_len;
+			}
+			for (struct rte_mbuf *sg = m; sg != NULL; sg = sg->next) {
+				iov[v].iov_base = rte_pktmbuf_mtod(sg, void *);
+				iov[v].iov_len = sg->data_len;
+				seg[v] = sg;
 				v++;
 			}
 			fr[k].iov = &iov[first];
 			fr[k].iovcnt = v - first;
 			fr[k].len = m->pkt_len;
+			fr[k].seg = handed ? &seg[first] : NULL; /* handed: the glue frees them */
+			if (!handed)
+				copied[nc++] = m;
 			k++;
 		}
 		if (k > 0)
-			s->g->input(fr, k, s->rx_locked);
+			s->g->input(fr, k, s->rx_in);
+		if (nc > 0)
+			rte_pktmbuf_free_bulk(copied, nc);
 	}
-	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* A segment lwIP is done with (vnl_callbacks::free_seg). */
+void vnl_link_free_seg(void *ctx, void *seg)
+{
+	(void)ctx;
+	rte_pktmbuf_free_seg(seg);
 }
 
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
@@ -101,6 +131,7 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 	if (rc)
 		return rc;
 	s->link.kind = LINK_PORT;
+	s->sw = sw;
 	vnetif_mac(s->link.port, s->mac);
 	rc = vnetif_mtu(s->link.port);
 	if (rc < 576) {
@@ -110,6 +141,100 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 	}
 	s->mtu = (unsigned)rc;
 	return 0;
+}
+
+/* ---- local peers: an async writer delivers into an idle peer stack itself --------------- *
+ *
+ * On an async switch a frame for another stack of this process waits on that port's
+ * ring for its reader. The sender does not wait for that hand-off: right after its
+ * write it polls the destination's port itself (vnetif_poll(): exclusive per port, so
+ * the listener still never runs in two threads; if the reader is at it, the sender gets
+ * 0 and moves on). The listener then takes the frame into lwIP with the try-lock
+ * (VNL_IN_DIRECT), so the sender never waits for a lock while it holds its own.
+ * The table maps (switch, MAC) to port for the stacks of this process; an entry is read
+ * without a lock under a sequence count, and a port stays valid memory until its switch
+ * is destroyed, which cannot happen while a stack of it is still sending.
+ */
+#define PEERS 32
+#define PEER_BUDGET 64
+
+struct peer {
+	_Atomic unsigned seq; /* odd while being written */
+	_Atomic uint64_t mac; /* 48-bit MAC + 1 (0: free) */
+	_Atomic(vnetif_switch *) sw;
+	_Atomic(vnetif_port *) port;
+};
+
+static struct peer peers[PEERS];
+static pthread_mutex_t peers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mac_key(const uint8_t *m)
+{
+	return ((uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 | (uint64_t)m[2] << 24 |
+		(uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5]) + 1;
+}
+
+static void peer_set(struct peer *p, uint64_t mac, vnetif_switch *sw, vnetif_port *port)
+{
+	atomic_fetch_add(&p->seq, 1);
+	atomic_store(&p->mac, mac);
+	atomic_store(&p->sw, sw);
+	atomic_store(&p->port, port);
+	atomic_fetch_add(&p->seq, 1);
+}
+
+static void peer_add(vnetif_lwip_stack *s)
+{
+	pthread_mutex_lock(&peers_lock);
+	for (int i = 0; i < PEERS; i++)
+		if (atomic_load(&peers[i].mac) == 0) {
+			peer_set(&peers[i], mac_key(s->mac), vnetif_port_switch(s->link.port),
+				 s->link.port);
+			break;
+		}
+	pthread_mutex_unlock(&peers_lock);
+}
+
+static void peer_del(vnetif_lwip_stack *s)
+{
+	pthread_mutex_lock(&peers_lock);
+	for (int i = 0; i < PEERS; i++)
+		if (atomic_load(&peers[i].port) == s->link.port)
+			peer_set(&peers[i], 0, NULL, NULL);
+	pthread_mutex_unlock(&peers_lock);
+}
+
+static vnetif_port *peer_find(vnetif_switch *sw, const uint8_t *dst)
+{
+	uint64_t key = mac_key(dst);
+
+	for (int i = 0; i < PEERS; i++) {
+		struct peer *p = &peers[i];
+		unsigned s1 = atomic_load(&p->seq);
+		vnetif_port *port;
+
+		if (atomic_load_explicit(&p->mac, memory_order_relaxed) != key)
+			continue;
+		port = atomic_load(&p->port);
+		if (atomic_load(&p->sw) == sw && (s1 & 1) == 0 && atomic_load(&p->seq) == s1)
+			return port;
+	}
+	return NULL;
+}
+
+/*
+ * The other half: a poll of a busy port returns at once (another thread is polling it),
+ * so a frame enqueued just as that poller finishes waits for the port's reader (or the
+ * application's loop). Each time the stack's core lock is let go, the thread that let
+ * go polls the stack's own port too: a sender about to wait for window space, or a
+ * receiver about to wait for data, takes in what is waiting for it instead.
+ */
+void vnl_link_unlocked(void *ctx)
+{
+	vnetif_lwip_stack *s = ctx;
+
+	if (atomic_load_explicit(&s->poll_self, memory_order_acquire))
+		vnetif_poll(s->link.port, PEER_BUDGET);
 }
 
 /* ---- wire ------------------------------------------------------------------------------ */
@@ -256,7 +381,7 @@ static int wire_output(vnetif_lwip_stack *s, const struct iovec *iov, unsigned i
 		return 0;
 	}
 	if (w->mode == VNETIF_LWIP_WIRE_MAILBOX) {
-		g->input_pbufs(&pb, 1, 0);
+		g->input_pbufs(&pb, 1, VNL_IN_MAILBOX);
 	} else {
 		vnl_tsan_release(pb);
 		if (rte_ring_enqueue(peer->ring, pb) != 0) {
@@ -283,7 +408,7 @@ static void *wire_thread(void *arg)
 		if (n > 0) {
 			for (unsigned i = 0; i < n; i++)
 				vnl_tsan_acquire(pbufs[i]);
-			e->stack->g->input_pbufs(pbufs, n, 1);
+			e->stack->g->input_pbufs(pbufs, n, VNL_IN_LOCKED);
 			spins = 0;
 			continue;
 		}
@@ -318,9 +443,16 @@ int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t 
 	vnetif_lwip_stack *s = ctx;
 	int rc;
 
-	if (s->link.kind == LINK_PORT)
+	if (s->link.kind == LINK_PORT) {
 		rc = vnetif_writev(s->link.port, iov, (int)iovcnt);
-	else
+		if (rc == 0 && s->poll_peer && iov[0].iov_len >= 6 &&
+		    !(((const uint8_t *)iov[0].iov_base)[0] & 1)) {
+			vnetif_port *dst = peer_find(s->sw, iov[0].iov_base);
+
+			if (dst != NULL && dst != s->link.port)
+				vnetif_poll(dst, PEER_BUDGET);
+		}
+	} else
 		rc = wire_output(s, iov, iovcnt, len);
 	if (rc < 0)
 		atomic_fetch_add_explicit(&s->link.tx_drop, 1, memory_order_relaxed);
@@ -335,6 +467,11 @@ int vnl_link_start(vnetif_lwip_stack *s)
 		rc = vnetif_listen_mbuf(s->link.port, port_rx, s);
 		if (rc == 0 && s->start_reader)
 			rc = vnetif_reader_start(s->link.port);
+		/* senders may poll this port only if its listener never waits for a lock */
+		if (rc == 0 && s->async && s->rx_in == VNL_IN_DIRECT) {
+			peer_add(s);
+			atomic_store_explicit(&s->poll_self, true, memory_order_release);
+		}
 		return rc;
 	}
 	if (s->link.kind == LINK_WIRE) {
@@ -359,6 +496,8 @@ int vnl_link_stop(vnetif_lwip_stack *s)
 	int rc = 0;
 
 	if (s->link.kind == LINK_PORT) {
+		atomic_store(&s->poll_self, false);
+		peer_del(s);
 		for (int i = 0; i < STOP_TRIES; i++) {
 			rc = vnetif_disconnect(s->link.port, 0);
 			if (rc != -ETIMEDOUT)

@@ -28,8 +28,9 @@ void __tsan_release(void *addr);
 
 struct vnl_ns; /* one dlmopen() namespace: the shim stays, the glue comes and goes */
 
-/* Load a fresh glue into a free (or new) namespace. 0, -EMFILE, -ELIBACC, -ENOMEM. */
-int vnl_ns_acquire(struct vnl_ns **out, const struct vnl_glue_ops **ops);
+/* Load a fresh glue (@glue: its soname) into a free (or new) namespace. 0, -EMFILE,
+ * -ELIBACC, -ENOMEM. */
+int vnl_ns_acquire(struct vnl_ns **out, const char *glue, const struct vnl_glue_ops **ops);
 void vnl_ns_heap(struct vnl_ns *ns, struct vnl_heap_stats *st);
 /* Free what the instance's lwIP still holds (its threads must be gone), unload the glue
  * and make the namespace available again. */
@@ -69,7 +70,13 @@ struct vnetif_lwip_stack {
 	struct vnl_ns *ns;
 	const struct vnl_glue_ops *g;
 	struct vnl_link link;
-	bool rx_locked;          /* ethernet_input under the core lock */
+	int rx_in;               /* VNL_IN_*: how received frames enter lwIP */
+	enum vnetif_lwip_build build; /* DEBIAN or TUNED */
+	bool zero_copy;          /* hand unshared mbufs to lwIP (glue has VNL_FEAT_ZERO_COPY) */
+	bool async;              /* on an async switch */
+	bool poll_peer;          /* after a write, poll the destination's port (link.c) */
+	_Atomic bool poll_self;  /* after the core lock is let go, poll the own port (link.c) */
+	vnetif_switch *sw;       /* LINK_PORT */
 	bool start_reader;
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	unsigned mtu;
@@ -110,6 +117,10 @@ int vnl_link_start(vnetif_lwip_stack *s);
 int vnl_link_stop(vnetif_lwip_stack *s);
 /* Free what the link holds (after stop). */
 void vnl_link_free(vnetif_lwip_stack *s);
+/* The core lock was let go (vnl_callbacks::unlocked). */
+void vnl_link_unlocked(void *ctx);
+/* Give back a received mbuf segment lwIP kept (vnl_callbacks::free_seg). */
+void vnl_link_free_seg(void *ctx, void *seg);
 /* lwIP's linkoutput (core lock held). */
 int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len);
 

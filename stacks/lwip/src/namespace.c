@@ -127,12 +127,12 @@ static int ns_create(struct vnl_ns *ns)
 	return 0;
 }
 
-static int ns_load_glue(struct vnl_ns *ns, const struct vnl_glue_ops **ops)
+static int ns_load_glue(struct vnl_ns *ns, const char *soname, const struct vnl_glue_ops **ops)
 {
 	char path[4096];
 	vnl_glue_ops_fn get;
 	const char *err;
-	int rc = object_path(VNL_GLUE_SONAME, path, sizeof(path));
+	int rc = object_path(soname, path, sizeof(path));
 
 	if (rc)
 		return rc;
@@ -151,7 +151,7 @@ static int ns_load_glue(struct vnl_ns *ns, const struct vnl_glue_ops **ops)
 	return 0;
 }
 
-int vnl_ns_acquire(struct vnl_ns **out, const struct vnl_glue_ops **ops)
+int vnl_ns_acquire(struct vnl_ns **out, const char *glue, const struct vnl_glue_ops **ops)
 {
 	struct vnl_ns *ns = NULL;
 	int rc = 0;
@@ -174,7 +174,7 @@ int vnl_ns_acquire(struct vnl_ns **out, const struct vnl_glue_ops **ops)
 		}
 	}
 	if (ns != NULL) {
-		rc = ns_load_glue(ns, ops);
+		rc = ns_load_glue(ns, glue, ops);
 		if (rc == 0) {
 			ns->busy = true;
 			*out = ns;

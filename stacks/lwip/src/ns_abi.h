@@ -31,10 +31,11 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define VNL_ABI_VERSION 1u
+#define VNL_ABI_VERSION 2u
 
 #define VNL_SHIM_SONAME "libvnetif-lwip-shim.so"
-#define VNL_GLUE_SONAME "libvnetif-lwip-glue.so"
+#define VNL_GLUE_SONAME "libvnetif-lwip-glue.so"             /* Debian's liblwip */
+#define VNL_GLUE_TUNED_SONAME "libvnetif-lwip-glue-tuned.so" /* the tuned lwIP */
 #define VNL_SHIM_SETUP_SYM "vnl_shim_setup"
 #define VNL_SHIM_STATS_SYM "vnl_shim_stats"
 #define VNL_SHIM_SWEEP_SYM "vnl_shim_sweep"
@@ -87,12 +88,29 @@ void vnl_shim_track(const uintptr_t (*ranges)[2], unsigned n);
 
 /* ---- per-instance: main namespace -> glue ------------------------------------------- */
 
-/* A received frame described by its segments (an mbuf chain, or one flat buffer). */
+/* A received frame described by its segments (an mbuf chain, or one flat buffer).
+ * seg NULL: borrowed for the call (copied). Otherwise seg[i] is the handle of segment i,
+ * handed over: the glue gives each back through vnl_callbacks::free_seg once lwIP is
+ * done with it (only when the glue has VNL_FEAT_ZERO_COPY; the segments are then written
+ * by nobody else, and lwIP may write into them). */
 struct vnl_frame {
 	const struct iovec *iov;
 	unsigned iovcnt;
 	size_t len;
+	void *const *seg;
 };
+
+/* How received frames enter lwIP (glue's input calls). */
+enum {
+	VNL_IN_MAILBOX = 0, /* post to the tcpip thread */
+	VNL_IN_LOCKED = 1,  /* under the core lock: try it, else wait for it (reader context) */
+	VNL_IN_DIRECT = 2,  /* try the core lock, else leave the frame to its holder; never
+			     * waits (a sync listener, possibly inside another stack's lock) */
+};
+
+/* What a glue's lwIP build can do (vnl_glue_ops::features). */
+#define VNL_FEAT_ZERO_COPY 1u /* custom pbufs over handed-over segments */
+#define VNL_FEAT_CSUM_CTRL 2u /* checksums switchable per netif */
 
 /* Services of the main namespace for one instance. All run in the caller's thread. */
 struct vnl_callbacks {
@@ -105,6 +123,11 @@ struct vnl_callbacks {
 	void (*thread_exit)(void *ctx);
 	/* tcpip_init() finished in the tcpip thread. */
 	void (*ready)(void *ctx);
+	/* Give back one handed-over frame segment (struct vnl_frame::seg). Any thread. */
+	void (*free_seg)(void *ctx, void *seg);
+	/* The core lock was just let go (no lwIP lock held by the caller for this
+	 * instance): a chance to take in frames left waiting. Any thread; may be NULL. */
+	void (*unlocked)(void *ctx);
 };
 
 struct vnl_start {
@@ -116,10 +139,12 @@ struct vnl_start {
 	uint32_t ip, netmask, gw; /* network byte order; gw 0: none */
 	int has_ip6;
 	uint8_t ip6[16];          /* global/ULA address when has_ip6 (link-local is added too) */
+	int csum_off;             /* no checksums generated or checked (VNL_FEAT_CSUM_CTRL) */
 };
 
 struct vnl_counters {
 	uint64_t rx_frames, rx_drop_mbox, rx_drop_nomem, rx_drop_down;
+	uint64_t rx_direct, rx_deferred, rx_posted, rx_zerocopy;
 	uint64_t tx_frames, tx_drop;
 };
 
@@ -129,18 +154,18 @@ struct vnl_counters {
  */
 struct vnl_glue_ops {
 	unsigned abi;
+	unsigned features;        /* VNL_FEAT_* */
 	/* Start lwIP (tcpip thread); returns once the thread runs (ready() was called). */
 	int (*start)(const struct vnl_start *cfg);
 	/* Add the netif and bring it up (after ready). */
 	int (*netif_up)(void);
 
-	/* Received frames: copied into PBUF_RAM pbufs, then either given to ethernet_input
-	 * under the core lock (locked != 0) or posted to the tcpip thread's mailbox. */
-	void (*input)(const struct vnl_frame *f, unsigned n, int locked);
+	/* Received frames (copied, or wrapped when handed over) into lwIP; mode VNL_IN_*. */
+	void (*input)(const struct vnl_frame *f, unsigned n, int mode);
 	/* A frame buffer owned by this instance (a pbuf) for a direct wire: alloc, fill
 	 * through *payload, then input_pbufs() or free_pbuf(). Any thread. */
 	void *(*alloc_pbuf)(size_t len, void **payload);
-	void (*input_pbufs)(void **pbufs, unsigned n, int locked);
+	void (*input_pbufs)(void **pbufs, unsigned n, int mode);
 	void (*free_pbuf)(void *pbuf);
 
 	void (*counters)(struct vnl_counters *c);

@@ -44,8 +44,9 @@ VNETIF_LWIP_API const char *vnetif_lwip_strerror(int err)
 		return "No link-map namespace left for another lwIP stack in this process "
 		       "(about 11 by default; start with GLIBC_TUNABLES=glibc.rtld.nns=16 for 15)";
 	case -ELIBACC:
-		return "Cannot load libvnetif-lwip-shim.so/libvnetif-lwip-glue.so "
-		       "(set VNETIF_LWIP_LIBDIR to their directory)";
+		return "Cannot load libvnetif-lwip-shim.so/libvnetif-lwip-glue[-tuned].so "
+		       "(set VNETIF_LWIP_LIBDIR to their directory; the tuned one exists only "
+		       "when the build could fetch lwIP's source)";
 	default:
 		return vnetif_strerror(err);
 	}
@@ -111,7 +112,9 @@ static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *
 		return -EINVAL;
 	if (cfg->mac[0] & 1) /* multicast */
 		return -EINVAL;
-	if ((unsigned)cfg->rx > VNETIF_LWIP_RX_LOCKED)
+	if ((unsigned)cfg->rx > VNETIF_LWIP_RX_DIRECT ||
+	    (unsigned)cfg->checksums > VNETIF_LWIP_CSUM_OFF ||
+	    (unsigned)cfg->build > VNETIF_LWIP_BUILD_TUNED)
 		return -EINVAL;
 	st->seed = cfg->seed;
 	if (st->seed == 0)
@@ -119,6 +122,29 @@ static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *
 			   (atomic_fetch_add(&seed_counter, 1) * 40503u) ^ (unsigned)getpid();
 	if (st->seed == 0)
 		st->seed = 1;
+	return 0;
+}
+
+/* The build a stack runs: asked for, else $VNETIF_LWIP_BUILD, else the configured default. */
+static int pick_build(enum vnetif_lwip_build asked, enum vnetif_lwip_build *out)
+{
+	const char *env = getenv("VNETIF_LWIP_BUILD");
+
+	if (asked == VNETIF_LWIP_BUILD_DEFAULT && env != NULL && *env != '\0') {
+		if (strcmp(env, "debian") == 0)
+			asked = VNETIF_LWIP_BUILD_DEBIAN;
+		else if (strcmp(env, "tuned") == 0)
+			asked = VNETIF_LWIP_BUILD_TUNED;
+		else
+			return -EINVAL;
+	}
+	if (asked == VNETIF_LWIP_BUILD_DEFAULT)
+		asked = VNETIF_LWIP_DEFAULT_BUILD;
+#ifndef VNETIF_LWIP_HAVE_TUNED
+	if (asked == VNETIF_LWIP_BUILD_TUNED)
+		return -ELIBACC;
+#endif
+	*out = asked;
 	return 0;
 }
 
@@ -221,7 +247,11 @@ static vnetif_lwip_stack *stack_new(void)
 	s->ns = NULL;
 	s->g = NULL;
 	memset(&s->link, 0, sizeof(s->link));
-	s->rx_locked = s->start_reader = false;
+	s->rx_in = VNL_IN_MAILBOX;
+	s->start_reader = s->zero_copy = s->async = s->poll_peer = false;
+	s->sw = NULL;
+	atomic_store(&s->poll_self, false);
+	s->build = VNETIF_LWIP_BUILD_DEBIAN;
 	memset(s->mac, 0, sizeof(s->mac));
 	s->mtu = 0;
 	memset(&s->start, 0, sizeof(s->start));
@@ -249,16 +279,22 @@ static void stack_free(vnetif_lwip_stack *s)
 /* Load lwIP for @s (link attached, s->mac/mtu known) and bring its netif up. */
 static int stack_boot(vnetif_lwip_stack *s)
 {
-	int rc = vnl_ns_acquire(&s->ns, &s->g);
+	int rc = vnl_ns_acquire(&s->ns,
+				s->build == VNETIF_LWIP_BUILD_TUNED ? VNL_GLUE_TUNED_SONAME
+								    : VNL_GLUE_SONAME,
+				&s->g);
 
 	if (rc)
 		return rc;
+	s->zero_copy = (s->g->features & VNL_FEAT_ZERO_COPY) != 0;
 	s->start.abi = VNL_ABI_VERSION;
 	s->start.cb.ctx = s;
 	s->start.cb.output = vnl_link_output;
 	s->start.cb.thread_start = cb_thread_start;
 	s->start.cb.thread_exit = cb_thread_exit;
 	s->start.cb.ready = cb_ready;
+	s->start.cb.free_seg = vnl_link_free_seg;
+	s->start.cb.unlocked = vnl_link_unlocked;
 	memcpy(s->start.mac, s->mac, sizeof(s->mac));
 	s->start.mtu = s->mtu;
 	rc = s->g->start(&s->start);
@@ -291,6 +327,7 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 				       vnetif_lwip_stack **out)
 {
 	struct vnetif_switch_config scfg;
+	enum vnetif_lwip_build build;
 	vnetif_lwip_stack *s;
 	struct vnl_start st;
 	int rc;
@@ -304,15 +341,28 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 	rc = vnetif_switch_config_get(sw, &scfg);
 	if (rc)
 		return rc;
-	/* a sync listener may run inside another stack's core lock: never lock there */
+	/* a sync listener may run inside another stack's core lock: never wait for one there */
 	if (cfg->rx == VNETIF_LWIP_RX_LOCKED && !scfg.async_readers)
+		return -EINVAL;
+	rc = pick_build(cfg->build, &build);
+	if (rc)
+		return rc;
+	/* a switch port may lead to a real wire (tap, memif, pcap...): checksums on unless
+	 * the application says every port is an in-process stack without them */
+	st.csum_off = cfg->checksums == VNETIF_LWIP_CSUM_OFF;
+	if (st.csum_off && build != VNETIF_LWIP_BUILD_TUNED)
 		return -EINVAL;
 	s = stack_new();
 	if (s == NULL)
 		return -ENOMEM;
 	s->start = st;
+	s->build = build;
 	s->start_reader = scfg.async_readers && !cfg->no_reader;
-	s->rx_locked = scfg.async_readers && cfg->rx != VNETIF_LWIP_RX_MAILBOX;
+	s->async = scfg.async_readers;
+	s->poll_peer = scfg.async_readers; /* see link.c, "local peers" */
+	s->rx_in = cfg->rx == VNETIF_LWIP_RX_MAILBOX  ? VNL_IN_MAILBOX
+		   : cfg->rx == VNETIF_LWIP_RX_LOCKED ? VNL_IN_LOCKED
+						      : VNL_IN_DIRECT;
 	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu);
 	if (rc)
 		goto fail;
@@ -343,25 +393,39 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 {
 	const struct vnetif_lwip_config *cfg[2] = {ca, cb};
 	vnetif_lwip_stack *s[2] = {NULL, NULL};
+	enum vnetif_lwip_build build[2];
 	int rc = 0;
 
 	if (out_a == NULL || out_b == NULL ||
 	    (mode != VNETIF_LWIP_WIRE_THREAD && mode != VNETIF_LWIP_WIRE_MAILBOX))
 		return -EINVAL;
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if ((rc = check_config(cfg[i], &(struct vnl_start){0})) == 0)
+			rc = pick_build(cfg[i]->build, &build[i]);
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		struct vnl_start st;
+		bool both_tuned = build[0] == VNETIF_LWIP_BUILD_TUNED &&
+				  build[1] == VNETIF_LWIP_BUILD_TUNED;
 
 		memset(&st, 0, sizeof(st));
 		rc = check_config(cfg[i], &st);
 		if (rc)
 			break;
+		/* a wire's peer is always an in-process stack: no checksums where both agree */
+		st.csum_off = cfg[i]->checksums == VNETIF_LWIP_CSUM_OFF ||
+			      (cfg[i]->checksums == VNETIF_LWIP_CSUM_AUTO && both_tuned);
+		if (st.csum_off && build[i] != VNETIF_LWIP_BUILD_TUNED) {
+			rc = -EINVAL;
+			break;
+		}
 		s[i] = stack_new();
 		if (s[i] == NULL) {
 			rc = -ENOMEM;
 			break;
 		}
 		s[i]->start = st;
-		s[i]->rx_locked = mode == VNETIF_LWIP_WIRE_THREAD;
+		s[i]->build = build[i];
+		s[i]->rx_in = mode == VNETIF_LWIP_WIRE_THREAD ? VNL_IN_LOCKED : VNL_IN_MAILBOX;
 		s[i]->mtu = cfg[i]->mtu ? cfg[i]->mtu : 1500;
 		memcpy(s[i]->mac, cfg[i]->mac, sizeof(s[i]->mac));
 	}
@@ -463,7 +527,19 @@ VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *s)
 {
 	if (!stack_ok(s))
 		return -EINVAL;
-	return s->rx_locked ? VNETIF_LWIP_RX_LOCKED : VNETIF_LWIP_RX_MAILBOX;
+	return s->rx_in == VNL_IN_DIRECT   ? VNETIF_LWIP_RX_DIRECT
+	       : s->rx_in == VNL_IN_LOCKED ? VNETIF_LWIP_RX_LOCKED
+					   : VNETIF_LWIP_RX_MAILBOX;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *s)
+{
+	return stack_ok(s) ? (int)s->build : -EINVAL;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *s)
+{
+	return stack_ok(s) ? !s->start.csum_off : -EINVAL;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st)
@@ -481,6 +557,10 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 	st->rx_drop = c.rx_drop_mbox + c.rx_drop_nomem + c.rx_drop_down +
 		      atomic_load(&s->link.rx_drop);
 	st->rx_refused = atomic_load(&s->link.rx_refused);
+	st->rx_direct = c.rx_direct;
+	st->rx_deferred = c.rx_deferred;
+	st->rx_mailbox = c.rx_posted;
+	st->rx_zero_copy = c.rx_zerocopy;
 	st->tx_frames = c.tx_frames;
 	st->tx_drop = c.tx_drop + atomic_load(&s->link.tx_drop);
 	st->heap_bytes = h.live_bytes;

@@ -34,7 +34,7 @@ START_TEST(test_arp_ping)
 	uint8_t mac[6], port_mac[6];
 	unsigned rtt = 0;
 
-	ck_assert_int_eq(vnetif_lwip_rx_mode(cli), _i ? VNETIF_LWIP_RX_LOCKED : VNETIF_LWIP_RX_MAILBOX);
+	ck_assert_int_eq(vnetif_lwip_rx_mode(cli), VNETIF_LWIP_RX_DIRECT);
 	ck_assert_int_eq(vnetif_lwip_arp_resolve(cli, SRV, mac, 2000), 0);
 	vt_mac(vnetif_lwip_port(srv), port_mac);
 	ck_assert(vt_mac_eq(mac, port_mac));
@@ -470,11 +470,13 @@ START_TEST(test_app_polls)
 	ca.no_reader = cb.no_reader = true;
 	a = lt_stack(p.sw, &ca);
 	b = lt_stack(p.sw, &cb);
-	ck_assert_int_eq(vnetif_lwip_rx_mode(a), VNETIF_LWIP_RX_LOCKED);
+	ck_assert_int_eq(vnetif_lwip_rx_mode(a), VNETIF_LWIP_RX_DIRECT);
 	ck_assert_int_eq(pthread_create(&t, NULL, poll_main, &p), 0);
 	ck_assert_int_eq(vnetif_lwip_ping(b, SRV, 2000, NULL), 0);
 	lt_tcp(a, SRV, b, vt_tsan() ? (256u << 10) : (4u << 20), 5400);
-	ck_assert_uint_gt(atomic_load(&p.frames), 100);
+	/* senders deliver most frames into idle peers themselves (vnetif_lwip.h, "Receive
+	 * path"); broadcasts (ARP) are always left to the application's loop */
+	ck_assert_uint_gt(atomic_load(&p.frames), 0);
 	atomic_store(&p.stop, true);
 	pthread_join(t, NULL);
 	lt_destroy(a);

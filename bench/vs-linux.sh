@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# iperf-like against what users would pick instead: Linux's own stack over a veth pair
+# between two network namespaces, measured right before and right after the lwIP run in
+# the same sitting (iperf3 for throughput, ping for round trips).
+#
+#   bench/vs-linux.sh [-t SECONDS] [-b BUILD_DIR] [-- IPERF_LIKE_OPTIONS...]
+#   e.g. bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off
+#
+# Needs root (namespaces), iproute2, iperf3 and ping. Creates vsl-<pid>-a/-b and the
+# veth pair vsl<pid>a/vsl<pid>b, removed on exit (also on Ctrl-C or failure).
+# Prints a human summary and one JSON line:
+#   {"bench":"vs-linux","lwip_gbps":..,"veth_gbps":[before,after],"ratio":..,
+#    "lwip_ping_p50_us":..,"veth_ping_p50_us":[before,after],...}
+set -euo pipefail
+secs=5
+build="$(cd "$(dirname "$0")/.." && pwd)/build"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -t) secs="$2"; shift 2 ;;
+    -b) build="$2"; shift 2 ;;
+    --) shift; break ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "vs-linux: unknown option $1 (iperf-like options go after --)" >&2; exit 2 ;;
+  esac
+done
+iperf_like="$build/bench/iperf-like"
+[ -x "$iperf_like" ] || { echo "vs-linux: $iperf_like not built" >&2; exit 2; }
+for t in ip iperf3 ping; do
+  command -v "$t" >/dev/null || { echo "vs-linux: needs $t (scripts/deps.sh installs it)" >&2; exit 2; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "vs-linux: needs root (network namespaces)" >&2; exit 2; }
+
+ns_a="vsl-$$-a" ns_b="vsl-$$-b" if_a="vsl$$a" if_b="vsl$$b"
+ip_a=10.254.$(( $$ % 250 )).1 ip_b=10.254.$(( $$ % 250 )).2
+cleanup() {
+  ip netns pids "$ns_b" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns del "$ns_a" 2>/dev/null || true
+  ip netns del "$ns_b" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ip netns add "$ns_a"
+ip netns add "$ns_b"
+ip link add "$if_a" netns "$ns_a" type veth peer name "$if_b" netns "$ns_b"
+ip -n "$ns_a" addr add "$ip_a/24" dev "$if_a"
+ip -n "$ns_b" addr add "$ip_b/24" dev "$if_b"
+for n in "$ns_a" "$ns_b"; do ip -n "$n" link set lo up; done
+ip -n "$ns_a" link set "$if_a" up
+ip -n "$ns_b" link set "$if_b" up
+
+# One veth measurement: "<gbit/s> <ping p50 us>"
+veth() {
+  local port=$(( 20000 + $$ % 20000 )) out gbps p50
+  ip netns exec "$ns_b" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+  local srv=$!
+  for _ in $(seq 50); do
+    ip netns exec "$ns_b" ss -ltn 2>/dev/null | grep -q ":$port " && break
+    sleep 0.1
+  done
+  out=$(ip netns exec "$ns_a" iperf3 -c "$ip_b" -p "$port" -t "$secs" -f g 2>&1) || {
+    echo "vs-linux: iperf3 failed: $out" >&2; kill "$srv" 2>/dev/null; return 1; }
+  wait "$srv" 2>/dev/null || true
+  gbps=$(echo "$out" | awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Gbits/sec") print $i }' | tail -n1)
+  p50=$(ip netns exec "$ns_a" ping -n -c 200 -i 0.002 "$ip_b" |
+        sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)] * 1000 }')
+  echo "$gbps $p50"
+}
+
+read -r before_g before_p < <(veth)
+lw=$("$iperf_like" -t "$secs" --ping 200 --json --quiet "$@" | tail -n1)
+read -r after_g after_p < <(veth)
+
+num() { echo "$lw" | sed -n "s/.*\"switch\":{[^}]*\"$1\":\([0-9.]*\).*/\1/p"; }
+lw_g=$(num gbps) lw_p=$(num ping_p50_us)
+verified=$(echo "$lw" | sed -n 's/.*"switch":{[^}]*"verified":\([a-z]*\).*/\1/p')
+mode=$(echo "$lw" | sed -n 's/.*"mode":"\([a-z]*\)".*/\1/p')
+build_used=$(echo "$lw" | sed -n 's/.*"lwip":"\([a-z]*\)".*/\1/p')
+direct_g=$(echo "$lw" | sed -n 's/.*"direct":{[^}]*"gbps":\([0-9.]*\).*/\1/p')
+read -r veth_g veth_p ratio pratio < <(awk -v a="$before_g" -v b="$after_g" -v pa="$before_p" \
+  -v pb="$after_p" -v l="$lw_g" -v lp="$lw_p" 'BEGIN {
+    g = (a + b) / 2; p = (pa + pb) / 2
+    printf "%.3f %.1f %.3f %.3f\n", g, p, (g > 0 ? l / g : 0), (p > 0 ? lp / p : 0) }')
+echo "Linux veth (iperf3, 1 stream): ${before_g} Gbit/s before, ${after_g} after; ping p50 ${before_p} / ${after_p} us"
+echo "lwIP ($build_used, $mode switch, iperf-like ${*:-defaults}): ${lw_g} Gbit/s (data verified: $verified), direct wire ${direct_g}; ping p50 ${lw_p} us"
+echo "lwIP / veth: throughput ${ratio}x, ping p50 ${pratio}x (lower is better)"
+echo "{\"bench\":\"vs-linux\",\"seconds\":$secs,\"lwip\":\"$build_used\",\"mode\":\"$mode\",\"lwip_gbps\":$lw_g,\"direct_gbps\":$direct_g,\"verified\":$verified,\"veth_gbps\":[$before_g,$after_g],\"ratio\":$ratio,\"lwip_ping_p50_us\":$lw_p,\"veth_ping_p50_us\":[$before_p,$after_p],\"ping_ratio\":$pratio}"
+[ "$verified" = true ]
