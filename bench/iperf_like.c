@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
-		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'M'},
+		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
@@ -608,7 +608,7 @@ int main(int argc, char **argv)
 		case 'I': o.pings = atoi(optarg); if (o.pings < 1 || o.pings > 1000000) bad = "--ping"; break;
 		case 'J': o.json = true; break;
 		case 'q': o.quiet = true; break;
-		case 'M': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
+		case 'X': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}

@@ -25,8 +25,9 @@
  *   destination port has run, in the writer's thread. A listener that itself writes
  *   (a TCP stack sending an ACK from its receive callback) does not recurse: its frames
  *   are queued on the writing thread and delivered, in order, by the outermost write of
- *   that thread once the frame being delivered has reached all of its destinations (a
- *   listener's reply reaches a third port after the frame that caused it; at most
+ *   that thread once that write's own frames have reached all of their destinations (a
+ *   listener's reply reaches a third port after the frame that caused it, and after the
+ *   rest of that write's burst; at most
  *   ::VNETIF_REENTRY_DEPTH frames wait; beyond that they are dropped and counted as
  *   tx_drop_reentry on the writing port). A listener may be called while the writer holds
  *   its own locks (a stack's core lock): a listener must not take a lock a writer may
