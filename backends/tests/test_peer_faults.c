@@ -13,6 +13,8 @@
  * /dev/net/tun, ip, dpdk-testpmd or stdbuf.
  */
 #define _GNU_SOURCE
+#include <net/if.h>
+
 #include "ethdev_test.h"
 
 Suite *peer_faults_suite(void);
@@ -27,7 +29,7 @@ struct background {
 	uint8_t ma[6], mb[6];
 	pthread_t t;
 	atomic_int stop;
-	atomic_uint_fast64_t sent, got, errors;
+	atomic_uint_fast64_t sent, got, all, errors; /* all: b's frames from anyone */
 };
 
 static void bg_listener(vnetif_port *p, const void *f, size_t len, void *arg)
@@ -35,6 +37,7 @@ static void bg_listener(vnetif_port *p, const void *f, size_t len, void *arg)
 	struct background *bg = arg;
 
 	(void)p;
+	atomic_fetch_add(&bg->all, 1);
 	if (len >= 12 && vt_mac_eq((const uint8_t *)f + 6, bg->ma))
 		atomic_fetch_add(&bg->got, 1);
 }
@@ -87,7 +90,8 @@ static void bg_stop(struct background *bg)
 	ck_assert_uint_gt(atomic_load(&bg->sent), 0);
 	ck_assert_uint_eq(atomic_load(&bg->got), atomic_load(&bg->sent));
 	struct vnetif_stats sb = vt_stats(bg->b);
-	ck_assert_uint_eq(sb.rx_packets, atomic_load(&bg->sent));
+	ck_assert_uint_eq(sb.rx_packets, atomic_load(&bg->all));
+	ck_assert_uint_eq(vt_drops(&sb), 0);
 	ck_assert_int_eq(vnetif_disconnect(bg->a, 0), 0);
 	ck_assert_int_eq(vnetif_disconnect(bg->b, 0), 0);
 }
@@ -380,7 +384,12 @@ START_TEST(test_vnetif_switch_killed_and_restarted)
 
 	vs_start(c, sock); /* same path: it removes the stale socket */
 	ck_assert_ptr_nonnull(strstr(c->log, "removed stale socket"));
-	ck_assert_msg(VT_WAIT(link_up(e)), "the client did not reconnect to the new vnetif-switch");
+	/* DPDK's memif client connects when its port starts and does not retry once the
+	 * server is gone: the client's recovery is to restart its port (here: detach and
+	 * attach again; in testpmd "port stop 0" / "port start 0"). */
+	et_detach(e);
+	e = et_attach(sw, da);
+	ck_assert_msg(VT_WAIT(link_up(e)), "the client did not connect to the new vnetif-switch");
 	bg_moving(&bg, "after vnetif-switch came back");
 	ck_assert_msg(VT_WAIT(vs_in(c) >= 0), "no counters from the new vnetif-switch");
 	for (unsigned i = 0; i < 300; i++)
