@@ -44,6 +44,17 @@ testpmd() { # prefix lcores vdev mode log
   pids+=($!)
 }
 
+# Wait until the memif server (pid $2) listens on socket $1: up to 60 s, however loaded
+# the machine is; fail if the server exits first.
+wait_socket() {
+  for _ in $(seq 600); do
+    [ -S "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || { echo "bench-memif.sh: the server on $1 exited:"; cat "$3"; exit 1; }
+    sleep 0.1
+  done
+  echo "bench-memif.sh: no socket $1 after 60 s"; cat "$3"; exit 1
+}
+
 # Median and best of per-second rates in Mpps, after the first two (warm-up) samples;
 # reads numbers in pps (one per line) on stdin. The best second is the least disturbed
 # by other work on a shared machine.
@@ -54,7 +65,7 @@ stats_mpps() {
 
 # 1. direct pair: testpmd (server, rxonly) <- testpmd (client, txonly)
 testpmd rx "0@1,1@1" "net_memif0,role=server,socket=$run/d.sock,socket-abstract=no" rxonly "$run/direct-rx.log"
-sleep 2
+wait_socket "$run/d.sock" "${pids[-1]}" "$run/direct-rx.log"
 testpmd tx "0@0,1@0" "net_memif0,role=client,socket=$run/d.sock,socket-abstract=no" txonly "$run/direct-tx.log"
 sleep "$((secs + 2))"
 cleanup
@@ -64,7 +75,7 @@ read -r direct direct_best < <(grep -oE 'Rx-pps: *[0-9]+' "$run/direct-rx.log" |
 # 2. through the switch: testpmd (client, txonly) -> vnetif-switch [memif -> null sink]
 taskset -c 1 "$sw" --memif "$run/s.sock" --vdev net_null0,no-rx=1 >"$run/switch.log" 2>&1 &
 pids+=($!)
-sleep 2
+wait_socket "$run/s.sock" "${pids[-1]}" "$run/switch.log"
 testpmd tx "0@0,1@0" "net_memif0,role=client,socket=$run/s.sock,socket-abstract=no" txonly "$run/switch-tx.log"
 sleep "$((secs + 2))"
 cleanup

@@ -3,6 +3,7 @@
  * --duration, a port that fails. */
 #define _GNU_SOURCE
 #include "ethdev_test.h"
+#include "vnetif_switch_opts.h"
 
 Suite *cli_suite(void);
 
@@ -60,6 +61,74 @@ START_TEST(test_bad_arguments)
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_assert_ptr_nonnull(strstr(c->log, "Usage: vnetif-switch"));
 	free(c);
+}
+END_TEST
+
+/* Values DPDK's devargs syntax would read as more key=value pairs (a memif server turned
+ * into a client), empty values and the same stack address twice: refused, exit 2. */
+START_TEST(test_bad_port_values)
+{
+	char comma[160], equals[160];
+
+	snprintf(comma, sizeof(comma), "%s/x,role=client.sock", et_tmpdir());
+	snprintf(equals, sizeof(equals), "%s/x=y.pcap", et_tmpdir());
+	/* --duration bounds a run of a program that accepts them */
+	expect_usage_error((const char *[]){"--memif", comma, "--duration", "1", NULL},
+			   "a path with ',' or '=' cannot be given to DPDK");
+	expect_usage_error((const char *[]){"--pcap-out", equals, "--duration", "1", NULL},
+			   "a path with ',' or '=' cannot be given to DPDK");
+	expect_usage_error((const char *[]){"--memif", "", "--duration", "1", NULL},
+			   "--memif: empty value");
+	expect_usage_error((const char *[]){"--tap", "", "--duration", "1", NULL},
+			   "--tap: empty value");
+	expect_usage_error((const char *[]){"--tap", "vn,iface=x", "--duration", "1", NULL},
+			   "an interface name is 1..15 characters");
+	expect_usage_error((const char *[]){"--stack", "10.200.81.2/24", "--stack",
+					    "10.200.81.2/16", "--duration", "1", NULL},
+			   "address 10.200.81.2 is given to --stack 10.200.81.2/24 already");
+}
+END_TEST
+
+/* The parser on its own: devargs built from the table, numbered per driver. */
+START_TEST(test_parse)
+{
+	static struct vs_config cfg;
+	char *ok[] = {"vnetif-switch", "--memif", "/tmp/a.sock", "--pcap-in=/tmp/in.pcap",
+		      "--memif", "/tmp/b.sock", "--pcap-out", "/tmp/out.pcap", "--tap", "vn0",
+		      "--vdev", "net_null0,no-rx=1", "--stack", "10.1.2.3/16", "--hub",
+		      "--interval", "0.5", "--", NULL};
+
+	ck_assert_int_eq(vs_parse(&cfg, 18, ok), VS_OK);
+	ck_assert_uint_eq(cfg.nports, 6);
+	ck_assert_str_eq(cfg.ports[0].devargs,
+			 "net_memif0,role=server,socket=/tmp/a.sock,socket-abstract=no");
+	ck_assert_str_eq(cfg.ports[1].devargs, "net_pcap0,rx_pcap=/tmp/in.pcap");
+	ck_assert_str_eq(cfg.ports[2].devargs,
+			 "net_memif1,role=server,socket=/tmp/b.sock,socket-abstract=no");
+	ck_assert_str_eq(cfg.ports[3].devargs, "net_pcap1,tx_pcap=/tmp/out.pcap");
+	ck_assert_str_eq(cfg.ports[4].devargs, "net_tap0,iface=vn0");
+	ck_assert_str_eq(cfg.ports[5].devargs, "net_null0,no-rx=1");
+	ck_assert_str_eq(vs_port_kind(&cfg.ports[1]), "pcap-in");
+	ck_assert_uint_eq(cfg.nstacks, 1);
+	ck_assert_str_eq(cfg.stacks[0].ip, "10.1.2.3");
+	ck_assert_str_eq(cfg.stacks[0].mask, "255.255.0.0");
+	ck_assert(cfg.hub && !cfg.threads && cfg.interval == 0.5 && cfg.duration < 0);
+
+	char *dup[] = {"vnetif-switch", "--memif", "/tmp/a.sock", "--memif", "/tmp/a.sock", NULL};
+	ck_assert_int_eq(vs_parse(&cfg, 5, dup), VS_BAD);
+	ck_assert_str_eq(cfg.err, "--memif /tmp/a.sock: given twice");
+	char *novalue[] = {"vnetif-switch", "--hub=yes", NULL};
+	ck_assert_int_eq(vs_parse(&cfg, 2, novalue), VS_BAD);
+	ck_assert_str_eq(cfg.err, "option '--hub' takes no value");
+	char *helpme[] = {"vnetif-switch", "-h", NULL};
+	ck_assert_int_eq(vs_parse(&cfg, 2, helpme), VS_HELP);
+	char *many[2 * VS_MAX_PORTS + 3] = {"vnetif-switch"};
+	for (int i = 0; i <= VS_MAX_PORTS; i++) {
+		many[1 + 2 * i] = "--vdev";
+		many[2 + 2 * i] = "net_null0";
+	}
+	ck_assert_int_eq(vs_parse(&cfg, 2 * VS_MAX_PORTS + 3, many), VS_BAD);
+	ck_assert_str_eq(cfg.err, "too many ports and stacks (at most 32)");
 }
 END_TEST
 
@@ -212,6 +281,8 @@ Suite *cli_suite(void)
 	TCase *tc = et_tcase("cli", 60);
 
 	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_bad_port_values);
+	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_port_fails);
 	tcase_add_test(tc, test_pcap_sigint);
 	tcase_add_test(tc, test_pcap_sigterm);
