@@ -48,6 +48,7 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 {
 	uint32_t max_len = atomic_load_explicit(&src->mtu, memory_order_relaxed) +
 			   VNETIF_ETHER_HDR_LEN;
+	bool locked = atomic_load_explicit(&src->sec_lock, memory_order_relaxed);
 	uint64_t bytes = 0;
 	uint16_t ok = 0;
 
@@ -67,6 +68,11 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 			drop_counted(m, &src->tx[TX_DROP_BAD_SRC]);
 			continue;
 		}
+		if (unlikely(locked) &&
+		    !vnetif_portsec_allows(src, vnetif_mac_key(eh->src_addr.addr_bytes))) {
+			drop_counted(m, &src->tx[TX_DROP_MAC_LOCK]);
+			continue;
+		}
 		bytes += m->pkt_len;
 		pkts[ok++] = m;
 	}
@@ -81,19 +87,27 @@ static void learn(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_
 		  uint16_t n)
 {
 	uintptr_t value = vnetif_fdb_value(src->idx, src->gen);
+	unsigned limit = atomic_load_explicit(&src->sec_max_learned, memory_order_relaxed);
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
 		uint64_t key = vnetif_mac_key(eh->src_addr.addr_bytes);
 		uint64_t ver = atomic_load_explicit(&sw->fdb.version, memory_order_acquire);
 		uint32_t now;
+		bool moved;
+		int rc;
 
 		if ((key | (ver & 0xffff) << 48) ==
 		    atomic_load_explicit(&src->learned_src, memory_order_relaxed))
 			continue;
-		if (vnetif_fdb_learn(&sw->fdb, key, value, false, &now) == 0)
+		rc = vnetif_fdb_learn(&sw->fdb, key, value, false, limit, &now, &moved);
+		if (rc == 0)
 			atomic_store_explicit(&src->learned_src, key | ((uint64_t)now & 0xffff) << 48,
 					      memory_order_relaxed);
+		if (moved)
+			vnetif_count(&src->tx[TX_MACS_MOVED_IN], 1);
+		else if (rc == -EDQUOT)
+			vnetif_count(&src->tx[TX_LEARN_LIMITED], 1);
 	}
 }
 

@@ -44,11 +44,14 @@ void vnetif_fdb_fini(struct vnetif_fdb *f)
 }
 
 int vnetif_fdb_learn(struct vnetif_fdb *f, uint64_t key, uintptr_t value, bool wait,
-		     uint32_t *version)
+		     unsigned limit, uint32_t *version, bool *moved)
 {
+	_Atomic uint32_t *mine = &f->per_slot[value & 0xffff];
 	void *cur;
 	int rc = 0;
 
+	if (moved)
+		*moved = false;
 	if (wait)
 		rte_spinlock_lock(&f->wlock);
 	else if (!rte_spinlock_trylock(&f->wlock))
@@ -57,6 +60,11 @@ int vnetif_fdb_learn(struct vnetif_fdb *f, uint64_t key, uintptr_t value, bool w
 	int found = rte_hash_lookup_data(f->h, &key, &cur);
 	if (found >= 0 && (uintptr_t)cur == value)
 		goto out;
+	if (limit && atomic_load_explicit(mine, memory_order_relaxed) >= limit) {
+		atomic_fetch_add_explicit(&f->limited, 1, memory_order_relaxed);
+		rc = -EDQUOT;
+		goto out;
+	}
 	if (rte_hash_add_key_data(f->h, &key, (void *)value) < 0) {
 		atomic_fetch_add_explicit(&f->full, 1, memory_order_relaxed);
 		rc = -ENOSPC;
@@ -64,6 +72,12 @@ int vnetif_fdb_learn(struct vnetif_fdb *f, uint64_t key, uintptr_t value, bool w
 	}
 	if (found < 0)
 		atomic_fetch_add_explicit(&f->entries, 1, memory_order_relaxed);
+	else /* the entry leaves its old port (entries of a port that left are gone) */
+		atomic_fetch_sub_explicit(&f->per_slot[(uintptr_t)cur & 0xffff], 1,
+					  memory_order_relaxed);
+	atomic_fetch_add_explicit(mine, 1, memory_order_relaxed);
+	if (moved)
+		*moved = found >= 0;
 	atomic_fetch_add_explicit(found >= 0 ? &f->moved : &f->learned, 1,
 				  memory_order_relaxed);
 	atomic_fetch_add_explicit(&f->version, 1, memory_order_release);
@@ -114,6 +128,7 @@ void vnetif_fdb_forget_port(struct vnetif_fdb *f, uint16_t idx)
 			}
 		}
 	} while (n == RTE_DIM(doomed));
+	atomic_store_explicit(&f->per_slot[idx], 0, memory_order_relaxed);
 	if (deleted) {
 		atomic_fetch_sub_explicit(&f->entries, deleted, memory_order_relaxed);
 		atomic_fetch_add_explicit(&f->version, 1, memory_order_release);

@@ -100,7 +100,7 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 	/* The port's own MAC is known from the start; if the table is full, frames for it
 	 * flood, which still reaches it. */
 	vnetif_fdb_learn(&sw->fdb, vnetif_mac_key(p->mac), vnetif_fdb_value(p->idx, p->gen), true,
-			 NULL);
+			 0, NULL, NULL);
 	p->next = sw->all;
 	sw->all = p;
 	sw->nports++;
@@ -233,6 +233,9 @@ VNETIF_API int vnetif_stats_get(const vnetif_port *port, struct vnetif_stats *st
 		.rx_packets = RX(RX_PACKETS),
 		.rx_bytes = RX(RX_BYTES),
 		.tx_flooded = TX(TX_FLOODED),
+		.tx_learn_limited = TX(TX_LEARN_LIMITED),
+		.macs_moved_in = TX(TX_MACS_MOVED_IN),
+		.tx_drop_mac_lock = TX(TX_DROP_MAC_LOCK),
 		.tx_drop_oversize = TX(TX_DROP_OVERSIZE),
 		.tx_drop_runt = TX(TX_DROP_RUNT),
 		.tx_drop_bad_src = TX(TX_DROP_BAD_SRC),

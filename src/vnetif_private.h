@@ -73,7 +73,8 @@ struct vnetif_fdb {
 	struct rte_hash *h;
 	rte_spinlock_t wlock;        /* one writer at a time (rte_hash LF, single writer) */
 	_Atomic uint32_t version;    /* bumped by every change */
-	_Atomic uint64_t learned, moved, full, entries;
+	_Atomic uint64_t learned, moved, full, entries, limited;
+	_Atomic uint32_t per_slot[VNETIF_MAX_PORTS]; /* entries pointing to each port slot */
 	int32_t *dead_pos;           /* deleted key slots, freed after a grace period */
 	unsigned ndead, dead_cap;
 };
@@ -94,11 +95,13 @@ static inline uint64_t vnetif_mac_key(const uint8_t *mac)
 int vnetif_fdb_init(struct vnetif_fdb *f, const char *swname, unsigned size);
 void vnetif_fdb_fini(struct vnetif_fdb *f);
 /* Learn @key -> @value. @wait: take the lock even if contended (control path); else give
- * up when another writer holds it (datapath: the next frame learns). Returns 0 when
- * the table holds the mapping (*version, if not NULL, is the table's version then),
- * -EBUSY when skipped, -ENOSPC when full. */
+ * up when another writer holds it (datapath: the next frame learns). @limit: if not 0,
+ * the most entries the port (slot of @value) may have (port security). Returns 0 when
+ * the table holds the mapping (*version, if not NULL, is the table's version then;
+ * *moved, if not NULL, says whether the key moved here from another port), -EBUSY when
+ * skipped, -ENOSPC when full, -EDQUOT when the port has @limit entries already. */
 int vnetif_fdb_learn(struct vnetif_fdb *f, uint64_t key, uintptr_t value, bool wait,
-		     uint32_t *version);
+		     unsigned limit, uint32_t *version, bool *moved);
 /* Forget every entry of slot @idx (control path). */
 void vnetif_fdb_forget_port(struct vnetif_fdb *f, uint16_t idx);
 /* After a grace period: release key slots deleted before it started. */
@@ -111,8 +114,10 @@ enum vnetif_port_state { PORT_CONNECTED = 1, PORT_CLOSING, PORT_CLOSED };
 
 /* Counters written by the sending side and by the receiving side, each on its own
  * cache line; struct vnetif_stats is assembled from both. */
-enum { TX_PACKETS, TX_BYTES, TX_FLOODED, TX_DROP_OVERSIZE, TX_DROP_RUNT, TX_DROP_BAD_SRC,
-       TX_DROP_NO_ROUTE, TX_DROP_OWN_PORT, TX_DROP_POOL_EMPTY, TX_DROP_REENTRY, TX_NSTATS };
+/* Drops from TX_DROP_OVERSIZE to the end (the switch's drops sum them). */
+enum { TX_PACKETS, TX_BYTES, TX_FLOODED, TX_LEARN_LIMITED, TX_MACS_MOVED_IN,
+       TX_DROP_OVERSIZE, TX_DROP_RUNT, TX_DROP_BAD_SRC, TX_DROP_NO_ROUTE, TX_DROP_OWN_PORT,
+       TX_DROP_POOL_EMPTY, TX_DROP_REENTRY, TX_DROP_MAC_LOCK, TX_NSTATS };
 enum { RX_PACKETS, RX_BYTES, RX_DROP_RING_FULL, RX_DROP_DISCONNECTED, RX_NSTATS };
 
 enum vnetif_listener_kind { LISTEN_COPY = 1, LISTEN_MBUF };
@@ -141,6 +146,12 @@ struct vnetif_port {
 	/* MAC key | low 16 bits of fdb version << 48 of the last source learned here. */
 	_Atomic uint64_t learned_src;
 	_Atomic int polling;         /* vnetif_poll() exclusivity */
+
+	/* port security (portsec.c): read lock-free by the datapath */
+	_Atomic bool sec_lock;
+	_Atomic unsigned sec_max_learned;
+	_Atomic unsigned sec_nallowed;
+	_Atomic uint64_t sec_allowed[VNETIF_PORT_ALLOWED_MAX]; /* MAC keys */
 
 	/* reader thread */
 	pthread_t reader;
@@ -208,5 +219,7 @@ void vnetif_port_wake(struct vnetif_port *p);
 /* True while this thread runs a listener of a port of @sw. */
 bool vnetif_in_listener_on(const struct vnetif_switch *sw);
 void vnetif_reader_join(struct vnetif_port *p);
+/* Port security: may @p send with source MAC key @key? (Its own, or an allowed one.) */
+bool vnetif_portsec_allows(const struct vnetif_port *p, uint64_t key);
 
 #endif /* VNETIF_PRIVATE_H */

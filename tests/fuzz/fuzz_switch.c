@@ -159,9 +159,11 @@ struct mframe {
 	uint8_t b14, b15; /* the reply program (0 if the frame is shorter) */
 };
 
-enum { ST_TX_PACKETS, ST_TX_BYTES, ST_RX_PACKETS, ST_RX_BYTES, ST_TX_FLOODED, ST_OVERSIZE,
-       ST_RUNT, ST_BAD_SRC, ST_NO_ROUTE, ST_OWN_PORT, ST_POOL_EMPTY, ST_REENTRY,
-       ST_RING_FULL, ST_DISCONNECTED, ST_N };
+/* counters; drops from ST_OVERSIZE on */
+enum { ST_TX_PACKETS, ST_TX_BYTES, ST_RX_PACKETS, ST_RX_BYTES, ST_TX_FLOODED,
+       ST_LEARN_LIMITED, ST_MOVED_IN, ST_OVERSIZE, ST_RUNT, ST_BAD_SRC, ST_NO_ROUTE,
+       ST_OWN_PORT, ST_POOL_EMPTY, ST_REENTRY, ST_RING_FULL, ST_DISCONNECTED, ST_MAC_LOCK,
+       ST_N };
 
 enum { L_NONE, L_COPY, L_MBUF };
 
@@ -172,6 +174,9 @@ struct mport {
 	uint8_t mac[6];
 	unsigned mtu;
 	int listener;   /* L_* */
+	bool lock;      /* port security */
+	unsigned max_learned, nallowed;
+	uint64_t allowed[VNETIF_PORT_ALLOWED_MAX];
 	uint64_t st[ST_N];
 	int ring[RING]; /* frame ids */
 	unsigned rhead, rcount;
@@ -330,21 +335,55 @@ static int fdb_find(uint64_t key)
 	return -1;
 }
 
-static void fdb_learn(uint64_t key, int slot)
+static unsigned fdb_count(int slot)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < M.nfdb; i++)
+		n += M.fdb[i].slot == slot;
+	return n;
+}
+
+/* Learn @key on @slot; 1 if it moved there, -1 if the port's limit refused it. */
+static int fdb_learn(uint64_t key, int slot, unsigned limit)
 {
 	int i = fdb_find(key);
 
 	if (i >= 0 && M.fdb[i].slot == slot)
-		return;
+		return 0;
+	if (limit && fdb_count(slot) >= limit)
+		return -1;
 	if (i >= 0) {
 		M.fdb[i].slot = slot;
 		M.moved++;
-		return;
+		return 1;
 	}
 	if (M.nfdb == RTE_DIM(M.fdb))
 		finding("model fdb overflow");
 	M.fdb[M.nfdb++] = (struct fdb_entry){key, slot};
 	M.learned++;
+	return 0;
+}
+
+static void model_learn(int src, const struct mframe *f)
+{
+	struct mport *s = &M.port[src];
+	int r = fdb_learn(mac_key(f->src), src, s->max_learned);
+
+	if (r > 0)
+		s->st[ST_MOVED_IN]++;
+	else if (r < 0)
+		s->st[ST_LEARN_LIMITED]++;
+}
+
+static bool model_lock_allows(const struct mport *p, const uint8_t *src)
+{
+	if (!p->lock || mac_eq(src, p->mac))
+		return true;
+	for (unsigned i = 0; i < p->nallowed; i++)
+		if (p->allowed[i] == mac_key(src))
+			return true;
+	return false;
 }
 
 static void fdb_forget(int slot)
@@ -456,6 +495,8 @@ static void model_chunk(int src, const int *frames, unsigned n)
 			s->st[ST_RUNT]++;
 		else if (mac_multicast(f->src) || mac_zero(f->src))
 			s->st[ST_BAD_SRC]++;
+		else if (!model_lock_allows(s, f->src))
+			s->st[ST_MAC_LOCK]++;
 		else {
 			ok[nok++] = frames[i];
 			s->st[ST_TX_PACKETS]++;
@@ -467,13 +508,13 @@ static void model_chunk(int src, const int *frames, unsigned n)
 #if FUZZ_TOLERATE_BURST_LEARN_ORDER
 	if (!M.hub)
 		for (unsigned i = 0; i < nok; i++)
-			fdb_learn(mac_key(M.frame[ok[i]].src), src);
+			model_learn(src, &M.frame[ok[i]]);
 	for (unsigned i = 0; i < nok; i++)
 		route[i] = model_route(src, &M.frame[ok[i]]);
 #else
 	for (unsigned i = 0; i < nok; i++) {
 		if (!M.hub)
-			fdb_learn(mac_key(M.frame[ok[i]].src), src);
+			model_learn(src, &M.frame[ok[i]]);
 		route[i] = model_route(src, &M.frame[ok[i]]);
 	}
 #endif
@@ -668,17 +709,19 @@ static void expect_rc(const char *what, int got, int want)
 }
 
 static const char *const stat_name[ST_N] = {
-	"tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "tx_flooded", "tx_drop_oversize",
-	"tx_drop_runt", "tx_drop_bad_src", "tx_drop_no_route", "tx_drop_own_port",
-	"tx_drop_pool_empty", "tx_drop_reentry", "rx_drop_ring_full", "rx_drop_disconnected"};
+	"tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "tx_flooded", "tx_learn_limited",
+	"macs_moved_in", "tx_drop_oversize", "tx_drop_runt", "tx_drop_bad_src",
+	"tx_drop_no_route", "tx_drop_own_port", "tx_drop_pool_empty", "tx_drop_reentry",
+	"rx_drop_ring_full", "rx_drop_disconnected", "tx_drop_mac_lock"};
 
 static void stats_array(const struct vnetif_stats *s, uint64_t *a)
 {
 	const uint64_t v[ST_N] = {s->tx_packets, s->tx_bytes, s->rx_packets, s->rx_bytes,
-				  s->tx_flooded, s->tx_drop_oversize, s->tx_drop_runt,
-				  s->tx_drop_bad_src, s->tx_drop_no_route, s->tx_drop_own_port,
-				  s->tx_drop_pool_empty, s->tx_drop_reentry, s->rx_drop_ring_full,
-				  s->rx_drop_disconnected};
+				  s->tx_flooded, s->tx_learn_limited, s->macs_moved_in,
+				  s->tx_drop_oversize, s->tx_drop_runt, s->tx_drop_bad_src,
+				  s->tx_drop_no_route, s->tx_drop_own_port, s->tx_drop_pool_empty,
+				  s->tx_drop_reentry, s->rx_drop_ring_full, s->rx_drop_disconnected,
+				  s->tx_drop_mac_lock};
 	memcpy(a, v, sizeof(v));
 }
 
@@ -902,7 +945,7 @@ static void op_connect(struct input *in)
 		}
 	}
 	M.nports++;
-	fdb_learn(mac_key(mp->mac), slot);
+	fdb_learn(mac_key(mp->mac), slot, 0);
 	H.port[slot] = p;
 }
 
@@ -1175,6 +1218,44 @@ static void op_stats_reset(struct input *in)
 	memset(M.port[slot].st, 0, sizeof(M.port[slot].st));
 }
 
+/* Port security: lock (own MAC + up to 3 allowed from the MAC table), learning limit. */
+static void op_security(struct input *in)
+{
+	int slot = pick_slot(in);
+	uint8_t a = in_u8(in), b = in_u8(in), c = in_u8(in);
+	struct vnetif_port_security sec;
+	struct mport *p = &M.port[slot];
+	int want = 0;
+
+	if (!p->used)
+		return;
+	memset(&sec, 0, sizeof(sec));
+	sec.mac_lock = a & 1;
+	sec.n_allowed = (a >> 1) % 4;
+	sec.max_learned = b % 8;
+	for (unsigned i = 0; i < sec.n_allowed; i++)
+		mac_of((unsigned)(c >> (2 * i)) % NMACS, sec.allowed[i]);
+	for (unsigned i = 0; i < sec.n_allowed; i++)
+		if (mac_multicast(sec.allowed[i]) || mac_zero(sec.allowed[i]))
+			want = -EINVAL;
+	if (!p->connected)
+		want = -ENOTCONN;
+	expect_rc("port_security_set", vnetif_port_security_set(H.port[slot], a & 0x80 ? NULL : &sec),
+		  a & 0x80 && p->connected ? 0 : want);
+	if (a & 0x80 && p->connected) {
+		p->lock = false;
+		p->nallowed = p->max_learned = 0;
+	} else if (want == 0) {
+		p->lock = sec.mac_lock;
+		p->max_learned = sec.max_learned;
+		p->nallowed = sec.n_allowed;
+		for (unsigned i = 0; i < sec.n_allowed; i++)
+			p->allowed[i] = mac_key(sec.allowed[i]);
+	}
+	expect_rc("port_learned", vnetif_port_learned(H.port[slot]),
+		  p->connected ? (int)fdb_count(slot) : -ENOTCONN);
+}
+
 /* Hold all but a few mbufs of the pool (writes then meet an empty pool), or give
  * them back. */
 static void op_hog(struct input *in)
@@ -1281,11 +1362,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static void (*const ops[])(struct input *) = {
 			op_connect, op_disconnect, op_write, op_writev, op_tx_burst, op_rx_burst,
 			op_poll, op_switch_poll, op_listen, op_set_mtu, op_stats_reset, op_hog,
-			op_write, op_tx_burst, op_listen, op_connect};
+			op_write, op_tx_burst, op_listen, op_security};
 		static const char *const names[] = {
 			"connect", "disconnect", "write", "writev", "tx_burst", "rx_burst", "poll",
 			"switch_poll", "listen", "set_mtu", "stats_reset", "hog", "write",
-			"tx_burst", "listen", "connect"};
+			"tx_burst", "listen", "security"};
 		uint8_t op = in_u8(&in) % RTE_DIM(ops);
 
 		op_name = names[op];
