@@ -43,6 +43,7 @@ struct vs_config {
 	unsigned nstacks;
 	bool hub;        /* --hub: deliver every frame to every other port */
 	bool threads;    /* --threads: a poller thread per port */
+	unsigned max_macs; /* --max-macs: port security, MACs each port may have; 0: no limit */
 	double interval; /* seconds between counter lines; 0: none */
 	double duration; /* seconds to run; < 0: until a signal */
 	char err[PATH_MAX + 256]; /* why vs_parse() or vs_check_ports() said VS_BAD */
