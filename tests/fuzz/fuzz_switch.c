@@ -45,7 +45,9 @@
  *   64-frame chunk before it routes any, so a later frame of one tx_burst changes how
  *   an earlier one is routed ([a->H, H->b]: the first is dropped as tx_drop_own_port).
  *   With it, the model does the same; without it, it learns and routes frame by frame
- *   (the right behaviour: the same frames as separate writes).
+ *   (the right behaviour: the same frames as separate writes). corpus/fuzz_switch/
+ *   known_burst_learn_order is that burst: with -DFUZZ_TOLERATE_BURST_LEARN_ORDER=0 the
+ *   replay reports "slot 0 tx_flooded: library 0, model 1" until the fix lands.
  * - FUZZ_AVOID_NULL_EMPTY_IOVEC: a {NULL, 0} piece of a writev reaches memcpy(NULL)
  *   (UBSan). With it, the harness gives empty pieces a non-NULL base.
  * - FUZZ_AVOID_FDB_RECLAIM_NULL (found by this target; tests/test_regress.c): the
@@ -54,9 +56,15 @@
  *   With it, every switch starts with one port connected and disconnected, so the
  *   table has deleted an entry before the program runs.
  */
+#ifndef FUZZ_TOLERATE_BURST_LEARN_ORDER
 #define FUZZ_TOLERATE_BURST_LEARN_ORDER 1
+#endif
+#ifndef FUZZ_AVOID_NULL_EMPTY_IOVEC
 #define FUZZ_AVOID_NULL_EMPTY_IOVEC 1
+#endif
+#ifndef FUZZ_AVOID_FDB_RECLAIM_NULL
 #define FUZZ_AVOID_FDB_RECLAIM_NULL 1
+#endif
 
 #define SLOTS 6          /* harness port slots (max_ports is 2..SLOTS) */
 #define RING 64          /* every port's ring */
