@@ -335,7 +335,7 @@ VNETIF_API int vnetif_set_mtu(vnetif_port *port, unsigned mtu);
 /**
  * Set the port's security (see "Port security"); @p sec NULL turns it off. Applies to
  * frames sent from then on; a frame sent during the call is checked against the old
- * settings, the new ones or a mix (its source passes only if one of them allows it).
+ * settings or the new ones, never a mix (a source both allow always passes).
  * @return 0; -EINVAL NULL or not a port, n_allowed > ::VNETIF_PORT_ALLOWED_MAX, an
  *         allowed MAC multicast or zero (nothing changed); -ENOTCONN.
  * Thread-safe, also while traffic flows.

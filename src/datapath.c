@@ -48,7 +48,7 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 {
 	uint32_t max_len = atomic_load_explicit(&src->mtu, memory_order_relaxed) +
 			   VNETIF_ETHER_HDR_LEN;
-	bool locked = atomic_load_explicit(&src->sec_lock, memory_order_relaxed);
+	bool locked = atomic_load_explicit(&src->sec_on, memory_order_relaxed);
 	uint64_t bytes = 0;
 	uint16_t ok = 0;
 

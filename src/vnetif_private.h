@@ -147,11 +147,16 @@ struct vnetif_port {
 	_Atomic uint64_t learned_src;
 	_Atomic int polling;         /* vnetif_poll() exclusivity */
 
-	/* port security (portsec.c): read lock-free by the datapath */
-	_Atomic bool sec_lock;
+	/* port security (portsec.c): MAC lock settings in two banks under a sequence
+	 * count, read lock-free by the datapath; the learning limit on its own */
+	_Atomic bool sec_on;         /* ever locked: the datapath asks portsec */
+	_Atomic uint32_t sec_seq;
+	struct {
+		_Atomic bool lock;
+		_Atomic unsigned n;
+		_Atomic uint64_t mac[VNETIF_PORT_ALLOWED_MAX]; /* MAC keys */
+	} sec_bank[2];
 	_Atomic unsigned sec_max_learned;
-	_Atomic unsigned sec_nallowed;
-	_Atomic uint64_t sec_allowed[VNETIF_PORT_ALLOWED_MAX]; /* MAC keys */
 
 	/* reader thread */
 	pthread_t reader;

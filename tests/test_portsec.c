@@ -257,7 +257,7 @@ struct toggle_arg {
 	vnetif_port *p;
 	uint8_t keep[6];
 	atomic_int stop;
-	uint64_t sent;
+	atomic_uint_fast64_t sent;
 };
 
 static void *toggle_writer(void *arg)
@@ -267,8 +267,10 @@ static void *toggle_writer(void *arg)
 
 	vnetif_mac(t->p, own);
 	while (!atomic_load(&t->stop)) {
-		if (vt_write(t->p, VT_BCAST, t->sent % 2 ? own : t->keep, 60, (uint32_t)t->sent) == 0)
-			t->sent++;
+		uint64_t n = atomic_load(&t->sent);
+
+		if (vt_write(t->p, VT_BCAST, n % 2 ? own : t->keep, 60, (uint32_t)n) == 0)
+			atomic_store(&t->sent, n + 1);
 	}
 	return NULL;
 }
@@ -284,7 +286,11 @@ START_TEST(test_security_changes_under_traffic)
 	station(42, t.keep);
 	ck_assert_int_eq(vnetif_listen(q, vt_cap_listen, cq), 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, toggle_writer, &t), 0);
-	for (unsigned i = 0; i < vt_scale(20000); i++) {
+	/* at least this many changes, and until the writer has sent a good number of
+	 * frames while they happen (bounded) */
+	uint64_t deadline = vt_now_ms() + VT_WAIT_MS;
+	for (unsigned i = 0; i < vt_scale(20000) ||
+			     (atomic_load(&t.sent) < 2000 && vt_now_ms() < deadline); i++) {
 		struct vnetif_port_security sec = {.mac_lock = i % 3 != 0, .n_allowed = 1 + i % 5,
 						   .max_learned = i % 7};
 
@@ -294,9 +300,9 @@ START_TEST(test_security_changes_under_traffic)
 	}
 	atomic_store(&t.stop, 1);
 	pthread_join(th, NULL);
-	ck_assert_uint_gt(t.sent, 0);
+	ck_assert_uint_ge(atomic_load(&t.sent), 2000);
 	ck_assert_uint_eq(vt_stats(t.p).tx_drop_mac_lock, 0);
-	ck_assert_uint_eq(atomic_load(&cq->frames), t.sent);
+	ck_assert_uint_eq(atomic_load(&cq->frames), atomic_load(&t.sent));
 	ck_assert_int_eq(vnetif_disconnect(t.p, 0), 0);
 	ck_assert_int_eq(vnetif_disconnect(q, 0), 0);
 	vt_teardown(sw);
