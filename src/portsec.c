@@ -25,10 +25,11 @@ static unsigned bank_of(uint32_t seq)
 }
 
 /* Was the bank read under @seq refilled since? (Even: the next update writes the other
- * bank, the one after ours; odd: an update is writing the other bank, the next ours.) */
+ * bank, the one after ours; odd: an update is writing the other bank, the next ours.)
+ * The bank's fields are stored with release and loaded with acquire (no fences, which
+ * TSan cannot follow): a reader that saw a value of a refill sees its odd mark here. */
 static bool bank_reused(const struct vnetif_port *p, uint32_t seq)
 {
-	atomic_thread_fence(memory_order_acquire);
 	return atomic_load_explicit(&p->sec_seq, memory_order_relaxed) - seq > (seq & 1u ? 1u : 2u);
 }
 
@@ -42,11 +43,11 @@ bool vnetif_portsec_allows(const struct vnetif_port *p, uint64_t key)
 	do {
 		seq = atomic_load_explicit(&p->sec_seq, memory_order_acquire);
 		const typeof(p->sec_bank[0]) *b = &p->sec_bank[bank_of(seq)];
-		unsigned n = atomic_load_explicit(&b->n, memory_order_relaxed);
+		unsigned n = atomic_load_explicit(&b->n, memory_order_acquire);
 
-		ok = !atomic_load_explicit(&b->lock, memory_order_relaxed);
+		ok = !atomic_load_explicit(&b->lock, memory_order_acquire);
 		for (unsigned i = 0; !ok && i < n && i < VNETIF_PORT_ALLOWED_MAX; i++)
-			ok = atomic_load_explicit(&b->mac[i], memory_order_relaxed) == key;
+			ok = atomic_load_explicit(&b->mac[i], memory_order_acquire) == key;
 	} while (bank_reused(p, seq));
 	return ok;
 }
@@ -77,12 +78,11 @@ VNETIF_API int vnetif_port_security_set(vnetif_port *port, const struct vnetif_p
 	typeof(port->sec_bank[0]) *b = &port->sec_bank[bank_of(seq) ^ 1u];
 
 	atomic_store_explicit(&port->sec_seq, seq + 1, memory_order_relaxed); /* odd: writing */
-	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&b->lock, sec->mac_lock, memory_order_relaxed);
-	atomic_store_explicit(&b->n, sec->n_allowed, memory_order_relaxed);
+	atomic_store_explicit(&b->lock, sec->mac_lock, memory_order_release);
+	atomic_store_explicit(&b->n, sec->n_allowed, memory_order_release);
 	for (unsigned i = 0; i < sec->n_allowed; i++)
 		atomic_store_explicit(&b->mac[i], vnetif_mac_key(sec->allowed[i]),
-				      memory_order_relaxed);
+				      memory_order_release);
 	atomic_store_explicit(&port->sec_seq, seq + 2, memory_order_release);
 	if (sec->mac_lock)
 		atomic_store_explicit(&port->sec_on, true, memory_order_release);
@@ -105,10 +105,10 @@ VNETIF_API int vnetif_port_security_get(const vnetif_port *port, struct vnetif_p
 		const typeof(port->sec_bank[0]) *b = &port->sec_bank[bank_of(seq)];
 
 		memset(sec, 0, sizeof(*sec));
-		sec->mac_lock = atomic_load_explicit(&b->lock, memory_order_relaxed);
-		sec->n_allowed = atomic_load_explicit(&b->n, memory_order_relaxed);
+		sec->mac_lock = atomic_load_explicit(&b->lock, memory_order_acquire);
+		sec->n_allowed = atomic_load_explicit(&b->n, memory_order_acquire);
 		for (unsigned i = 0; i < sec->n_allowed && i < VNETIF_PORT_ALLOWED_MAX; i++) {
-			uint64_t k = atomic_load_explicit(&b->mac[i], memory_order_relaxed);
+			uint64_t k = atomic_load_explicit(&b->mac[i], memory_order_acquire);
 
 			memcpy(sec->allowed[i], &k, VNETIF_ETHER_ADDR_LEN);
 		}
