@@ -15,7 +15,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -537,7 +541,7 @@ VNETIF_API int vnetif_ethdev_attach(vnetif_switch *sw, const char *devargs,
 
 	rc = attach_pid(sw, pid, cfg, out);
 	if (rc) {
-		snprintf(why, sizeof(why), "%s", last_error);
+		snprintf(why, sizeof(why), "%.199s", last_error); /* why[200] */
 		remove_device(pid, dev);
 		fail(rc, "%s", why);
 		return rc;
@@ -749,4 +753,72 @@ VNETIF_API int vnetif_ethdev_stats_get(const vnetif_ethdev *e, struct vnetif_eth
 	st->dev_obytes = s.obytes;
 	st->dev_oerrors = s.oerrors;
 	return 0;
+}
+
+/* ---- vhost-user ---------------------------------------------------------------------- */
+
+/* The socket path of a vhost-user or memif server: its directory exists, it fits in
+ * sun_path; a socket file nobody listens on is stale and removed; a live server or a
+ * file that is not a socket is refused. */
+static int check_server_socket(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd, rc, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return fail(-ENAMETOOLONG, "%s: a socket path is at most %zu bytes", path,
+			    sizeof(sa.sun_path) - 1);
+	if (strchr(path, ','))
+		return fail(-EINVAL, "%s: a path with ',' cannot be given to DPDK", path);
+	if (slash && slash != path) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if (stat(dir, &st) != 0)
+			return fail(-errno, "%s: directory %s: %s", path, dir, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return fail(-ENOTDIR, "%s: %s is not a directory", path, dir);
+	}
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return fail(-EEXIST, "%s: exists and is not a socket", path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail(-errno, "socket: %s", strerror(errno));
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	err = errno;
+	close(fd);
+	if (rc == 0)
+		return fail(-EADDRINUSE, "%s: a server is listening there already", path);
+	if (err == ECONNREFUSED && unlink(path) != 0)
+		return fail(-errno, "%s: cannot remove the stale socket: %s", path,
+			    strerror(errno));
+	return 0;
+}
+
+VNETIF_API int vnetif_ethdev_attach_vhost(vnetif_switch *sw, const char *path,
+					  const struct vnetif_ethdev_config *cfg,
+					  vnetif_ethdev **out)
+{
+	static _Atomic unsigned seq;
+	char devargs[PATH_MAX + 64], name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t pid;
+	int rc;
+
+	last_error[0] = '\0';
+	if (!sw || !out || !path || !*path || !vnetif_switch_pool(sw))
+		return fail(-EINVAL, "NULL switch, path or out pointer, empty path, or not a "
+			    "switch");
+	if (cfg && (rc = config_check(cfg)) != 0)
+		return rc;
+	if ((rc = check_server_socket(path)) != 0)
+		return rc;
+	do /* a name no device of the process has */
+		snprintf(name, sizeof(name), "net_vhost%u", atomic_fetch_add(&seq, 1));
+	while (rte_eth_dev_get_port_by_name(name, &pid) == 0);
+	snprintf(devargs, sizeof(devargs), "%s,iface=%s,queues=1", name, path);
+	return vnetif_ethdev_attach(sw, devargs, cfg, out);
 }

@@ -2,7 +2,7 @@
 #
 # One libcheck suite = one executable = one ctest test. Suites run CK_NOFORK: each is its
 # own process with its own EAL (embedded default: --no-huge, unique --file-prefix), since
-# forked libcheck children share no-huge EAL memory (see shared/notes/dpdk-here.md).
+# forked libcheck children share no-huge EAL memory (see docs/dpdk-notes.md).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CHECK REQUIRED IMPORTED_TARGET check)
 

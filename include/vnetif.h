@@ -15,7 +15,10 @@
  * vnetif_strerror() names it. A call that fails changes nothing, except where its
  * comment says otherwise. If a call that takes a callback fails, the callback is never
  * called. Bad arguments (NULL, zero or oversized lengths, bad MACs, handles of another
- * kind) give -EINVAL; a handle of a port that was disconnected gives -ENOTCONN.
+ * kind) give -EINVAL; a handle of a port that was disconnected gives -ENOTCONN, also
+ * after a newer port took its place on the switch (a port handle carries the port's
+ * connect number; see vnetif_connect()). Handles become invalid when their switch is
+ * destroyed.
  *
  * @par Delivery modes (vnetif_switch_config::async_readers)
  * - *Sync* (false, the default): a write returns after the listener of every
@@ -37,16 +40,27 @@
  *   concurrent caller gets 0 frames).
  *
  * @par The yield function (vnetif_switch_config::yield)
- * Called, with its argument, exactly in these places:
- * - by a reader thread (vnetif_reader_start()) each time its poll found no frame;
- *   without a yield function the reader spins briefly (256 polls), then gives the CPU
- *   away with sched_yield() (64 polls), then sleeps on a futex until a writer enqueues
- *   for it (never longer than 10 ms between checks for a stop);
- * - by a writer in ::VNETIF_FULL_BACKPRESSURE mode before each retry of a full ring;
- * - by control calls that wait (vnetif_disconnect() flush and grace periods,
- *   vnetif_reader_stop()) between checks; without a yield they sleep 50 µs.
- * It is never called while the library holds a lock. The default (NULL) in
- * back-pressure mode is sched_yield().
+ * Every wait of the library is a loop of checks and pauses; the yield function, if set,
+ * is each pause, called with its argument. That is exactly:
+ * - a reader thread (vnetif_reader_start()) each time its poll found no frame;
+ * - a writer in ::VNETIF_FULL_BACKPRESSURE mode once before each retry of a full ring;
+ * - control calls that wait, between checks: vnetif_disconnect() (flush, reader thread,
+ *   grace period), vnetif_reader_stop(), vnetif_switch_destroy().
+ *
+ * Without one (NULL, the default), a wait spins for its first 256 pauses (a CPU pause
+ * instruction each), calls sched_yield() for the next 64, and then sleeps: a reader
+ * thread on a futex a writer wakes after enqueueing for it (at most 10 ms between
+ * checks for a stop), a control call 50 µs per pause. A back-pressured writer calls
+ * sched_yield() before every retry.
+ *
+ * It is never called while the library holds a lock. Control calls wait with no lock
+ * held (they change the port's state under the switch's mutex, wait, then finish under
+ * the mutex), so a yield function may call the library: vnetif_switch_stats_get()
+ * (a scheduler looking at the switch) and the datapath always work; a control call that
+ * cannot complete from where it is called returns -EDEADLK at once: on the port whose
+ * control call is waiting, vnetif_switch_destroy() of that switch, and, from a writer's
+ * back-pressure pause (which runs inside the datapath of its switch), any control call
+ * of that switch that waits.
  *
  * @par Full rings
  * ::VNETIF_FULL_DROP (default): a frame whose destination ring is full is freed and
@@ -61,8 +75,10 @@
  * copy: received mbufs may be shared, treat them as read-only while
  * rte_mbuf_refcnt_read() > 1). A frame is never delivered back to its sender; a frame
  * for a MAC learned on the sender's own port is dropped (tx_drop_own_port). A port's
- * own MAC is known from the moment it connects. ::VNETIF_FWD_HUB: every frame goes to
- * every other port (mirage-vnetif's behaviour).
+ * own MAC is known from the moment it connects. A burst (vnetif_tx_burst()) is forwarded
+ * exactly as its frames sent one at a time would be: no frame's route depends on a later
+ * frame of the burst. ::VNETIF_FWD_HUB: every frame goes to every other port
+ * (mirage-vnetif's behaviour); a hub learns nothing (the fdb_* counters stay 0).
  *
  * @par Port security (off by default)
  * Per port, as Linux bridges and Open vSwitch offer it (vnetif_port_security_set()):
@@ -81,15 +97,27 @@
  * switch reclaims a port's ring only after a grace period (SRCU-style read-side
  * counters) in which every datapath call that could still see it has returned. Control
  * calls wait for a grace period at most vnetif_switch_config::grace_timeout_ms: a
- * thread stuck inside a listener makes them fail with -ETIMEDOUT, never hang.
+ * thread stuck inside a listener makes them fail with -ETIMEDOUT, never hang. They hold
+ * no lock while they wait. A control call that would wait for the calling thread itself
+ * (called from a listener of the same switch, also one running nested inside a listener
+ * of another switch, from the port's reader thread, or from a yield function; see
+ * above) returns -EDEADLK instead.
  *
  * @par EAL
  * If the application has not initialised DPDK's EAL when the first switch is created,
- * the library starts it with an embedded default that needs no hugepages, no PCI
- * device and no root: `--no-huge --no-pci -m 256 --file-prefix=vnetif-<pid>-<n>`, all
- * CPUs allowed. Its runtime directory is removed at exit. The environment variable
- * VNETIF_EAL_ARGS (space-separated) replaces these arguments. If EAL is already up
- * (a DPDK application such as Click), the library uses it as it is.
+ * the library starts it with an embedded default that needs no PCI device and no root:
+ * `--no-pci --file-prefix=vnetif-<pid>-<n>`, all CPUs allowed, and memory from
+ * hugepages when a hugetlbfs mount the process may write has at least 256 MB of free
+ * pages (memory is then taken on demand, as long as pages are free), else
+ * `--no-huge -m 256`. 256 MB hold three switches with the default pool_size (the
+ * fourth fails with -ENOMEM): for more, use hugepages, smaller pools, or a larger `-m`
+ * in VNETIF_EAL_ARGS. With the environment variable VNETIF_DEBUG set, the choice is
+ * printed on stderr. Its runtime directory is removed at exit; and before it starts, the
+ * embedded default removes the runtime directories `vnetif-<pid>-<n>` and hugepage files
+ * of processes that no longer exist (a process killed by a signal cannot remove its
+ * own) -- never one of a live process, never another prefix. The environment variable VNETIF_EAL_ARGS
+ * (space-separated) replaces all these arguments (and the clean-up). If EAL is already
+ * up (a DPDK application such as Click), the library uses it as it is.
  */
 #ifndef VNETIF_H
 #define VNETIF_H
@@ -109,6 +137,17 @@ extern "C" {
 #define VNETIF_API
 #endif
 
+/** @name Version of this header
+ * The build reads the version from these lines. vnetif_version() gives the version of
+ * the library loaded at run time. @{ */
+#define VNETIF_VERSION_MAJOR 0
+#define VNETIF_VERSION_MINOR 1
+#define VNETIF_VERSION_PATCH 0
+/** The version as one number, 0xMMmmpp: compare with vnetif_version(). */
+#define VNETIF_VERSION_HEX \
+	((VNETIF_VERSION_MAJOR << 16) | (VNETIF_VERSION_MINOR << 8) | VNETIF_VERSION_PATCH)
+/** @} */
+
 struct rte_mbuf;
 struct rte_mempool;
 
@@ -124,6 +163,12 @@ typedef struct vnetif_port vnetif_port;
 #define VNETIF_MAX_PORTS 1024  /**< Upper bound of vnetif_switch_config::max_ports. */
 #define VNETIF_REENTRY_DEPTH 512 /**< Frames a sync-mode listener's writes may queue. */
 #define VNETIF_PORT_ALLOWED_MAX 16 /**< Extra source MACs a locked port may be allowed. */
+/** Least data room, after RTE_PKTMBUF_HEADROOM, of the mbufs of a caller's pool
+ *  (vnetif_switch_config::pool): the Ethernet header fits the first segment and the
+ *  longest frame at most 151 segments. */
+#define VNETIF_POOL_ROOM_MIN 64
+#define VNETIF_POOL_SIZE_MIN 64        /**< Smallest vnetif_switch_config::pool_size. */
+#define VNETIF_POOL_SIZE_MAX (1u << 24) /**< Largest vnetif_switch_config::pool_size. */
 
 /** Forwarding policy of a switch. */
 enum vnetif_fwd_mode {
@@ -153,14 +198,20 @@ struct vnetif_switch_config {
 	unsigned backpressure_retries; /**< Tries of a full ring in back-pressure mode. Default 1000. */
 	unsigned ring_size;   /**< Frames per port ring, power of two, 64..65536. Default 1024. */
 	unsigned max_ports;   /**< Ports at once, 2..::VNETIF_MAX_PORTS. Default 64. */
-	unsigned fdb_size;    /**< MAC table entries, >= 64. Default 4096. */
+	unsigned fdb_size;    /**< MAC table entries (learning), 64..2^24. Default 4096. */
 	unsigned default_mtu; /**< MTU of new ports. Default 1500. */
 	/** Pool for frames the library allocates (vnetif_write()). NULL: the switch creates
 	 *  its own with pool_size mbufs of RTE_MBUF_DEFAULT_BUF_SIZE and frees it on destroy.
-	 *  A caller-owned pool must outlive the switch. */
+	 *  A caller-owned pool must be a pktmbuf pool whose data room is at least
+	 *  RTE_PKTMBUF_HEADROOM + ::VNETIF_POOL_ROOM_MIN bytes (frames longer than one mbuf
+	 *  are chained), and must outlive the switch. */
 	struct rte_mempool *pool;
-	unsigned pool_size;   /**< Mbufs in the switch's own pool. Default 16383. */
-	unsigned grace_timeout_ms; /**< Bound of every control-path wait. Default 1000. */
+	/** Mbufs in the switch's own pool, ::VNETIF_POOL_SIZE_MIN..::VNETIF_POOL_SIZE_MAX
+	 *  (64..16,777,216; 2^q - 1 uses memory best). Each EAL lcore may cache up to
+	 *  min(256, pool_size / 16) of them for itself. Default 16383. */
+	unsigned pool_size;
+	/** Bound of every control-path wait, 1..3600000 ms. Default 1000. */
+	unsigned grace_timeout_ms;
 };
 
 /** Per-port counters. Drops caused by the frame or its sender are counted on the
@@ -187,7 +238,8 @@ struct vnetif_stats {
 	uint64_t rx_drop_ring_full; /**< This port's ring was full. */
 	uint64_t rx_drop_disconnected; /**< Frames left on this port's ring at disconnect. */
 	uint64_t tx_drop_mac_lock;  /**< Port security: source MAC not the port's own nor
-				     *   allowed (see vnetif_port_security). */
+				     *   allowed (see vnetif_port_security); part of
+				     *   tx_packets, as tx_drop_own_port. */
 };
 
 /** Switch-wide counters. */
@@ -204,9 +256,10 @@ struct vnetif_switch_stats {
 
 /** Port configuration for vnetif_connect(); NULL means all defaults. */
 struct vnetif_port_config {
-	/** MAC address. All zero: the library assigns 02:50:00:00:XX:XX from the port's
-	 *  connect number (deterministic: the n-th connect of a switch gets n). Otherwise a
-	 *  unicast, non-zero address not used by another port of the switch. */
+	/** MAC address. All zero: the library assigns 02:50:00:XX:XX:XX, XX:XX:XX the port's
+	 *  connect number (the n-th connect of a switch gets n, unless that address is
+	 *  taken by another port: then the next free number). Otherwise a unicast, non-zero
+	 *  address not used by another port of the switch. */
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	unsigned mtu; /**< 0: the switch's default_mtu. */
 };
@@ -237,6 +290,15 @@ typedef void (*vnetif_listen_mbuf_fn)(vnetif_port *port, struct rte_mbuf **pkts,
 /** Text for a negative errno returned by libvnetif. Never NULL. Thread-safe. */
 VNETIF_API const char *vnetif_strerror(int err);
 
+/* --- version ---------------------------------------------------------------------- */
+
+/** The library's version as ::VNETIF_VERSION_HEX of the build it came from (a program
+ *  can check it against the header it was compiled with). Thread-safe. */
+VNETIF_API unsigned vnetif_version(void);
+
+/** The same as "MAJOR.MINOR.PATCH". Never NULL. Thread-safe. */
+VNETIF_API const char *vnetif_version_string(void);
+
 /* --- EAL --------------------------------------------------------------------------- */
 
 /**
@@ -256,8 +318,9 @@ VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg);
 
 /**
  * Create a switch. Starts EAL if needed.
- * @return 0, *out set; -EINVAL bad config (out-of-range field, bad name, pool without
- *         mbuf room); -EEXIST name in use; -ENOMEM; or EAL's error.
+ * @return 0, *out set; -EINVAL bad config (out-of-range field, bad name, a caller pool
+ *         that is not a pktmbuf pool or has less than ::VNETIF_POOL_ROOM_MIN bytes of data
+ *         room); -EEXIST name in use; -ENOMEM; or EAL's error.
  * Thread-safe.
  */
 VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
@@ -268,15 +331,18 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
  * free its DPDK objects and, if it created its pool, the pool. All its port handles
  * become invalid.
  * @return 0; -EINVAL NULL or not a switch; -EBUSY mbufs of the switch's own pool are
- *         still held outside the switch (nothing changed: give them back first);
- *         -ETIMEDOUT a thread is still inside the datapath, e.g. a listener that
- *         does not return (nothing changed: call again); -EDEADLK called from a
- *         listener.
+ *         still held outside the switch, or another thread's control call on the
+ *         switch is waiting (nothing changed); -ETIMEDOUT a thread is still inside the
+ *         datapath, e.g. a listener that does not return (nothing changed: call
+ *         again); -EDEADLK called from a listener or reader thread of this switch, or
+ *         from the yield function of a control call of this switch that is waiting
+ *         (nothing changed).
  * Must not run concurrently with any other call on this switch or its ports.
  */
 VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw);
 
-/** Switch counters. @return 0; -EINVAL. Thread-safe. */
+/** Switch counters. @return 0; -EINVAL. Thread-safe and lock-free: it never waits for
+ *  a control call, so listeners and yield functions may call it. */
 VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_stats *st);
 
 /** Copy the switch's configuration (defaults filled in; name is the switch's own,
@@ -299,26 +365,45 @@ VNETIF_API int vnetif_switch_poll(vnetif_switch *sw, unsigned budget);
 
 /**
  * Connect a new port. @p cfg may be NULL.
+ *
+ * The switch keeps max_ports port slots and reuses them: connects and disconnects,
+ * however many, do not grow memory, and a connect costs O(max_ports). The handle names
+ * the switch, the slot and the port's connect number, so calls on the handle of a port
+ * that left return -ENOTCONN also once its slot serves a newer port (a handle kept
+ * across 4,194,304 later connects on the switch may, at worst, name a newer port).
  * @return 0, *out set; -EINVAL bad argument (NULL switch or out, multicast or
  *         broadcast MAC, MTU out of range); -EADDRINUSE MAC used by another port;
- *         -ENOSPC max_ports reached; -ENOMEM.
+ *         -ENOSPC max_ports connected, or slots still held by ports whose disconnect
+ *         has not finished; -ENOMEM.
  * Thread-safe, also while traffic flows.
  */
 VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config *cfg,
 			      vnetif_port **out);
 
 /**
- * Disconnect a port. No frame is delivered to it once this starts. If
- * @p flush_timeout_ms > 0, first wait (at most that long) until its reader has drained
- * the frames already on its ring; frames still there after that are freed and counted
- * (rx_drop_disconnected). Stops its reader thread. Its learned MACs are forgotten.
- * The handle stays valid memory until the switch is destroyed: every call on it then
- * returns -ENOTCONN (stats still readable).
- * @return 0; -EINVAL; -ENOTCONN already disconnected; -ETIMEDOUT a thread is still
- *         inside the datapath or the listener after grace_timeout_ms (the port takes no
- *         new frames; call again to finish); -EDEADLK called from inside a listener
- *         of this switch (the grace period would wait for the caller itself).
- * Thread-safe with every call except on the same port at once.
+ * Disconnect a port. From the moment this starts, no new frame is routed to the port
+ * and it may not send (-ENOTCONN). With @p flush_timeout_ms > 0, frames already on its
+ * ring keep reaching its listener (its reader thread, or the application's
+ * vnetif_poll() / vnetif_switch_poll(), which keep working meanwhile) and
+ * vnetif_rx_burst(), until the ring is empty and no poll is delivering, or the timeout
+ * passes; a poll then stops after at most one more listener call. Frames left (and
+ * frames a poll had taken but not delivered) are freed and counted as
+ * rx_drop_disconnected. With 0 they are freed and counted at once. Then it stops the
+ * reader thread, forgets the port's learned MACs and waits for a grace period. No lock
+ * is held while it waits.
+ *
+ * Afterwards every call on the handle returns -ENOTCONN, except vnetif_stats_get(),
+ * which returns the port's final counters until a later vnetif_connect() reuses its slot
+ * (-ENOTCONN from then on, never another port's counters).
+ * @return 0; -EINVAL; -ENOTCONN already disconnected; -EALREADY another thread's
+ *         control call on this port is waiting; -ETIMEDOUT a thread is still inside
+ *         the datapath or the listener after grace_timeout_ms (the port takes no new
+ *         frames; call again to finish); -EDEADLK it would wait for the calling thread
+ *         itself: called from a listener of this switch (also nested in another
+ *         switch's listener), from the port's reader thread, or from the yield function
+ *         of a control call waiting on this port.
+ * Thread-safe with every call; concurrent control calls on the same port are safe (one
+ * proceeds, the others get -EALREADY or -ENOTCONN).
  */
 VNETIF_API int vnetif_disconnect(vnetif_port *port, unsigned flush_timeout_ms);
 
@@ -347,17 +432,21 @@ VNETIF_API int vnetif_port_security_set(vnetif_port *port, const struct vnetif_p
 VNETIF_API int vnetif_port_security_get(const vnetif_port *port, struct vnetif_port_security *sec);
 
 /** @return how many MAC table entries point to the port now (its own MAC included;
- *  what max_learned limits); -EINVAL; -ENOTCONN. Thread-safe. */
+ *  what max_learned limits; 0 on a hub switch, which keeps no table); -EINVAL;
+ *  -ENOTCONN. Thread-safe. */
 VNETIF_API int vnetif_port_learned(const vnetif_port *port);
 
-/** The switch a port is on; NULL if @p port is not a port. Thread-safe. */
+/** The switch a port is on; NULL if @p port is not a port or is disconnected. Thread-safe. */
 VNETIF_API vnetif_switch *vnetif_port_switch(const vnetif_port *port);
 
-/** Read the port's counters (also after disconnect). @return 0; -EINVAL. Thread-safe. */
+/** Read the port's counters. After vnetif_disconnect() returned, they stay readable
+ *  until a later vnetif_connect() on the switch reuses the port's slot.
+ *  @return 0; -EINVAL; -ENOTCONN the slot serves a newer port. Thread-safe. */
 VNETIF_API int vnetif_stats_get(const vnetif_port *port, struct vnetif_stats *st);
 
-/** Zero the port's counters. @return 0; -EINVAL. Thread-safe (a frame counted at the
- *  same moment may land before or after the reset). */
+/** Zero the port's counters. @return 0; -EINVAL; -ENOTCONN disconnected (or
+ *  disconnecting). Thread-safe (a frame counted at the same moment may land before or
+ *  after the reset). */
 VNETIF_API int vnetif_stats_reset(vnetif_port *port);
 
 /* --- datapath: zero-copy bursts (DPDK idiom) --------------------------------------- */
@@ -374,6 +463,7 @@ VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
 /**
  * Take up to @p n frames from the port's ring (frames for ports without a listener, or
  * any port in async mode). The caller owns them.
+ * Works while a disconnect flushes the port (see vnetif_disconnect()).
  * @return frames taken (0 if none); -EINVAL; -ENOTCONN.
  * Lock-free; safe from several threads, but frames then interleave between them.
  */
@@ -397,8 +487,10 @@ VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iov
 /**
  * Set the port's listener (the frame borrowed for the call), replacing any listener;
  * @p fn NULL removes it (frames then stay on the ring for vnetif_rx_burst()).
- * @return 0; -EINVAL; -ENOTCONN.
- * Thread-safe. A listener being replaced may still finish a call already started.
+ * @return 0; -EINVAL; -ENOTCONN; -ENOMEM.
+ * Thread-safe. A listener being replaced may still finish a call already started; the
+ * library frees what it kept for it after a grace period (memory stays bounded however
+ * often listeners are replaced).
  */
 VNETIF_API int vnetif_listen(vnetif_port *port, vnetif_listen_fn fn, void *arg);
 
@@ -407,7 +499,7 @@ VNETIF_API int vnetif_listen_mbuf(vnetif_port *port, vnetif_listen_mbuf_fn fn, v
 
 /**
  * Deliver up to @p budget frames waiting on the port's ring to its listener, in the
- * calling thread.
+ * calling thread. Works while a disconnect flushes the port (see vnetif_disconnect()).
  * @return frames delivered (0 if none, or if another thread is polling this port);
  *         -EINVAL; -ENOTCONN; -ENOENT no listener set.
  * Thread-safe; exclusive per port.
@@ -422,10 +514,14 @@ VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget);
  */
 VNETIF_API int vnetif_reader_start(vnetif_port *port);
 
-/** Stop the port's reader thread and wait for it (bounded by grace_timeout_ms).
- *  @return 0; -EINVAL; -ENOENT none running; -EDEADLK from inside a listener of
- *  this switch (a reader runs listeners);
- *  -ETIMEDOUT its listener did not return in time (it stops when it does). */
+/** Stop the port's reader thread and wait for it (bounded by grace_timeout_ms), with no
+ *  lock held.
+ *  @return 0; -EINVAL; -ENOTCONN disconnected (or disconnecting); -ENOENT none
+ *  running; -EALREADY another thread's control call on the port is waiting; -EDEADLK
+ *  from inside a listener of this switch or the port's own reader thread (a reader
+ *  runs listeners), or from the yield function of a control call waiting on this port;
+ *  -ETIMEDOUT its listener did not return in time (it stops when it does).
+ *  Thread-safe. */
 VNETIF_API int vnetif_reader_stop(vnetif_port *port);
 
 #ifdef __cplusplus

@@ -158,6 +158,28 @@ VNETIF_API int vnetif_ethdev_attach(vnetif_switch *sw, const char *devargs,
 				    vnetif_ethdev **out);
 
 /**
+ * Attach a vhost-user server port at the socket file @p path: a VM (QEMU
+ * `-chardev socket,id=c,path=PATH -netdev vhost-user,id=n,chardev=c
+ * -device virtio-net-pci,netdev=n`, with shared guest memory such as
+ * `-object memory-backend-memfd,id=mem,size=...,share=on -numa node,memdev=mem`) or a
+ * DPDK program (`--vdev=net_virtio_user0,path=PATH`) connects to it as the client.
+ * The same as vnetif_ethdev_attach() with `net_vhost<N>,iface=PATH,queues=1`, N chosen
+ * free in the process, after checking @p path: its directory must exist; a socket file
+ * nobody listens on (left by a killed process) is removed; a live server there or a
+ * file that is not a socket is refused. The device (and its socket file) is removed on
+ * detach. A client may come and go (a VM killed, restarted) while the port stays.
+ * @return 0, *out set; -EINVAL NULL or empty argument, bad config, or ',' in @p path;
+ *         -ENAMETOOLONG longer than a socket path allows (107 bytes); -ENOENT /
+ *         -ENOTDIR / -EACCES the directory; -EEXIST a file that is not a socket is
+ *         there; -EADDRINUSE a server listens there already; otherwise as
+ *         vnetif_ethdev_attach().
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_ethdev_attach_vhost(vnetif_switch *sw, const char *path,
+					  const struct vnetif_ethdev_config *cfg,
+					  vnetif_ethdev **out);
+
+/**
  * Attach an existing ethdev, probed by the application and not started, to @p sw as a
  * new port. The library configures it (one rx and one tx queue) and starts it; on
  * detach it stops it and gives it back (not closed).

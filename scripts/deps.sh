@@ -3,7 +3,9 @@
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk-dev check liblwip-dev
-      iproute2 iputils-ping iperf3 gnuplot-nox)
+      iproute2 iputils-ping iperf3 gnuplot-nox
+      libslirp-dev                          # the NAT uplink (backends/slirp.c)
+      qemu-system-x86 curl python3)         # test_vm: guests on vhost-user ports
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,7 +10,7 @@ secs="${1:-60}"
 filter="${2:-}"
 scripts/deps.sh
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (apt-get install clang)" >&2; exit 2; }
-CC=clang cmake -S . -B build-fuzz -DVNETIF_SANITIZE=fuzzer -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+CC=clang cmake -S . -B build-fuzz -DVNETIF_SANITIZE=fuzzer -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVNETIF_WERROR=ON \
   -DVNETIF_BUILD_EXAMPLES=OFF -DVNETIF_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 mkdir -p build-fuzz/findings

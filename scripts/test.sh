@@ -14,6 +14,6 @@ case "$san" in
   address) dir=build-asan ;;
   *) echo "test.sh: --sanitize takes 'thread' or 'address'" >&2; exit 2 ;;
 esac
-cmake -S . -B "$dir" -DVNETIF_SANITIZE="$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$dir" -DVNETIF_SANITIZE="$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVNETIF_WERROR=ON >/dev/null
 cmake --build "$dir" -j"$(nproc)"
 ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900

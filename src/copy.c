@@ -7,18 +7,21 @@
 
 #define WRITEV_MAX 64
 
-/* An mbuf (chained when needed) from the switch's pool holding the gathered frame. */
+/* An mbuf (chained when needed) from the switch's pool holding the gathered frame. The
+ * switch accepted the pool, so its mbufs hold at least VNETIF_POOL_ROOM_MIN bytes each:
+ * the Ethernet header fits the first segment and the longest frame fits segs[]. */
 static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 		  struct rte_mbuf **out)
 {
 	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM);
 	unsigned nseg = (unsigned)((len + room - 1) / room);
-	struct rte_mbuf *segs[VNETIF_MTU_MAX / 64 + 2];
+	struct rte_mbuf *segs[(VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN + VNETIF_POOL_ROOM_MIN - 1) /
+			      VNETIF_POOL_ROOM_MIN];
 	size_t off = 0; /* offset within iov[v] */
 	int v = 0;
 
 	if (nseg > RTE_DIM(segs))
-		return -EMSGSIZE;
+		return -EMSGSIZE; /* cannot happen: the caller checked len against the MTU */
 	if (rte_pktmbuf_alloc_bulk(mp, segs, nseg) != 0)
 		return -ENOBUFS;
 	for (unsigned s = 0; s < nseg; s++) {
@@ -28,7 +31,8 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 		while (want > 0) {
 			size_t take = RTE_MIN((size_t)want, iov[v].iov_len - off);
 
-			memcpy(dst, (const uint8_t *)iov[v].iov_base + off, take);
+			if (take > 0) /* empty buffers may be {NULL, 0}: no memcpy from NULL */
+				memcpy(dst, (const uint8_t *)iov[v].iov_base + off, take);
 			dst += take;
 			want -= (uint16_t)take;
 			off += take;
@@ -47,13 +51,15 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 	return 0;
 }
 
-VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iovcnt)
+VNETIF_API int vnetif_writev(vnetif_port *h, const struct iovec *iov, int iovcnt)
 {
+	struct vnetif_port *port;
 	struct rte_mbuf *m;
 	size_t len = 0;
+	unsigned tok;
 	int rc;
 
-	if (!vnetif_port_ok(port) || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
+	if (vnetif_port_slot(h) == NULL || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
 		return -EINVAL;
 	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > 0 && iov[i].iov_base == NULL)
@@ -61,21 +67,24 @@ VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iov
 		/* saturate: lengths whose sum wraps are too long, not short */
 		len = iov[i].iov_len > SIZE_MAX - len ? SIZE_MAX : len + iov[i].iov_len;
 	}
-	rc = vnetif_port_check(port);
+	rc = vnetif_port_enter(h, false, &port, &tok);
 	if (rc)
 		return rc;
-	if (len < VNETIF_ETHER_HDR_LEN)
-		return -EINVAL;
-	if (len > atomic_load_explicit(&port->mtu, memory_order_relaxed) + VNETIF_ETHER_HDR_LEN) {
+	if (len < VNETIF_ETHER_HDR_LEN) {
+		rc = -EINVAL;
+	} else if (len > atomic_load_explicit(&port->mtu, memory_order_relaxed) +
+				 VNETIF_ETHER_HDR_LEN) {
 		vnetif_count(&port->tx[TX_DROP_OVERSIZE], 1);
-		return -EMSGSIZE;
+		rc = -EMSGSIZE;
+	} else {
+		rc = gather(port->sw->pool, iov, len, &m);
+		if (rc == -ENOBUFS)
+			vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
 	}
-	rc = gather(port->sw->pool, iov, len, &m);
-	if (rc == -ENOBUFS)
-		vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	if (rc)
 		return rc;
-	rc = vnetif_tx_burst(port, &m, 1);
+	rc = vnetif_tx_burst(h, &m, 1);
 	if (rc < 0) { /* disconnected meanwhile: the frame is still ours */
 		rte_pktmbuf_free(m);
 		return rc;

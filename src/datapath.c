@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The switch fabric: validate a burst, learn sources, route (lookup answers a port,
- * FLOOD or DROP, as in netmap's VALE), then deliver runs of frames that share a
- * destination, keeping each sender's order. Nothing here blocks: a full ring drops and
- * counts (or retries a bounded number of times in back-pressure mode).
+ * The switch fabric: validate a burst, ask the forwarding policy (fwd.h) where each
+ * frame goes - a port, FLOOD or DROP, as netmap VALE's lookup answers - then deliver
+ * runs of frames that share a destination, keeping each sender's order. Nothing here
+ * blocks: a full ring drops and counts (or retries a bounded number of times in
+ * back-pressure mode).
  */
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 
 #include <rte_ether.h>
 
 #include "vnetif_private.h"
-
-/* Routing answer per frame: a destination port, or one of these. */
-#define ROUTE_FLOOD ((struct vnetif_port *)1)
-#define ROUTE_OWN ((struct vnetif_port *)2)
 
 /*
  * Sync mode: a listener that writes must not recurse into delivery. The outermost
@@ -23,19 +19,13 @@
  * append to it and the outermost delivers them after the listener returns.
  */
 struct reentry_q {
-	struct vnetif_port *port[VNETIF_REENTRY_DEPTH];
+	vnetif_port *port[VNETIF_REENTRY_DEPTH]; /* handles: found again when delivered */
 	struct rte_mbuf *m[VNETIF_REENTRY_DEPTH];
 	unsigned head, tail;
 };
 
 static __thread struct reentry_q *tls_q;
 static __thread unsigned tls_depth;                      /* sync listeners running */
-static __thread const struct vnetif_switch *tls_listener_sw; /* whose listener runs */
-
-bool vnetif_in_listener_on(const struct vnetif_switch *sw)
-{
-	return tls_listener_sw == sw;
-}
 
 static void drop_counted(struct rte_mbuf *m, _Atomic uint64_t *counter)
 {
@@ -48,7 +38,6 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 {
 	uint32_t max_len = atomic_load_explicit(&src->mtu, memory_order_relaxed) +
 			   VNETIF_ETHER_HDR_LEN;
-	bool locked = atomic_load_explicit(&src->sec_on, memory_order_relaxed);
 	uint64_t bytes = 0;
 	uint16_t ok = 0;
 
@@ -68,11 +57,6 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 			drop_counted(m, &src->tx[TX_DROP_BAD_SRC]);
 			continue;
 		}
-		if (unlikely(locked) &&
-		    !vnetif_portsec_allows(src, vnetif_mac_key(eh->src_addr.addr_bytes))) {
-			drop_counted(m, &src->tx[TX_DROP_MAC_LOCK]);
-			continue;
-		}
 		bytes += m->pkt_len;
 		pkts[ok++] = m;
 	}
@@ -81,92 +65,11 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 	return ok;
 }
 
-/* Learn each source MAC on @src; a per-port cache of the last source learned (tagged
- * with the table version) makes the common case one compare per frame. */
-static void learn(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_mbuf **pkts,
-		  uint16_t n)
-{
-	uintptr_t value = vnetif_fdb_value(src->idx, src->gen);
-	unsigned limit = atomic_load_explicit(&src->sec_max_learned, memory_order_relaxed);
-
-	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
-		uint64_t key = vnetif_mac_key(eh->src_addr.addr_bytes);
-		uint64_t ver = atomic_load_explicit(&sw->fdb.version, memory_order_acquire);
-		uint32_t now;
-		bool moved;
-		int rc;
-
-		if ((key | (ver & 0xffff) << 48) ==
-		    atomic_load_explicit(&src->learned_src, memory_order_relaxed))
-			continue;
-		rc = vnetif_fdb_learn(&sw->fdb, key, value, false, limit, &now, &moved);
-		if (rc == 0)
-			atomic_store_explicit(&src->learned_src, key | ((uint64_t)now & 0xffff) << 48,
-					      memory_order_relaxed);
-		if (moved)
-			vnetif_count(&src->tx[TX_MACS_MOVED_IN], 1);
-		else if (rc == -EDQUOT)
-			vnetif_count(&src->tx[TX_LEARN_LIMITED], 1);
-	}
-}
-
-static void route(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_mbuf **pkts,
-		  uint16_t n, struct vnetif_port **dst)
-{
-	const void *keyp[VNETIF_CHUNK];
-	uint64_t keys[VNETIF_CHUNK];
-	void *data[VNETIF_CHUNK];
-	int16_t slot[VNETIF_CHUNK]; /* frame -> its key's lookup index, -1: flood */
-	struct vnetif_port *answer[VNETIF_CHUNK];
-	uint64_t hits = 0;
-	unsigned nu = 0;
-
-	/* A burst usually goes to one or few MACs: look each run's MAC up once. */
-	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
-		uint64_t key;
-
-		slot[i] = -1;
-		if (sw->cfg.fwd_mode == VNETIF_FWD_HUB || rte_is_multicast_ether_addr(&eh->dst_addr))
-			continue;
-		key = vnetif_mac_key(eh->dst_addr.addr_bytes);
-		if (nu == 0 || keys[nu - 1] != key) {
-			keys[nu] = key;
-			keyp[nu] = &keys[nu];
-			nu++;
-		}
-		slot[i] = (int16_t)(nu - 1);
-	}
-	if (nu > 0)
-		rte_hash_lookup_bulk_data(sw->fdb.h, keyp, nu, &hits, data);
-	for (unsigned j = 0; j < nu; j++) {
-		answer[j] = ROUTE_FLOOD; /* unknown unicast floods */
-		if (!(hits >> j & 1))
-			continue;
-		uintptr_t v = (uintptr_t)data[j];
-		struct vnetif_port *p = atomic_load_explicit(&sw->ports[v & 0xffff],
-							     memory_order_acquire);
-
-		if (p == NULL || p->gen != (uint32_t)(v >> 16))
-			continue; /* entry of a port that left: flood */
-		answer[j] = p == src ? ROUTE_OWN : p;
-	}
-	for (uint16_t i = 0; i < n; i++)
-		dst[i] = slot[i] < 0 ? ROUTE_FLOOD : answer[slot[i]];
-}
-
-static void yield_once(const struct vnetif_switch *sw)
-{
-	if (sw->cfg.yield)
-		sw->cfg.yield(sw->cfg.yield_arg);
-	else
-		sched_yield();
-}
-
-unsigned vnetif_deliver_to_listener(struct vnetif_port *p, struct vnetif_listener *l,
+unsigned vnetif_deliver_to_listener(struct vnetif_port *port, struct vnetif_listener *l,
 				    struct rte_mbuf **pkts, uint16_t n)
 {
+	vnetif_port *p = vnetif_port_handle(port); /* listeners get the handle */
+
 	if (l->kind == LISTEN_MBUF) {
 		l->fn.mbuf(p, pkts, n, l->arg);
 		return n;
@@ -196,16 +99,12 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 	unsigned k;
 
 	if (!sw->cfg.async_readers && l != NULL) {
-		const struct vnetif_switch *prev = tls_listener_sw;
-
 		for (uint16_t i = 0; i < n; i++)
 			bytes += pkts[i]->pkt_len;
 		vnetif_count(&dst->rx[RX_PACKETS], n);
 		vnetif_count(&dst->rx[RX_BYTES], bytes);
 		tls_depth++;
-		tls_listener_sw = sw;
 		vnetif_deliver_to_listener(dst, l, pkts, n);
-		tls_listener_sw = prev;
 		tls_depth--;
 		return;
 	}
@@ -218,8 +117,11 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 	}
 	k = rte_ring_enqueue_burst(dst->ring, (void **)pkts, n, NULL);
 	if (k < n && sw->cfg.full_policy == VNETIF_FULL_BACKPRESSURE) {
+		struct vnetif_wait w = vnetif_wait_init(sw->cfg.yield, sw->cfg.yield_arg,
+							VNETIF_WAIT_WRITER);
+
 		for (unsigned r = 0; r < sw->cfg.backpressure_retries && k < n; r++) {
-			yield_once(sw);
+			vnetif_wait_pause(&w);
 			k += rte_ring_enqueue_burst(dst->ring, (void **)pkts + k, n - k, NULL);
 		}
 	}
@@ -282,18 +184,16 @@ static void forward_chunk(struct vnetif_switch *sw, struct vnetif_port *src,
 	struct vnetif_port *dst[VNETIF_CHUNK];
 	uint16_t start = 0;
 
-	if (sw->cfg.fwd_mode == VNETIF_FWD_LEARNING)
-		learn(sw, src, pkts, n);
-	route(sw, src, pkts, n, dst);
+	vnetif_fwd_lookup(&sw->fwd, src, pkts, n, dst);
 	while (start < n) {
 		uint16_t end = start + 1;
 
 		while (end < n && dst[end] == dst[start])
 			end++;
-		if (dst[start] == ROUTE_FLOOD) {
+		if (dst[start] == VNETIF_ROUTE_FLOOD) {
 			flood(sw, src, pkts + start, end - start);
-		} else if (dst[start] == ROUTE_OWN) {
-			vnetif_count(&src->tx[TX_DROP_OWN_PORT], end - start);
+		} else if (vnetif_route_is_drop(dst[start])) {
+			vnetif_count(&src->tx[vnetif_route_drop_reason(dst[start])], end - start);
 			rte_pktmbuf_free_bulk(pkts + start, end - start);
 		} else {
 			deliver_to(sw, dst[start], pkts + start, end - start);
@@ -326,7 +226,7 @@ static void defer(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 			drop_counted(pkts[i], &src->tx[TX_DROP_REENTRY]);
 			continue;
 		}
-		q->port[q->tail % VNETIF_REENTRY_DEPTH] = src;
+		q->port[q->tail % VNETIF_REENTRY_DEPTH] = vnetif_port_handle(src);
 		q->m[q->tail % VNETIF_REENTRY_DEPTH] = pkts[i];
 		q->tail++;
 	}
@@ -336,46 +236,55 @@ static void defer(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 static void drain_deferred(struct reentry_q *q)
 {
 	while (q->head != q->tail) {
-		struct vnetif_port *src = q->port[q->head % VNETIF_REENTRY_DEPTH];
+		vnetif_port *h = q->port[q->head % VNETIF_REENTRY_DEPTH];
 		struct rte_mbuf *run[VNETIF_CHUNK];
+		struct vnetif_port *src;
 		uint16_t n = 0;
+		unsigned tok;
 
 		while (q->head != q->tail && n < VNETIF_CHUNK &&
-		       q->port[q->head % VNETIF_REENTRY_DEPTH] == src)
+		       q->port[q->head % VNETIF_REENTRY_DEPTH] == h)
 			run[n++] = q->m[q->head++ % VNETIF_REENTRY_DEPTH];
 
-		unsigned tok = vnetif_srcu_lock(&src->sw->srcu);
-		if (atomic_load_explicit(&src->state, memory_order_acquire) == PORT_CONNECTED) {
+		if (vnetif_port_enter(h, false, &src, &tok) == 0) {
 			forward(src, run, n);
+			vnetif_srcu_unlock(&src->sw->srcu, tok);
 		} else { /* the sender disconnected since its listener wrote */
-			vnetif_count(&src->tx[TX_DROP_NO_ROUTE], n);
+			struct vnetif_port *p = vnetif_port_slot(h);
+
+			/* ctl: its slot is not reused while we count (rare path) */
+			pthread_mutex_lock(&p->sw->ctl);
+			if ((atomic_load(&p->gen) & VNETIF_HANDLE_GEN_MASK) ==
+			    (((uintptr_t)h >> VNETIF_HANDLE_GEN_SHIFT) & VNETIF_HANDLE_GEN_MASK))
+				vnetif_count(&p->tx[TX_DROP_NO_ROUTE], n);
+			else
+				vnetif_count(&p->sw->gone_drops, n);
+			pthread_mutex_unlock(&p->sw->ctl);
 			rte_pktmbuf_free_bulk(run, n);
 		}
-		vnetif_srcu_unlock(&src->sw->srcu, tok);
 	}
 }
 
-/* Enter the switch's read side for a datapath call on @port; -ENOTCONN (and not
- * entered) if the port is no longer connected. */
-static int enter_connected(struct vnetif_port *port, unsigned *tok)
+/* Enter the switch's read side for a datapath call on port handle @h: 0 and *port set,
+ * -EINVAL, or -ENOTCONN (and not entered). @draining: a port flushing its ring at
+ * disconnect still counts (receive side). */
+static int enter_connected(vnetif_port *h, bool draining, struct vnetif_port **port,
+			   unsigned *tok)
 {
-	*tok = vnetif_srcu_lock(&port->sw->srcu);
-	if (atomic_load_explicit(&port->state, memory_order_acquire) == PORT_CONNECTED)
-		return 0;
-	vnetif_srcu_unlock(&port->sw->srcu, *tok);
-	return -ENOTCONN;
+	return vnetif_port_enter(h, draining, port, tok);
 }
 
-VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n)
+VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct vnetif_port *port;
 	struct reentry_q q;
 	bool outermost_sync;
 	unsigned tok;
 	int rc;
 
-	if (!vnetif_port_ok(port) || (n > 0 && pkts == NULL))
+	if (n > 0 && pkts == NULL)
 		return -EINVAL;
-	rc = enter_connected(port, &tok);
+	rc = enter_connected(h, false, &port, &tok);
 	if (rc)
 		return rc;
 	/* The outermost write of a thread on a sync switch owns the re-entry queue. */
@@ -396,14 +305,15 @@ VNETIF_API int vnetif_tx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
 	return n;
 }
 
-VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n)
+VNETIF_API int vnetif_rx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct vnetif_port *port;
 	unsigned tok, k = 0;
 	int rc;
 
-	if (!vnetif_port_ok(port) || (n > 0 && pkts == NULL))
+	if (n > 0 && pkts == NULL)
 		return -EINVAL;
-	rc = enter_connected(port, &tok);
+	rc = enter_connected(h, true, &port, &tok);
 	if (rc)
 		return rc;
 	if (n > 0)
@@ -414,43 +324,73 @@ VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
 	return (int)k;
 }
 
-VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget)
+/*
+ * Deliver up to @budget frames from @port's ring to @l. Between listener calls it looks
+ * at the port's state: once a disconnect's flush has timed out (CLOSING) it stops after
+ * at most one more listener call, freeing and counting frames it took but did not
+ * deliver (rx_drop_disconnected, as if left on the ring).
+ */
+static unsigned poll_ring(struct vnetif_port *port, struct vnetif_listener *l, unsigned budget)
 {
-	struct vnetif_switch *sw;
-	struct vnetif_listener *l;
-	unsigned tok, done = 0;
-	int expect = 0;
+	unsigned done = 0;
 
-	if (!vnetif_port_ok(port) || budget == 0)
+	while (done < budget) {
+		struct rte_mbuf *pkts[32];
+		unsigned k, i = 0;
+
+		if (atomic_load_explicit(&port->state, memory_order_acquire) == PORT_CLOSING)
+			break;
+		k = rte_ring_dequeue_burst(port->ring, (void **)pkts, RTE_MIN(budget - done, 32u),
+					   NULL);
+		if (k == 0)
+			break;
+		for (unsigned j = 0; j < k; j++)
+			vnetif_tsan_acquire(pkts[j]);
+		if (l->kind == LISTEN_MBUF) {
+			vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
+			i = k;
+		} else {
+			for (; i < k; i++) {
+				if (i > 0 && atomic_load_explicit(&port->state, memory_order_acquire) ==
+						     PORT_CLOSING)
+					break;
+				vnetif_deliver_to_listener(port, l, pkts + i, 1);
+			}
+		}
+		done += i;
+		if (i < k) {
+			vnetif_count(&port->rx[RX_DROP_DISCONNECTED], k - i);
+			rte_pktmbuf_free_bulk(pkts + i, k - i);
+			break;
+		}
+	}
+	return done;
+}
+
+VNETIF_API int vnetif_poll(vnetif_port *h, unsigned budget)
+{
+	struct vnetif_port *port;
+	struct vnetif_listener *l;
+	unsigned tok, done;
+	int expect = 0, rc;
+
+	if (budget == 0)
 		return -EINVAL;
-	sw = port->sw;
-	if (enter_connected(port, &tok))
-		return -ENOTCONN;
+	rc = enter_connected(h, true, &port, &tok);
+	if (rc)
+		return rc;
 	l = atomic_load_explicit(&port->listener, memory_order_acquire);
 	if (l == NULL) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
 		return -ENOENT;
 	}
 	if (!atomic_compare_exchange_strong_explicit(&port->polling, &expect, 1,
 						     memory_order_acquire, memory_order_relaxed)) {
-		vnetif_srcu_unlock(&sw->srcu, tok);
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
 		return 0;
 	}
-	const struct vnetif_switch *prev = tls_listener_sw;
-	tls_listener_sw = sw;
-	while (done < budget) {
-		struct rte_mbuf *pkts[32];
-		unsigned k = rte_ring_dequeue_burst(port->ring, (void **)pkts,
-						    RTE_MIN(budget - done, 32u), NULL);
-		if (k == 0)
-			break;
-		for (unsigned i = 0; i < k; i++)
-			vnetif_tsan_acquire(pkts[i]);
-		vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
-		done += k;
-	}
-	tls_listener_sw = prev;
+	done = poll_ring(port, l, budget);
 	atomic_store_explicit(&port->polling, 0, memory_order_release);
-	vnetif_srcu_unlock(&sw->srcu, tok);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	return (int)done;
 }

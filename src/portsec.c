@@ -1,15 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port security: a port locked to its own MAC (and a short list of allowed ones), and a
- * limit on how many MAC table entries may point to a port. The fabric asks
- * vnetif_portsec_allows() for the source of every frame of a locked port (validate());
- * the table enforces the limit when it learns (vnetif_fdb_learn()). A frame sent while
- * the settings change is checked against the old ones or the new ones, never a mix.
+ * limit on how many MAC table entries may point to a port.
+ *
+ * The lock is a stage in front of the forwarding policy (fwd.h): for a locked port,
+ * vnetif_portsec_lookup() answers DROP(TX_DROP_MAC_LOCK) for every frame whose source
+ * the port may not use and hands only the others to the policy, which so never learns
+ * from a spoofed source. The learning limit is the learning policy's (fwd_learning.c):
+ * it counts the entries pointing to each port and refuses a new one beyond the limit.
+ * A frame sent while the settings change is checked against the old ones or the new
+ * ones, never a mix.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
+
 #include "vnetif_private.h"
+
+static uint64_t vnetif_mac_key(const uint8_t *mac)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, VNETIF_ETHER_ADDR_LEN);
+	return k;
+}
 
 /*
  * The lock settings live in two banks. A writer (one at a time: the switch's control
@@ -33,7 +48,7 @@ static bool bank_reused(const struct vnetif_port *p, uint32_t seq)
 	return atomic_load_explicit(&p->sec_seq, memory_order_relaxed) - seq > (seq & 1u ? 1u : 2u);
 }
 
-bool vnetif_portsec_allows(const struct vnetif_port *p, uint64_t key)
+static bool portsec_allows(const struct vnetif_port *p, uint64_t key)
 {
 	bool ok;
 	uint32_t seq;
@@ -52,6 +67,44 @@ bool vnetif_portsec_allows(const struct vnetif_port *p, uint64_t key)
 	return ok;
 }
 
+void vnetif_portsec_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
+			   struct rte_mbuf **pkts, uint16_t n, struct vnetif_port **dst)
+{
+	struct rte_mbuf *pass[VNETIF_CHUNK];
+	struct vnetif_port *answer[VNETIF_CHUNK];
+	uint16_t np = 0;
+
+	if (likely(!atomic_load_explicit(&src->sec_on, memory_order_acquire))) {
+		f->ops->lookup(f->priv, src, pkts, n, dst);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *eh = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+		if (portsec_allows(src, vnetif_mac_key(eh + 6))) {
+			pass[np++] = pkts[i];
+			dst[i] = NULL;
+		} else {
+			dst[i] = VNETIF_ROUTE_DROP(TX_DROP_MAC_LOCK);
+		}
+	}
+	if (np > 0)
+		f->ops->lookup(f->priv, src, pass, np, answer);
+	for (uint16_t i = 0, k = 0; i < n; i++)
+		if (dst[i] == NULL)
+			dst[i] = answer[k++];
+}
+
+void vnetif_portsec_reset(struct vnetif_port *p)
+{
+	atomic_store_explicit(&p->sec_on, false, memory_order_relaxed);
+	atomic_store_explicit(&p->sec_max_learned, 0, memory_order_relaxed);
+	for (int b = 0; b < 2; b++) {
+		atomic_store_explicit(&p->sec_bank[b].lock, false, memory_order_relaxed);
+		atomic_store_explicit(&p->sec_bank[b].n, 0, memory_order_relaxed);
+	}
+}
+
 static bool mac_ok(const uint8_t *m)
 {
 	static const uint8_t zero[VNETIF_ETHER_ADDR_LEN];
@@ -59,13 +112,14 @@ static bool mac_ok(const uint8_t *m)
 	return !(m[0] & 1) && memcmp(m, zero, sizeof(zero)) != 0;
 }
 
-VNETIF_API int vnetif_port_security_set(vnetif_port *port, const struct vnetif_port_security *sec)
+VNETIF_API int vnetif_port_security_set(vnetif_port *handle, const struct vnetif_port_security *sec)
 {
 	static const struct vnetif_port_security off;
-	int rc = vnetif_port_check(port);
+	struct vnetif_port *port;
+	unsigned tok;
+	uint32_t seq;
+	int rc;
 
-	if (rc)
-		return rc;
 	if (sec == NULL)
 		sec = &off;
 	if (sec->n_allowed > VNETIF_PORT_ALLOWED_MAX)
@@ -73,11 +127,19 @@ VNETIF_API int vnetif_port_security_set(vnetif_port *port, const struct vnetif_p
 	for (unsigned i = 0; i < sec->n_allowed; i++)
 		if (!mac_ok(sec->allowed[i]))
 			return -EINVAL;
-	pthread_mutex_lock(&port->sw->ctl); /* one writer at a time */
-	uint32_t seq = atomic_load_explicit(&port->sec_seq, memory_order_relaxed);
+	rc = vnetif_port_enter(handle, false, &port, &tok);
+	if (rc)
+		return rc;
+	/* One writer at a time: claim the sequence by making it odd. */
+	do {
+		seq = atomic_load_explicit(&port->sec_seq, memory_order_relaxed);
+		if (seq & 1u)
+			continue;
+	} while (!atomic_compare_exchange_weak_explicit(&port->sec_seq, &seq, seq + 1,
+							memory_order_relaxed,
+							memory_order_relaxed));
 	typeof(port->sec_bank[0]) *b = &port->sec_bank[bank_of(seq) ^ 1u];
 
-	atomic_store_explicit(&port->sec_seq, seq + 1, memory_order_relaxed); /* odd: writing */
 	atomic_store_explicit(&b->lock, sec->mac_lock, memory_order_release);
 	atomic_store_explicit(&b->n, sec->n_allowed, memory_order_release);
 	for (unsigned i = 0; i < sec->n_allowed; i++)
@@ -87,19 +149,23 @@ VNETIF_API int vnetif_port_security_set(vnetif_port *port, const struct vnetif_p
 	if (sec->mac_lock)
 		atomic_store_explicit(&port->sec_on, true, memory_order_release);
 	atomic_store_explicit(&port->sec_max_learned, sec->max_learned, memory_order_relaxed);
-	pthread_mutex_unlock(&port->sw->ctl);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	return 0;
 }
 
-VNETIF_API int vnetif_port_security_get(const vnetif_port *port, struct vnetif_port_security *sec)
+VNETIF_API int vnetif_port_security_get(const vnetif_port *handle, struct vnetif_port_security *sec)
 {
+	struct vnetif_port *port;
+	unsigned tok;
 	uint32_t seq;
-	int rc = vnetif_port_check(port);
+	int rc = vnetif_port_enter(handle, false, &port, &tok);
 
 	if (rc)
 		return rc;
-	if (sec == NULL)
+	if (sec == NULL) {
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
 		return -EINVAL;
+	}
 	do {
 		seq = atomic_load_explicit(&port->sec_seq, memory_order_acquire);
 		const typeof(port->sec_bank[0]) *b = &port->sec_bank[bank_of(seq)];
@@ -114,14 +180,19 @@ VNETIF_API int vnetif_port_security_get(const vnetif_port *port, struct vnetif_p
 		}
 	} while (bank_reused(port, seq));
 	sec->max_learned = atomic_load(&port->sec_max_learned);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	return 0;
 }
 
-VNETIF_API int vnetif_port_learned(const vnetif_port *port)
+VNETIF_API int vnetif_port_learned(const vnetif_port *handle)
 {
-	int rc = vnetif_port_check(port);
+	struct vnetif_port *port;
+	unsigned tok;
+	int rc = vnetif_port_enter(handle, false, &port, &tok);
 
 	if (rc)
 		return rc;
-	return (int)atomic_load_explicit(&port->sw->fdb.per_slot[port->idx], memory_order_relaxed);
+	rc = (int)atomic_load_explicit(&port->fdb_entries, memory_order_relaxed);
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
+	return rc;
 }

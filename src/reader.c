@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Reader threads (async mode): one per port that asks for it, running the port's
- * listener. When idle it calls the switch's yield function; without one it spins a
- * little, yields the CPU a few times, then sleeps on a futex that writers wake after
- * enqueueing for it.
+ * listener through vnetif_poll(). When idle it pauses as every wait of the library does
+ * (wait.h: the switch's yield function, else spin, sched_yield, then sleep); its last
+ * rung is a futex that writers wake after enqueueing for it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -17,9 +16,13 @@
 #include "vnetif_private.h"
 
 #define READER_BURST 64
-#define READER_SPINS 256  /* empty polls with a pause between them */
-#define READER_YIELDS 64  /* then empty polls with sched_yield() between them */
-#define READER_SLEEP_NS 10000000L /* re-check for a stop at least this often */
+
+static __thread const struct vnetif_port *tls_reader; /* the port this thread reads */
+
+bool vnetif_reader_is_self(const struct vnetif_switch *sw, const struct vnetif_port *p)
+{
+	return tls_reader != NULL && (p ? tls_reader == p : tls_reader->sw == sw);
+}
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t val, long ns)
 {
@@ -48,118 +51,89 @@ void vnetif_port_wake(struct vnetif_port *p)
 		futex_wake(&p->rx_sleeping);
 }
 
-static void reader_idle(struct vnetif_port *p, unsigned *spins)
+static void reader_sleep(struct vnetif_port *p)
 {
-	const struct vnetif_switch *sw = p->sw;
-
-	if (sw->cfg.yield) {
-		sw->cfg.yield(sw->cfg.yield_arg);
-		return;
-	}
-	if (++*spins < READER_SPINS) {
-		rte_pause();
-		return;
-	}
-	/* Giving the CPU away a few times before sleeping costs no wake-up syscall for the
-	 * writer and lets the threads that will produce the next frames run. */
-	if (*spins < READER_SPINS + READER_YIELDS) {
-		sched_yield();
-		return;
-	}
-	*spins = 0;
 	atomic_exchange_explicit(&p->rx_sleeping, 1, memory_order_seq_cst);
 	if (rte_ring_count(p->ring) == 0 &&
 	    !atomic_load_explicit(&p->reader_stop, memory_order_relaxed))
-		futex_wait(&p->rx_sleeping, 1, READER_SLEEP_NS);
+		futex_wait(&p->rx_sleeping, 1, VNETIF_WAIT_READER_SLEEP_MS * 1000000L);
 	atomic_store_explicit(&p->rx_sleeping, 0, memory_order_relaxed);
 }
 
 static void *reader_main(void *arg)
 {
 	struct vnetif_port *p = arg;
-	unsigned spins = 0;
+	vnetif_port *h = vnetif_port_handle(p); /* the slot is not reused before we are joined */
+	struct vnetif_wait w = vnetif_wait_init(p->sw->cfg.yield, p->sw->cfg.yield_arg,
+						VNETIF_WAIT_READER);
 
+	tls_reader = p;
 	while (!atomic_load_explicit(&p->reader_stop, memory_order_acquire)) {
-		int n = vnetif_poll(p, READER_BURST);
+		int n = vnetif_poll(h, READER_BURST);
 
-		if (n > 0)
-			spins = 0;
-		else if (n == 0 || n == -ENOENT)
-			reader_idle(p, &spins);
-		else
+		if (n > 0) {
+			vnetif_wait_reset(&w);
+		} else if (n == 0 || n == -ENOENT) {
+			if (vnetif_wait_pause(&w)) {
+				reader_sleep(p);
+				vnetif_wait_reset(&w);
+			}
+		} else {
 			break; /* disconnected */
+		}
 	}
+	tls_reader = NULL;
 	atomic_store_explicit(&p->reader_done, true, memory_order_release);
 	return NULL;
 }
 
 VNETIF_API int vnetif_reader_start(vnetif_port *port)
 {
+	struct vnetif_port *p;
 	char name[16];
-	int rc = vnetif_port_check(port);
+	unsigned tok;
+	int rc = vnetif_port_enter(port, false, &p, &tok);
 
 	if (rc)
 		return rc;
-	pthread_mutex_lock(&port->sw->ctl);
-	if (atomic_load(&port->reader_on)) {
+	pthread_mutex_lock(&p->sw->ctl);
+	if (atomic_load(&p->reader_on) || p->is_busy) {
 		rc = -EALREADY;
-	} else if (atomic_load(&port->listener) == NULL) {
+	} else if (atomic_load(&p->listener) == NULL) {
 		rc = -ENOENT;
 	} else {
-		atomic_store(&port->reader_stop, false);
-		atomic_store(&port->reader_done, false);
-		atomic_store(&port->reader_on, true);
-		if (pthread_create(&port->reader, NULL, reader_main, port) != 0) {
-			atomic_store(&port->reader_on, false);
+		atomic_store(&p->reader_stop, false);
+		atomic_store(&p->reader_done, false);
+		atomic_store(&p->reader_on, true);
+		if (pthread_create(&p->reader, NULL, reader_main, p) != 0) {
+			atomic_store(&p->reader_on, false);
 			rc = -EAGAIN;
 		} else {
-			snprintf(name, sizeof(name), "vnetif-rd%u", port->gen);
-			pthread_setname_np(port->reader, name);
+			snprintf(name, sizeof(name), "vnetif-rd%u", atomic_load(&p->gen));
+			pthread_setname_np(p->reader, name);
 		}
 	}
-	pthread_mutex_unlock(&port->sw->ctl);
+	pthread_mutex_unlock(&p->sw->ctl);
+	vnetif_srcu_unlock(&p->sw->srcu, tok);
 	return rc;
 }
 
-/* Stop and join the reader, waiting at most grace_timeout_ms (ctl held). If it does not
- * finish in time, reader_on stays set and a later call joins it. */
-void vnetif_reader_join(struct vnetif_port *p)
+int vnetif_reader_join(struct vnetif_port *p, uint64_t deadline_ns)
 {
-	uint64_t deadline;
+	struct vnetif_wait w = vnetif_wait_init(p->sw->cfg.yield, p->sw->cfg.yield_arg,
+						VNETIF_WAIT_CONTROL);
 
 	if (!atomic_load(&p->reader_on))
-		return;
+		return 0;
 	atomic_store_explicit(&p->reader_stop, true, memory_order_release);
 	atomic_store_explicit(&p->rx_sleeping, 0, memory_order_relaxed);
 	futex_wake(&p->rx_sleeping);
-	deadline = vnetif_now_ns() + p->sw->cfg.grace_timeout_ms * 1000000ull;
 	while (!atomic_load_explicit(&p->reader_done, memory_order_acquire)) {
-		if (vnetif_now_ns() >= deadline)
-			return;
-		vnetif_wait_pause(p->sw);
+		if (vnetif_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		vnetif_wait_pause(&w);
 	}
 	pthread_join(p->reader, NULL);
 	atomic_store(&p->reader_on, false);
-}
-
-VNETIF_API int vnetif_reader_stop(vnetif_port *port)
-{
-	int rc = 0;
-
-	if (!vnetif_port_ok(port))
-		return -EINVAL;
-	if (vnetif_in_listener_on(port->sw))
-		return -EDEADLK;
-	pthread_mutex_lock(&port->sw->ctl);
-	if (atomic_load(&port->state) == PORT_CLOSED) {
-		rc = -ENOTCONN;
-	} else if (!atomic_load(&port->reader_on)) {
-		rc = -ENOENT;
-	} else {
-		vnetif_reader_join(port);
-		if (atomic_load(&port->reader_on))
-			rc = -ETIMEDOUT;
-	}
-	pthread_mutex_unlock(&port->sw->ctl);
-	return rc;
+	return 0;
 }

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -13,23 +11,6 @@
 #include <rte_mempool.h>
 
 #include "vnetif_private.h"
-
-uint64_t vnetif_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* One pause of a control-path wait: the switch's yield, else 50 µs of sleep. */
-void vnetif_wait_pause(const struct vnetif_switch *sw)
-{
-	if (sw->cfg.yield)
-		sw->cfg.yield(sw->cfg.yield_arg);
-	else
-		usleep(50);
-}
 
 VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg)
 {
@@ -79,13 +60,24 @@ static int config_check(const struct vnetif_switch_config *c)
 		return -EINVAL;
 	if (c->default_mtu < VNETIF_MTU_MIN || c->default_mtu > VNETIF_MTU_MAX)
 		return -EINVAL;
-	if (c->pool == NULL && (c->pool_size < 64 || c->pool_size > (1u << 24)))
+	if (c->pool == NULL &&
+	    (c->pool_size < VNETIF_POOL_SIZE_MIN || c->pool_size > VNETIF_POOL_SIZE_MAX))
 		return -EINVAL;
-	if (c->pool && rte_pktmbuf_data_room_size(c->pool) <= RTE_PKTMBUF_HEADROOM)
+	if (c->pool && (c->pool->private_data_size < sizeof(struct rte_pktmbuf_pool_private) ||
+			rte_pktmbuf_data_room_size(c->pool) <
+				RTE_PKTMBUF_HEADROOM + VNETIF_POOL_ROOM_MIN))
 		return -EINVAL;
 	if (c->grace_timeout_ms == 0 || c->grace_timeout_ms > 3600u * 1000u)
 		return -EINVAL;
 	return 0;
+}
+
+/* Per-lcore cache of the switch's own pool: 256 mbufs (DPDK's usual), but at most 1/16 of
+ * the pool, since DPDK refuses a cache above 2/3 of the pool (a 256 cache needs >= 384)
+ * and mbufs cached by one lcore are out of reach of the others. */
+static unsigned pool_cache_size(unsigned pool_size)
+{
+	return RTE_MIN(256u, pool_size / 16);
 }
 
 VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
@@ -104,10 +96,15 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 	if (rc)
 		return rc;
 
-	sw = rte_zmalloc_socket("vnetif_switch", sizeof(*sw), RTE_CACHE_LINE_SIZE,
+	/* Aligned so that port handles can name it in 31 bits (port.c, "Handles"). */
+	sw = rte_zmalloc_socket("vnetif_switch", sizeof(*sw), VNETIF_HANDLE_SW_ALIGN,
 				(int)rte_socket_id());
 	if (sw == NULL)
 		return -ENOMEM;
+	if ((uintptr_t)sw >> 47) {
+		rte_free(sw);
+		return -ENOMEM;
+	}
 	sw->cfg = *cfg;
 	if (cfg->name)
 		snprintf(sw->name, sizeof(sw->name), "%s", cfg->name);
@@ -120,7 +117,10 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		rc = -ENOMEM;
 		goto fail_free;
 	}
-	rc = vnetif_fdb_init(&sw->fdb, sw->name, cfg->fdb_size);
+	rc = vnetif_slots_init(sw);
+	if (rc)
+		goto fail_free;
+	rc = vnetif_fwd_init(&sw->fwd, sw);
 	if (rc)
 		goto fail_free;
 	if (cfg->pool) {
@@ -132,7 +132,8 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		 * stress suite crawled (>300 s, every thread spinning behind a preempted
 		 * one); with HTS it takes ~5 s. RTS lost objects under the same load in
 		 * DPDK 22.11 (a pool came back 1728 mbufs short). */
-		sw->pool = rte_pktmbuf_pool_create_by_ops(pname, cfg->pool_size, 256, 0,
+		sw->pool = rte_pktmbuf_pool_create_by_ops(pname, cfg->pool_size,
+							  pool_cache_size(cfg->pool_size), 0,
 							  RTE_MBUF_DEFAULT_BUF_SIZE,
 							  (int)rte_socket_id(), "ring_mt_hts");
 		if (sw->pool == NULL) {
@@ -147,75 +148,87 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 	return 0;
 
 fail_fdb:
-	vnetif_fdb_fini(&sw->fdb);
+	vnetif_fwd_fini(&sw->fwd);
 fail_free:
+	rte_free(sw->slot);
 	free(sw->ports);
 	rte_free(sw);
 	return rc;
 }
 
-/* Mbufs of the switch's own pool that are outside it and outside the switch's rings. */
+/* Mbufs of the switch's own pool that are outside it and outside the switch's rings
+ * (ctl held). */
 static unsigned pool_held_outside(struct vnetif_switch *sw)
 {
 	unsigned out = sw->pool->size - rte_mempool_avail_count(sw->pool);
 	unsigned on_rings = 0;
 
-	for (struct vnetif_port *p = sw->all; p; p = p->next)
-		if (p->ring)
-			on_rings += rte_ring_count(p->ring);
+	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
+		if (sw->slot[i].ring)
+			on_rings += rte_ring_count(sw->slot[i].ring);
 	return out > on_rings ? out - on_rings : 0;
+}
+
+/* -EDEADLK if the calling thread is inside something destroy would wait for or free:
+ * a datapath call or listener of @sw, its reader thread, or (from its yield function)
+ * a control call of @sw that is waiting. -EBUSY if another thread's control call of
+ * @sw is waiting. ctl held. */
+static int destroy_blocked(struct vnetif_switch *sw)
+{
+	if (vnetif_srcu_held(&sw->srcu) || vnetif_reader_is_self(sw, NULL))
+		return -EDEADLK;
+	if (sw->waiting == 0)
+		return 0;
+	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
+		if (sw->slot[i].is_busy && pthread_equal(sw->slot[i].busy, pthread_self()))
+			return -EDEADLK;
+	return -EBUSY;
 }
 
 VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 {
+	struct vnetif_wait w;
 	int rc = 0;
 
 	if (!vnetif_switch_ok(sw))
 		return -EINVAL;
-	if (vnetif_in_listener_on(sw))
-		return -EDEADLK;
 	pthread_mutex_lock(&sw->ctl);
+	rc = destroy_blocked(sw);
+	pthread_mutex_unlock(&sw->ctl);
+	if (rc)
+		return rc;
 	/* A thread still inside the datapath (a stuck listener) holds frames too: report
-	 * that first, with nothing changed. */
-	if (vnetif_srcu_synchronize(&sw->srcu,
-				    vnetif_now_ns() + sw->cfg.grace_timeout_ms * 1000000ull,
-				    sw->cfg.yield, sw->cfg.yield_arg) != 0) {
-		pthread_mutex_unlock(&sw->ctl);
+	 * that first, with nothing changed. No lock is held while waiting. */
+	w = vnetif_wait_init(sw->cfg.yield, sw->cfg.yield_arg, VNETIF_WAIT_CONTROL);
+	if (vnetif_srcu_synchronize(&sw->srcu, vnetif_deadline_ms(sw->cfg.grace_timeout_ms),
+				    &w) != 0)
 		return -ETIMEDOUT;
-	}
-	if (sw->own_pool && pool_held_outside(sw) > 0) {
-		pthread_mutex_unlock(&sw->ctl);
-		return -EBUSY;
-	}
-	for (struct vnetif_port *p = sw->all; p; p = p->next) {
-		int st = atomic_load(&p->state);
-
-		if (st == PORT_CONNECTED || st == PORT_CLOSING) {
-			int r = vnetif_disconnect_locked(p, 0);
+	pthread_mutex_lock(&sw->ctl);
+	if (sw->own_pool && pool_held_outside(sw) > 0)
+		rc = -EBUSY;
+	pthread_mutex_unlock(&sw->ctl);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < sw->cfg.max_ports; i++) {
+		if (atomic_load(&sw->slot[i].state) != PORT_CLOSED) {
+			int r = vnetif_port_close(&sw->slot[i], 0);
 
 			if (r == -ETIMEDOUT)
 				rc = r;
 		}
 	}
-	if (rc) {
-		pthread_mutex_unlock(&sw->ctl);
+	if (rc)
 		return rc;
-	}
+	pthread_mutex_lock(&sw->ctl);
 	sw->magic = 0;
-	while (sw->all) {
-		struct vnetif_port *p = sw->all;
-
-		sw->all = p->next;
-		/* every port is closed now: disconnect freed its retired listeners */
-		free(atomic_load(&p->listener));
-		p->magic = 0;
-		rte_free(p);
-	}
-	vnetif_fdb_fini(&sw->fdb);
+	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
+		sw->slot[i].magic = 0;
+	vnetif_fwd_fini(&sw->fwd);
 	if (sw->own_pool)
 		rte_mempool_free(sw->pool);
 	pthread_mutex_unlock(&sw->ctl);
 	pthread_mutex_destroy(&sw->ctl);
+	rte_free(sw->slot);
 	free(sw->ports);
 	rte_free(sw);
 	return 0;
@@ -235,44 +248,60 @@ VNETIF_API struct rte_mempool *vnetif_switch_pool(vnetif_switch *sw)
 	return vnetif_switch_ok(sw) ? sw->pool : NULL;
 }
 
+/* Lock-free: a yield function or a listener may call it while control calls wait. */
 VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_stats *st)
 {
+	uint32_t seq;
+	uint64_t drops;
+
 	if (!vnetif_switch_ok(sw) || st == NULL)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&sw->ctl);
-	st->ports = sw->nports;
-	for (struct vnetif_port *p = sw->all; p; p = p->next) {
-		for (int i = TX_DROP_OVERSIZE; i < TX_NSTATS; i++)
-			st->drops += atomic_load_explicit(&p->tx[i], memory_order_relaxed);
-		st->drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_relaxed);
-		st->drops += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED], memory_order_relaxed);
-	}
+	do { /* seqlock reader: a slot's counters move to gone_drops when it is reused */
+		while ((seq = atomic_load_explicit(&sw->reuse_seq, memory_order_acquire)) & 1u)
+			rte_pause();
+		unsigned hwm = atomic_load_explicit(&sw->port_hwm, memory_order_acquire);
+
+		/* acquire: a value written by a reset makes the re-check below see it */
+		drops = atomic_load_explicit(&sw->gone_drops, memory_order_acquire);
+		for (unsigned i = 0; i < hwm; i++) {
+			const struct vnetif_port *p = &sw->slot[i];
+
+			for (int k = TX_DROP_OVERSIZE; k < TX_NSTATS; k++)
+				drops += atomic_load_explicit(&p->tx[k], memory_order_acquire);
+			drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_acquire);
+			drops += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED],
+						      memory_order_acquire);
+		}
+	} while (atomic_load_explicit(&sw->reuse_seq, memory_order_relaxed) != seq);
+	st->drops = drops;
+	st->ports = atomic_load_explicit(&sw->nports, memory_order_relaxed);
 	st->pool_in_use = sw->pool->size - rte_mempool_avail_count(sw->pool);
-	pthread_mutex_unlock(&sw->ctl);
-	st->fdb_entries = vnetif_fdb_count(&sw->fdb);
-	st->fdb_learned = atomic_load_explicit(&sw->fdb.learned, memory_order_relaxed);
-	st->fdb_moved = atomic_load_explicit(&sw->fdb.moved, memory_order_relaxed);
-	st->fdb_full = atomic_load_explicit(&sw->fdb.full, memory_order_relaxed);
+	vnetif_fwd_stats(&sw->fwd, st);
 	return 0;
 }
 
 VNETIF_API int vnetif_switch_poll(vnetif_switch *sw, unsigned budget)
 {
-	unsigned hwm, total = 0;
+	unsigned hwm, tok, total = 0;
 
 	if (!vnetif_switch_ok(sw) || budget == 0)
 		return -EINVAL;
+	tok = vnetif_srcu_lock(&sw->srcu);
 	hwm = atomic_load_explicit(&sw->port_hwm, memory_order_acquire);
 	for (unsigned i = 0; i < hwm; i++) {
-		struct vnetif_port *p = atomic_load_explicit(&sw->ports[i], memory_order_acquire);
+		struct vnetif_port *p = &sw->slot[i];
+		int state = atomic_load_explicit(&p->state, memory_order_acquire);
 
-		if (p == NULL || atomic_load_explicit(&p->reader_on, memory_order_relaxed) ||
+		/* Ports flushing at disconnect too: their listener drains the ring. */
+		if ((state != PORT_CONNECTED && state != PORT_FLUSHING) ||
+		    atomic_load_explicit(&p->reader_on, memory_order_relaxed) ||
 		    atomic_load_explicit(&p->listener, memory_order_relaxed) == NULL)
 			continue;
-		int n = vnetif_poll(p, budget);
+		int n = vnetif_poll(vnetif_port_handle(p), budget);
 		if (n > 0)
 			total += (unsigned)n;
 	}
+	vnetif_srcu_unlock(&sw->srcu, tok);
 	return (int)total;
 }

@@ -13,7 +13,10 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "fwd.h" /* the forwarding policy: fwd.c, fwd_learning.c, fwd_hub.c */
 #include "vnetif.h"
+#include "srcu.h"
+#include "wait.h"
 
 #define VNETIF_SWITCH_MAGIC 0x56535743u /* "VSWC" */
 #define VNETIF_PORT_MAGIC 0x56505254u   /* "VPRT" */
@@ -31,86 +34,16 @@ void __tsan_release(void *addr);
 #define vnetif_tsan_acquire(p) ((void)(p))
 #endif
 
-/* ---- SRCU-style read-side protection (srcu.c) -------------------------------------- */
-
-#define VNETIF_SRCU_STRIPES 16
-
-struct vnetif_srcu_stripe {
-	_Atomic uint64_t readers[2];
-} __rte_cache_aligned;
-
-struct vnetif_srcu {
-	_Atomic uint32_t epoch;
-	struct vnetif_srcu_stripe stripe[VNETIF_SRCU_STRIPES];
-};
-
-unsigned vnetif_srcu_stripe_of_thread(void);
-
-/* Enter a read-side section; returns the token to give back to vnetif_srcu_unlock(). */
-static inline unsigned vnetif_srcu_lock(struct vnetif_srcu *s)
-{
-	unsigned stripe = vnetif_srcu_stripe_of_thread();
-	unsigned parity = atomic_load_explicit(&s->epoch, memory_order_relaxed) & 1u;
-	/* seq_cst: the increment is ordered before every load the section makes. */
-	atomic_fetch_add_explicit(&s->stripe[stripe].readers[parity], 1, memory_order_seq_cst);
-	return stripe << 1 | parity;
-}
-
-static inline void vnetif_srcu_unlock(struct vnetif_srcu *s, unsigned token)
-{
-	atomic_fetch_sub_explicit(&s->stripe[token >> 1].readers[token & 1u], 1,
-				  memory_order_release);
-}
-
-/* Wait until every read-side section that began before this call has ended, at most
- * until @deadline_ns (CLOCK_MONOTONIC). 0 or -ETIMEDOUT. */
-int vnetif_srcu_synchronize(struct vnetif_srcu *s, uint64_t deadline_ns,
-			    vnetif_yield_fn yield, void *yield_arg);
-
-/* ---- forwarding database (fdb.c) ----------------------------------------------------- */
-
-struct vnetif_fdb {
-	struct rte_hash *h;
-	rte_spinlock_t wlock;        /* one writer at a time (rte_hash LF, single writer) */
-	_Atomic uint32_t version;    /* bumped by every change */
-	_Atomic uint64_t learned, moved, full, entries, limited;
-	_Atomic uint32_t per_slot[VNETIF_MAX_PORTS]; /* entries pointing to each port slot */
-	int32_t *dead_pos;           /* deleted key slots, freed after a grace period */
-	unsigned ndead, dead_cap;
-};
-
-/* Value stored for a MAC: the port's slot and connect number. */
-static inline uintptr_t vnetif_fdb_value(uint16_t idx, uint32_t gen)
-{
-	return (uintptr_t)gen << 16 | idx;
-}
-
-static inline uint64_t vnetif_mac_key(const uint8_t *mac)
-{
-	uint64_t k = 0;
-	memcpy(&k, mac, 6);
-	return k;
-}
-
-int vnetif_fdb_init(struct vnetif_fdb *f, const char *swname, unsigned size);
-void vnetif_fdb_fini(struct vnetif_fdb *f);
-/* Learn @key -> @value. @wait: take the lock even if contended (control path); else give
- * up when another writer holds it (datapath: the next frame learns). @limit: if not 0,
- * the most entries the port (slot of @value) may have (port security). Returns 0 when
- * the table holds the mapping (*version, if not NULL, is the table's version then;
- * *moved, if not NULL, says whether the key moved here from another port), -EBUSY when
- * skipped, -ENOSPC when full, -EDQUOT when the port has @limit entries already. */
-int vnetif_fdb_learn(struct vnetif_fdb *f, uint64_t key, uintptr_t value, bool wait,
-		     unsigned limit, uint32_t *version, bool *moved);
-/* Forget every entry of slot @idx (control path). */
-void vnetif_fdb_forget_port(struct vnetif_fdb *f, uint16_t idx);
-/* After a grace period: release key slots deleted before it started. */
-void vnetif_fdb_reclaim(struct vnetif_fdb *f, unsigned upto);
-unsigned vnetif_fdb_count(const struct vnetif_fdb *f);
-
 /* ---- ports and switches ------------------------------------------------------------- */
 
-enum vnetif_port_state { PORT_CONNECTED = 1, PORT_CLOSING, PORT_CLOSED };
+/*
+ * Port lifecycle. CONNECTED: routed to, may send. FLUSHING (vnetif_disconnect with a
+ * flush timeout): no longer routed to and may not send, but its ring still drains to
+ * its listener (reader thread or vnetif_poll) and vnetif_rx_burst. CLOSING: the
+ * disconnect waits for the reader and a grace period. CLOSED: the slot is free; its
+ * struct keeps the final counters until a connect reuses the slot.
+ */
+enum vnetif_port_state { PORT_CLOSED = 0, PORT_CONNECTED, PORT_FLUSHING, PORT_CLOSING };
 
 /* Counters written by the sending side and by the receiving side, each on its own
  * cache line; struct vnetif_stats is assembled from both. */
@@ -130,26 +63,44 @@ struct vnetif_listener {
 	} fn;
 	void *arg;
 	struct vnetif_listener *retired_next;
+	uint64_t ticket;             /* retired: freed once this grace period has passed */
 };
 
+/*
+ * A port's struct lives in its switch's slot table (struct vnetif_switch::slot), one per
+ * slot for the switch's whole life, and is reused by the next port connected into that
+ * slot: memory does not grow with connects. What the application holds is not a pointer
+ * to it but a handle (port.c, "Handles") naming the switch, the slot and the connect
+ * number: a call on the handle of a port that left gets -ENOTCONN, also after its slot
+ * was reused.
+ */
 struct vnetif_port {
 	uint32_t magic;
 	uint16_t idx;                /* slot in the switch's port table */
-	uint32_t gen;                /* connect number, unique per switch */
+	_Atomic uint32_t gen;        /* connect number, unique per switch; 0 while being reset */
 	struct vnetif_switch *sw;
 	struct rte_ring *ring;
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	_Atomic int state;
 	_Atomic unsigned mtu;
 	_Atomic(struct vnetif_listener *) listener;
-	struct vnetif_listener *retired; /* old listeners, freed with the port (under ctl) */
-	/* MAC key | low 16 bits of fdb version << 48 of the last source learned here. */
-	_Atomic uint64_t learned_src;
+	struct vnetif_listener *retired; /* replaced listeners waiting for a grace period (ctl) */
 	_Atomic int polling;         /* vnetif_poll() exclusivity */
+	pthread_t busy;              /* thread running a control call that waits (ctl) */
+	bool is_busy;
+	uint64_t flush_dead;         /* policy reclaim mark (fwd.h) taken when it left (ctl) */
+
+	/* reader thread */
+	pthread_t reader;
+	_Atomic bool reader_on, reader_stop, reader_done;
+	_Atomic uint32_t rx_sleeping; /* futex word: the reader sleeps on it */
+
+	uint16_t free_next;          /* free-slot FIFO (ctl) */
 
 	/* port security (portsec.c): MAC lock settings in two banks under a sequence
-	 * count, read lock-free by the datapath; the learning limit on its own */
-	_Atomic bool sec_on;         /* ever locked: the datapath asks portsec */
+	 * count, read lock-free by the datapath; the learning limit, and the table entries
+	 * pointing to the port (kept by the learning policy under its lock) */
+	_Atomic bool sec_on;         /* locked since it connected: lookups pass portsec */
 	_Atomic uint32_t sec_seq;
 	struct {
 		_Atomic bool lock;
@@ -157,13 +108,7 @@ struct vnetif_port {
 		_Atomic uint64_t mac[VNETIF_PORT_ALLOWED_MAX]; /* MAC keys */
 	} sec_bank[2];
 	_Atomic unsigned sec_max_learned;
-
-	/* reader thread */
-	pthread_t reader;
-	_Atomic bool reader_on, reader_stop, reader_done;
-	_Atomic uint32_t rx_sleeping; /* futex word: the reader sleeps on it */
-
-	struct vnetif_port *next;    /* every port ever connected, for destroy */
+	_Atomic unsigned fdb_entries;
 
 	_Atomic uint64_t tx[TX_NSTATS] __rte_cache_aligned;
 	_Atomic uint64_t rx[RX_NSTATS] __rte_cache_aligned;
@@ -175,14 +120,18 @@ struct vnetif_switch {
 	struct vnetif_switch_config cfg;
 	struct rte_mempool *pool;
 	bool own_pool;
-	struct vnetif_fdb fdb;
+	struct vnetif_fwd fwd;       /* forwarding policy (fwd.h) */
 	struct vnetif_srcu srcu;
-	_Atomic(struct vnetif_port *) *ports; /* cfg.max_ports slots */
+	_Atomic(struct vnetif_port *) *ports; /* routing: connected ports, cfg.max_ports slots */
 	_Atomic unsigned port_hwm;   /* slots [0, hwm) may be in use */
-	pthread_mutex_t ctl;         /* serialises control calls */
+	pthread_mutex_t ctl;         /* serialises control calls; never held while waiting */
 	uint32_t next_gen;
-	unsigned nports;
-	struct vnetif_port *all;
+	_Atomic unsigned nports;
+	unsigned waiting;            /* control calls waiting unlocked (ctl) */
+	uint16_t free_head, free_tail, nfree; /* free slots, least recently freed first */
+	_Atomic uint64_t gone_drops; /* drops of ports whose slot was reused */
+	_Atomic uint32_t reuse_seq;  /* odd while a slot's counters move to gone_drops */
+	struct vnetif_port *slot;    /* cfg.max_ports structs, see struct vnetif_port */
 };
 
 static inline void vnetif_count(_Atomic uint64_t *c, uint64_t v)
@@ -193,38 +142,68 @@ static inline void vnetif_count(_Atomic uint64_t *c, uint64_t v)
 
 static inline bool vnetif_switch_ok(const struct vnetif_switch *sw)
 {
-	return sw != NULL && sw->magic == VNETIF_SWITCH_MAGIC;
+	/* Port handles have the top bit set (port.c): never read through one. */
+	return sw != NULL && !((uintptr_t)sw >> 63) && sw->magic == VNETIF_SWITCH_MAGIC;
 }
 
-static inline bool vnetif_port_ok(const struct vnetif_port *p)
+/* Port handles (port.c, "Handles"): bit 63 set, the connect number's low 22 bits, the
+ * switch's address >> 16 (31 bits), the slot (10 bits). */
+#define VNETIF_HANDLE_TAG (1ull << 63)
+#define VNETIF_HANDLE_GEN_SHIFT 41
+#define VNETIF_HANDLE_GEN_MASK ((1u << 22) - 1)
+#define VNETIF_HANDLE_SW_ALIGN (1u << 16)
+#define VNETIF_HANDLE_SW_BITS 31
+#define VNETIF_HANDLE_IDX_BITS 10
+
+static inline vnetif_port *vnetif_port_handle_of(const struct vnetif_switch *sw, unsigned idx,
+						 uint32_t gen)
 {
-	return p != NULL && p->magic == VNETIF_PORT_MAGIC;
+	return (vnetif_port *)(uintptr_t)(VNETIF_HANDLE_TAG |
+					  (uint64_t)(gen & VNETIF_HANDLE_GEN_MASK)
+						  << VNETIF_HANDLE_GEN_SHIFT |
+					  (uint64_t)((uintptr_t)sw / VNETIF_HANDLE_SW_ALIGN)
+						  << VNETIF_HANDLE_IDX_BITS |
+					  idx);
 }
 
-/* Validate a port handle for a datapath or control call: 0, -EINVAL or -ENOTCONN. */
-static inline int vnetif_port_check(const struct vnetif_port *p)
+/* The handle of the port now in @p's slot (what its listener is given). */
+static inline vnetif_port *vnetif_port_handle(const struct vnetif_port *p)
 {
-	if (!vnetif_port_ok(p))
-		return -EINVAL;
-	if (atomic_load_explicit(&p->state, memory_order_acquire) != PORT_CONNECTED)
-		return -ENOTCONN;
-	return 0;
+	return vnetif_port_handle_of(p->sw, p->idx,
+				     atomic_load_explicit(&p->gen, memory_order_relaxed));
 }
 
-uint64_t vnetif_now_ns(void);
-void vnetif_wait_pause(const struct vnetif_switch *sw);
+/* The slot a port handle names, or NULL if @h is not a port handle. */
+struct vnetif_port *vnetif_port_slot(const vnetif_port *h);
+
+/*
+ * Enter @sw's read side for a call on port handle @h and find its port: 0 (*out set,
+ * give *tok back with vnetif_srcu_unlock(&(*out)->sw->srcu, *tok)); -EINVAL not a port
+ * handle; -ENOTCONN the port left, or is disconnecting and @draining is false. With
+ * @draining, a port that is flushing its ring counts as connected (vnetif_poll,
+ * vnetif_rx_burst).
+ */
+int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **out,
+		      unsigned *tok);
 
 int vnetif_eal_ensure(void);
+/* portsec.c: clear a slot's security settings for its next port (ctl held). */
+void vnetif_portsec_reset(struct vnetif_port *p);
 /* Deliver frames already taken off @p's ring to its listener (vnetif_poll, reader). */
 unsigned vnetif_deliver_to_listener(struct vnetif_port *p, struct vnetif_listener *l,
 				    struct rte_mbuf **pkts, uint16_t n);
-/* Disconnect with ctl held. */
-int vnetif_disconnect_locked(struct vnetif_port *p, unsigned flush_timeout_ms);
 void vnetif_port_wake(struct vnetif_port *p);
-/* True while this thread runs a listener of a port of @sw. */
-bool vnetif_in_listener_on(const struct vnetif_switch *sw);
-void vnetif_reader_join(struct vnetif_port *p);
-/* Port security: may @p send with source MAC key @key? (Its own, or an allowed one.) */
-bool vnetif_portsec_allows(const struct vnetif_port *p, uint64_t key);
+
+/* reader.c, for the port's control calls (ctl not held). */
+/* Stop the reader and wait for it until @deadline_ns: 0, or -ETIMEDOUT (it stays
+ * marked running; a later call joins it). */
+int vnetif_reader_join(struct vnetif_port *p, uint64_t deadline_ns);
+/* True if the calling thread is the reader thread of @p (or, @p NULL, of any port of @sw). */
+bool vnetif_reader_is_self(const struct vnetif_switch *sw, const struct vnetif_port *p);
+
+/* port.c, for switch destroy: disconnect a port (no flush), waiting unlocked. */
+int vnetif_port_close(struct vnetif_port *p, unsigned flush_timeout_ms);
+/* Initialise the slot table and free list of a new switch. */
+int vnetif_slots_init(struct vnetif_switch *sw);
 
 #endif /* VNETIF_PRIVATE_H */

@@ -55,11 +55,22 @@ wait_socket() {
   echo "bench-memif.sh: no socket $1 after 60 s"; cat "$3"; exit 1
 }
 
-# Median and best of per-second rates in Mpps, after the first two (warm-up) samples;
-# reads numbers in pps (one per line) on stdin. The best second is the least disturbed
-# by other work on a shared machine.
+# Wait until frames flow: log $1 has a line matching $2 (up to 60 s: the client's EAL
+# start and memif connection take seconds on a loaded machine); fail if process $3 exits.
+wait_flow() {
+  for _ in $(seq 600); do
+    grep -qE "$2" "$1" && return 0
+    kill -0 "$3" 2>/dev/null || { echo "bench-memif.sh: the client exited:"; cat "$1"; exit 1; }
+    sleep 0.1
+  done
+  echo "bench-memif.sh: no frames after 60 s"; tail -n 20 "$1"; exit 1
+}
+
+# Median and best of per-second rates in Mpps from the first non-zero sample on, less one
+# warm-up sample; reads numbers in pps (one per line) on stdin. The best second is the
+# least disturbed by other work on a shared machine.
 stats_mpps() {
-  tail -n +3 | sort -n | awk '{ v[n++] = $1 / 1e6 }
+  awk '$1 > 0 { on = 1 } on' | tail -n +2 | sort -n | awk '{ v[n++] = $1 / 1e6 }
     END { if (!n) { print "0 0"; exit } printf "%.2f %.2f", v[int(n / 2)], v[n - 1] }'
 }
 
@@ -67,6 +78,7 @@ stats_mpps() {
 testpmd rx "0@1,1@1" "net_memif0,role=server,socket=$run/d.sock,socket-abstract=no" rxonly "$run/direct-rx.log"
 wait_socket "$run/d.sock" "${pids[-1]}" "$run/direct-rx.log"
 testpmd tx "0@0,1@0" "net_memif0,role=client,socket=$run/d.sock,socket-abstract=no" txonly "$run/direct-tx.log"
+wait_flow "$run/direct-rx.log" 'Rx-pps: *[1-9]' "${pids[-1]}"
 sleep "$((secs + 2))"
 cleanup
 read -r direct direct_best < <(grep -oE 'Rx-pps: *[0-9]+' "$run/direct-rx.log" |
@@ -77,6 +89,7 @@ taskset -c 1 "$sw" --memif "$run/s.sock" --vdev net_null0,no-rx=1 >"$run/switch.
 pids+=($!)
 wait_socket "$run/s.sock" "${pids[-1]}" "$run/switch.log"
 testpmd tx "0@0,1@0" "net_memif0,role=client,socket=$run/s.sock,socket-abstract=no" txonly "$run/switch-tx.log"
+wait_flow "$run/switch.log" 'port 1 vdev .* out [1-9]' "${pids[-1]}"
 sleep "$((secs + 2))"
 cleanup
 # vnetif-switch's line for the sink port: "... out N (X Mpps) ..." (or kpps)

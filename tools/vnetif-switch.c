@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vnetif-switch: host a libvnetif switch whose ports are DPDK devices -- memif servers
- * for DPDK programs (Click, testpmd), tap interfaces for Linux hosts, pcap files --
- * print per-port counters every second, stop cleanly on SIGINT/SIGTERM.
+ * for DPDK programs (Click, testpmd), vhost-user servers for VMs, tap interfaces for
+ * Linux hosts, pcap files --, lwIP stacks and a NAT uplink; print per-port counters
+ * every second, stop cleanly on SIGINT/SIGTERM.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +22,9 @@
 #include "vnetif_ethdev.h"
 #ifdef VNETIF_SWITCH_WITH_LWIP
 #include "vnetif_lwip.h"
+#endif
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+#include "vnetif_slirp.h"
 #endif
 
 #include "vnetif_switch_opts.h"
@@ -83,29 +91,65 @@ static void print_stack_stats(const struct run_stack *stacks, unsigned n, unsign
 #endif
 }
 
+/* The link column. A tap interface moved into another network namespace cannot be
+ * read from here (DPDK reports it down while traffic flows): "netns". */
+static const char *link_state(const struct run_port *p)
+{
+	struct vnetif_ethdev_link link = {.up = false};
+
+	if (vnetif_ethdev_link_get(p->e, &link) != 0)
+		return "?";
+	if (!link.up && strcmp(vs_port_kind(p->arg), "tap") == 0 &&
+	    if_nametoindex(p->arg->value) == 0)
+		return "netns";
+	return link.up ? "up" : "down";
+}
+
+static void print_nat_stats(
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	vnetif_slirp *nat,
+#else
+	void *nat,
+#endif
+	const char *value, unsigned idx, double t, bool final)
+{
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	struct vnetif_slirp_stats ns;
+	struct vnetif_stats ps;
+
+	if (!nat || vnetif_slirp_stats_get(nat, &ns) != 0 ||
+	    vnetif_stats_get(vnetif_slirp_port(nat), &ps) != 0)
+		return;
+	printf("%s%7.1fs port %u %-8s %-24s      in %" PRIu64 " out %" PRIu64 " drops %" PRIu64
+	       "\n", final ? "final " : "", t, idx, "nat", value, ps.tx_packets, ps.rx_packets,
+	       ns.rx_drop_queue_full + ns.rx_drop_too_long + ns.tx_drop + ps.tx_drop_oversize +
+		       ps.tx_drop_runt + ps.tx_drop_bad_src + ps.tx_drop_no_route +
+		       ps.tx_drop_own_port + ps.rx_drop_ring_full);
+#else
+	(void)nat, (void)value, (void)idx, (void)t, (void)final;
+#endif
+}
+
 static void print_stats(struct run_port *ports, unsigned n, double t, double dt, bool final)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct run_port *p = &ports[i];
 		struct vnetif_ethdev_stats st;
-		struct vnetif_ethdev_link link = {.up = false};
 		struct vnetif_stats ps;
 		char r1[32], r2[32];
 
 		if (vnetif_ethdev_stats_get(p->e, &st) != 0 ||
 		    vnetif_stats_get(vnetif_ethdev_port(p->e), &ps) != 0)
 			continue;
-		vnetif_ethdev_link_get(p->e, &link);
 		uint64_t drops = st.tx_drop_dev_full + st.rx_drop_no_port + st.dev_imissed +
 				 ps.tx_drop_oversize + ps.tx_drop_runt + ps.tx_drop_bad_src +
 				 ps.tx_drop_no_route + ps.tx_drop_own_port + ps.rx_drop_ring_full +
 				 ps.rx_drop_disconnected;
 		int macs = vnetif_port_learned(vnetif_ethdev_port(p->e));
 
-		printf("%s%7.1fs port %u %-8s %-24s %-4s in %" PRIu64 " (%s) out %" PRIu64
+		printf("%s%7.1fs port %u %-8s %-24s %-5s in %" PRIu64 " (%s) out %" PRIu64
 		       " (%s) drops %" PRIu64 " macs %d\n", final ? "final " : "", t, i,
-		       vs_port_kind(p->arg),
-		       p->arg->value, link.up ? "up" : "down", st.to_switch,
+		       vs_port_kind(p->arg), p->arg->value, link_state(p), st.to_switch,
 		       rate(dt > 0 ? (double)(st.to_switch - p->last.to_switch) / dt : 0, r1,
 			    sizeof(r1)),
 		       st.from_switch,
@@ -123,6 +167,11 @@ struct run {
 	vnetif_switch *sw;
 	struct run_port ports[VS_MAX_PORTS];
 	struct run_stack stacks[VS_MAX_PORTS];
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	vnetif_slirp *nat;
+#else
+	void *nat;
+#endif
 };
 
 /* --max-macs: port security's learning limit on a port. */
@@ -131,6 +180,24 @@ static int limit_macs(vnetif_port *p, unsigned n)
 	struct vnetif_port_security sec = {.max_learned = n};
 
 	return vnetif_port_security_set(p, &sec);
+}
+
+/* The NAT's gateway (NET + 2) into @gw if --nat was given and @ip is in its network. */
+static bool nat_gateway(const struct vs_config *cfg, const char *ip, char gw[INET_ADDRSTRLEN])
+{
+	struct in_addr net, a;
+	char buf[INET_ADDRSTRLEN];
+	const char *slash = cfg->nat ? strchr(cfg->nat, '/') : NULL;
+
+	if (!slash || (size_t)(slash - cfg->nat) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(slash - cfg->nat), cfg->nat);
+	uint32_t mask = ~0u << (32 - atoi(slash + 1)); /* prefix 8..30: checked by vs_parse */
+	if (inet_pton(AF_INET, buf, &net) != 1 || inet_pton(AF_INET, ip, &a) != 1 ||
+	    (ntohl(a.s_addr) & mask) != (ntohl(net.s_addr) & mask))
+		return false;
+	net.s_addr = htonl((ntohl(net.s_addr) & mask) + 2);
+	return inet_ntop(AF_INET, &net, gw, INET_ADDRSTRLEN) != NULL;
 }
 
 /* Create the switch, attach the ports, create the stacks: 0 or 1 (said on stderr; what
@@ -182,6 +249,9 @@ static int run_start(struct run *r)
 		vnetif_lwip_config_init(&lc);
 		lc.ipv4 = st->ip;
 		lc.netmask = st->mask;
+		char gw[INET_ADDRSTRLEN];
+		if (nat_gateway(cfg, st->ip, gw))
+			lc.gateway = gw; /* a stack in the NAT's network routes through it */
 		rc = vnetif_lwip_create(r->sw, &lc, &r->stacks[i].s);
 		if (rc) {
 			fprintf(stderr, PROG ": --stack %s: %s\n", st->value, vnetif_lwip_strerror(rc));
@@ -194,6 +264,34 @@ static int run_start(struct run *r)
 		}
 		printf("port %u: stack %s (lwIP, netmask %s)\n", cfg->nports + i, st->value,
 		       st->mask);
+	}
+#endif
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	if (cfg->nat) {
+		struct vnetif_slirp_config nc;
+
+		vnetif_slirp_config_init(&nc);
+		nc.network = cfg->nat;
+		rc = vnetif_slirp_create(r->sw, &nc, &r->nat);
+		if (rc) {
+			fprintf(stderr, PROG ": --nat %s: %s\n", cfg->nat, rc == -EINVAL ?
+				"not a usable network (NET/PREFIX, prefix 8..30)" :
+				vnetif_strerror(rc));
+			return 1;
+		}
+		printf("port %u: nat %s (user-mode NAT uplink: gateway .2, DNS .3, DHCP from .15)\n",
+		       cfg->nports + cfg->nstacks, cfg->nat);
+		for (unsigned i = 0; i < cfg->nhostfwd; i++) {
+			rc = vnetif_slirp_hostfwd(r->nat, cfg->hostfwd[i]);
+			if (rc) {
+				fprintf(stderr, PROG ": --hostfwd %s: %s\n", cfg->hostfwd[i],
+					rc == -EADDRINUSE ? "cannot bind the host port (in use?)" :
+					"bad forward (tcp:[HOSTADDR]:PORT-GUESTADDR:PORT with "
+					"GUESTADDR in the --nat network)");
+				return 1;
+			}
+			printf("  forward %s\n", cfg->hostfwd[i]);
+		}
 	}
 #endif
 	return 0;
@@ -230,6 +328,7 @@ static void run_loop(struct run *r)
 		if (next > 0 && now >= next) {
 			print_stats(r->ports, cfg->nports, now - t0, now - last, false);
 			print_stack_stats(r->stacks, cfg->nstacks, cfg->nports, now - t0, false);
+			print_nat_stats(r->nat, cfg->nat, cfg->nports + cfg->nstacks, now - t0, false);
 			last = now;
 			next += cfg->interval;
 			if (next < now)
@@ -242,6 +341,7 @@ static void run_loop(struct run *r)
 		printf("stopping on %s\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	print_stats(r->ports, cfg->nports, now_s() - t0, now_s() - last, true);
 	print_stack_stats(r->stacks, cfg->nstacks, cfg->nports, now_s() - t0, true);
+	print_nat_stats(r->nat, cfg->nat, cfg->nports + cfg->nstacks, now_s() - t0, true);
 }
 
 /* Undo what run_start made: 0, or 1 if anything failed (said on stderr). */
@@ -249,6 +349,12 @@ static int run_stop(struct run *r)
 {
 	int rc, status = 0;
 
+#ifdef VNETIF_SWITCH_WITH_SLIRP
+	if (r->nat && (rc = vnetif_slirp_destroy(r->nat)) != 0) {
+		fprintf(stderr, PROG ": stopping the NAT uplink: %s\n", vnetif_strerror(rc));
+		status = 1;
+	}
+#endif
 #ifdef VNETIF_SWITCH_WITH_LWIP
 	for (unsigned i = 0; i < r->cfg->nstacks; i++) {
 		if (r->stacks[i].s && (rc = vnetif_lwip_destroy(r->stacks[i].s)) != 0) {
@@ -287,6 +393,13 @@ int main(int argc, char **argv)
 	if (rc == VS_OK && cfg.nstacks) {
 		snprintf(cfg.err, sizeof(cfg.err), "--stack: this vnetif-switch was built without "
 			 "the lwIP adapter (stacks/lwip, CMake option VNETIF_WITH_LWIP)");
+		rc = VS_BAD;
+	}
+#endif
+#ifndef VNETIF_SWITCH_WITH_SLIRP
+	if (rc == VS_OK && cfg.nat) {
+		snprintf(cfg.err, sizeof(cfg.err), "--nat: this vnetif-switch was built without "
+			 "libslirp (apt-get install libslirp-dev, then rebuild)");
 		rc = VS_BAD;
 	}
 #endif

@@ -71,9 +71,9 @@ static int check_dir_of(struct vs_config *cfg, const struct vs_port *p)
 	return VS_OK;
 }
 
-/* A memif socket path: its directory exists; a file there is a stale socket (removed)
- * or a live server (refused). */
-static int check_memif(struct vs_config *cfg, const struct vs_port *p)
+/* A server socket path (memif, vhost-user): its directory exists; a file there is a
+ * stale socket (removed) or a live server (refused). */
+static int check_socket(struct vs_config *cfg, const struct vs_port *p, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -84,19 +84,30 @@ static int check_memif(struct vs_config *cfg, const struct vs_port *p)
 	if (lstat(p->value, &st) != 0)
 		return VS_OK;
 	if (!S_ISSOCK(st.st_mode))
-		return bad(cfg, "--memif %s: exists and is not a socket", p->value);
+		return bad(cfg, "--%s %s: exists and is not a socket", p->opt->name, p->value);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->value); /* length checked */
-	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	fd = socket(AF_UNIX, type, 0);
 	if (fd < 0)
 		return VS_OK;
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	err = errno;
 	close(fd);
 	if (rc == 0)
-		return bad(cfg, "--memif %s: a server is listening there already", p->value);
+		return bad(cfg, "--%s %s: a server is listening there already", p->opt->name,
+			   p->value);
 	if (err == ECONNREFUSED && unlink(p->value) == 0)
 		fprintf(stderr, PROG ": removed stale socket %s\n", p->value);
 	return VS_OK;
+}
+
+static int check_memif(struct vs_config *cfg, const struct vs_port *p)
+{
+	return check_socket(cfg, p, SOCK_SEQPACKET);
+}
+
+static int check_vhost(struct vs_config *cfg, const struct vs_port *p)
+{
+	return check_socket(cfg, p, SOCK_STREAM);
 }
 
 static int check_tap(struct vs_config *cfg, const struct vs_port *p)
@@ -141,8 +152,8 @@ static int check_port_value(struct vs_config *cfg, const struct vs_option *o, co
 	if (o->path && strpbrk(v, ",="))
 		return bad(cfg, "--%s %s: a path with ',' or '=' cannot be given to DPDK", o->name,
 			   v);
-	if (o->check == check_memif && len >= sizeof(sa.sun_path))
-		return bad(cfg, "--memif %s: path longer than %zu bytes", v,
+	if ((o->check == check_memif || o->check == check_vhost) && len >= sizeof(sa.sun_path))
+		return bad(cfg, "--%s %s: path longer than %zu bytes", o->name, v,
 			   sizeof(sa.sun_path) - 1);
 	if (o->check == check_tap && (len >= IFNAMSIZ || strpbrk(v, "/ ,:=")))
 		return bad(cfg, "--tap '%s': an interface name is 1..%d characters, "
@@ -156,7 +167,7 @@ static int add_port(struct vs_config *cfg, const struct vs_option *o, const char
 	unsigned idx = 0;
 	int rc;
 
-	if (cfg->nports + cfg->nstacks == VS_MAX_PORTS)
+	if (cfg->nports + cfg->nstacks + (cfg->nat != NULL) == VS_MAX_PORTS)
 		return bad(cfg, "too many ports and stacks (at most %d)", VS_MAX_PORTS);
 	if ((rc = check_port_value(cfg, o, value)) != VS_OK)
 		return rc;
@@ -196,7 +207,7 @@ static int add_stack(struct vs_config *cfg, const struct vs_option *o, const cha
 	long prefix;
 
 	(void)o;
-	if (cfg->nports + cfg->nstacks == VS_MAX_PORTS)
+	if (cfg->nports + cfg->nstacks + (cfg->nat != NULL) == VS_MAX_PORTS)
 		return bad(cfg, "too many ports and stacks (at most %d)", VS_MAX_PORTS);
 	if (!slash || (size_t)(slash - value) >= sizeof(ip))
 		return bad(cfg, "--stack '%s': give IP/PREFIX, e.g. 10.0.0.2/24", value);
@@ -216,6 +227,46 @@ static int add_stack(struct vs_config *cfg, const struct vs_option *o, const cha
 				   value, st->ip, cfg->stacks[i].value);
 	st->value = value;
 	cfg->nstacks++;
+	return VS_OK;
+}
+
+/* NET/PREFIX (prefix 8..30); the NAT uplink checks the rest when it starts. */
+static int set_nat(struct vs_config *cfg, const struct vs_option *o, const char *value)
+{
+	const char *slash = strchr(value, '/');
+	char ip[INET_ADDRSTRLEN + 4], *end;
+	struct in_addr a;
+	long prefix;
+
+	(void)o;
+	if (cfg->nat)
+		return bad(cfg, "--nat: given twice (one NAT uplink per switch)");
+	if (cfg->nports + cfg->nstacks + (cfg->nat != NULL) == VS_MAX_PORTS)
+		return bad(cfg, "too many ports and stacks (at most %d)", VS_MAX_PORTS);
+	if (!slash || (size_t)(slash - value) >= sizeof(ip))
+		return bad(cfg, "--nat '%s': give NET/PREFIX, e.g. 10.0.2.0/24", value);
+	snprintf(ip, sizeof(ip), "%.*s", (int)(slash - value), value);
+	errno = 0;
+	prefix = strtol(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, ip, &a) != 1 || errno || end == slash + 1 || *end ||
+	    prefix < 8 || prefix > 30)
+		return bad(cfg, "--nat '%s': give NET/PREFIX with a prefix of 8..30, e.g. "
+			   "10.0.2.0/24", value);
+	cfg->nat = value;
+	return VS_OK;
+}
+
+/* QEMU's hostfwd syntax, PROTO:[HOSTADDR]:HOSTPORT-GUESTADDR:GUESTPORT; the NAT uplink
+ * parses it when it starts. */
+static int add_hostfwd(struct vs_config *cfg, const struct vs_option *o, const char *value)
+{
+	(void)o;
+	if (cfg->nhostfwd == VS_MAX_PORTS)
+		return bad(cfg, "too many --hostfwd (at most %d)", VS_MAX_PORTS);
+	if ((strncmp(value, "tcp:", 4) && strncmp(value, "udp:", 4)) || !strchr(value, '-'))
+		return bad(cfg, "--hostfwd '%s': give tcp:[HOSTADDR]:PORT-GUESTADDR:PORT (or "
+			   "udp:...), e.g. tcp:127.0.0.1:8080-10.0.2.15:80", value);
+	cfg->hostfwd[cfg->nhostfwd++] = value;
 	return VS_OK;
 }
 
@@ -285,6 +336,21 @@ static const struct vs_option options[] = {
 	{.name = "pcap-out", .metavar = "FILE", .section = PORTS, .apply = add_port,
 	 .driver = "net_pcap", .devargs = "tx_pcap=%s", .path = true, .unique = true,
 	 .check = check_dir_of, .help = "a port that writes every frame it receives to FILE"},
+	{.name = "vhost", .metavar = "PATH", .section = PORTS, .apply = add_port,
+	 .driver = "net_vhost", .devargs = "iface=%s,queues=1", .path = true, .unique = true,
+	 .check = check_vhost,
+	 .help = "vhost-user server on socket file PATH, for a VM (QEMU:\n"
+		 "-chardev socket,id=c,path=PATH -netdev vhost-user,id=n,chardev=c\n"
+		 "-device virtio-net-pci,netdev=n and shared guest memory) or\n"
+		 "a DPDK program (--vdev=net_virtio_user0,path=PATH)"},
+	{.name = "nat", .metavar = "NET/PREFIX", .section = PORTS, .apply = set_nat,
+	 .help = "a NAT uplink (user-mode networking, as QEMU's -netdev user):\n"
+		 "gateway at NET+2 (stands for the host), DNS at NET+3, DHCP\n"
+		 "from NET+15, outbound TCP/UDP over host sockets; no root\n"
+		 "(when built with libslirp), e.g. 10.0.2.0/24"},
+	{.name = "hostfwd", .metavar = "SPEC", .section = PORTS, .apply = add_hostfwd,
+	 .help = "forward a host port into the NAT's network, e.g.\n"
+		 "tcp:127.0.0.1:8080-10.0.2.15:80 (needs --nat)"},
 	{.name = "vdev", .metavar = "DEVARGS", .section = PORTS, .apply = add_port,
 	 .help = "any DPDK device, e.g. net_null0 or net_vhost0,iface=PATH"},
 	{.name = "stack", .metavar = "IP/PREFIX", .section = PORTS, .apply = add_stack,
@@ -373,9 +439,11 @@ int vs_parse(struct vs_config *cfg, int argc, char *const argv[])
 	}
 	if (i < argc)
 		return bad(cfg, "unexpected argument '%s'", argv[i]);
-	if (cfg->nports + cfg->nstacks == 0)
-		return bad(cfg, "no ports: give at least one of --memif, --tap, --pcap-in, "
-			   "--pcap-out, --vdev, --stack");
+	if (cfg->nhostfwd && !cfg->nat)
+		return bad(cfg, "--hostfwd needs --nat");
+	if (cfg->nports + cfg->nstacks + (cfg->nat != NULL) == 0)
+		return bad(cfg, "no ports: give at least one of --memif, --vhost, --tap, "
+			   "--pcap-in, --pcap-out, --vdev, --stack, --nat");
 	return VS_OK;
 }
 

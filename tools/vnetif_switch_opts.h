@@ -41,6 +41,9 @@ struct vs_config {
 	unsigned nports;
 	struct vs_stack stacks[VS_MAX_PORTS];
 	unsigned nstacks;
+	const char *nat; /* --nat NET/PREFIX: a NAT uplink port (libslirp); NULL: none */
+	const char *hostfwd[VS_MAX_PORTS]; /* --hostfwd SPEC: port forwards into the NAT */
+	unsigned nhostfwd;
 	bool hub;        /* --hub: deliver every frame to every other port */
 	bool threads;    /* --threads: a poller thread per port */
 	unsigned max_macs; /* --max-macs: port security, MACs each port may have; 0: no limit */
@@ -63,7 +66,7 @@ int vs_parse(struct vs_config *cfg, int argc, char *const argv[]);
 
 /*
  * What needs the system: directories exist, a pcap input is readable, a tap name is
- * free, a memif socket path has no live server (a stale socket file is removed, and
+ * free, a memif or vhost-user socket path has no live server (a stale socket file is removed, and
  * said on stderr). VS_OK or VS_BAD with cfg->err set.
  */
 int vs_check_ports(struct vs_config *cfg);

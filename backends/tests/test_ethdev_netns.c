@@ -455,6 +455,37 @@ START_TEST(test_namespace_and_lwip)
 	free(c);
 }
 END_TEST
+
+/* vnetif-switch with a tap port moved into a namespace: traffic flows (the namespace
+ * pings an lwIP stack on the switch) and the counter line says "netns" for the link,
+ * not "down" (DPDK cannot read the state of an interface in another namespace). */
+START_TEST(test_switch_tap_in_namespace)
+{
+	char ifname[16], ns[32], stack[32];
+	struct et_child *c = calloc(1, sizeof(*c));
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(ifname, sizeof(ifname), "vns%d", (int)getpid() % 100000);
+	snprintf(ns, sizeof(ns), "vnetif-sw-%d", (int)getpid());
+	snprintf(stack, sizeof(stack), "%s3/24", NET_PREFIX);
+	char *argv[] = {VNETIF_SWITCH_BIN, "--tap", ifname, "--stack", stack, "--interval",
+			"0.2", NULL};
+	et_spawn(c, argv);
+	ck_assert_msg(et_expect(c, 0, "switching", 20000), "%s", et_tail(c, 1500));
+	netns_add(ns, ifname, NET_PREFIX "1");
+	ck_assert_int_eq(sh("%s netns exec %s %s -c 2 -i 0.2 -W 2 %s3 >/dev/null", ip_path, ns,
+			    ping_path, NET_PREFIX), 0);
+	size_t from = et_pos(c);
+	char want[64];
+	snprintf(want, sizeof(want), "%s ", ifname);
+	ck_assert_msg(et_expect(c, from, "netns in ", 5000), "%s", et_tail(c, 1500));
+	ck_assert_msg(strstr(et_since(c, from), " down ") == NULL, "%s", et_since(c, from));
+	kill(c->pid, SIGTERM);
+	int st = et_reap(c, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	free(c);
+}
+END_TEST
 #endif
 
 Suite *netns_suite(void)
@@ -468,6 +499,7 @@ Suite *netns_suite(void)
 	tcase_add_test(tc, test_tcp_between_namespaces);
 #ifdef VNETIF_ETHDEV_TEST_LWIP
 	tcase_add_test(tc, test_namespace_and_lwip);
+	tcase_add_test(tc, test_switch_tap_in_namespace);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

@@ -5,6 +5,11 @@
 #include "ethdev_test.h"
 #include "vnetif_switch_opts.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 Suite *cli_suite(void);
 
 #define N 100
@@ -131,6 +136,70 @@ START_TEST(test_parse)
 	}
 	ck_assert_int_eq(vs_parse(&cfg, 2 * VS_MAX_PORTS + 3, many), VS_BAD);
 	ck_assert_str_eq(cfg.err, "too many ports and stacks (at most 32)");
+}
+END_TEST
+
+START_TEST(test_parse_vhost_nat)
+{
+	static struct vs_config cfg;
+	char *ok[] = {"vnetif-switch", "--vhost", "/tmp/v0.sock", "--vhost=/tmp/v1.sock",
+		      "--nat", "10.0.2.0/24", "--hostfwd", "tcp:127.0.0.1:8080-10.0.2.15:80",
+		      "--hostfwd", "udp::5353-10.0.2.15:53", NULL};
+
+	ck_assert_int_eq(vs_parse(&cfg, 10, ok), VS_OK);
+	ck_assert_uint_eq(cfg.nports, 2);
+	ck_assert_str_eq(cfg.ports[0].devargs, "net_vhost0,iface=/tmp/v0.sock,queues=1");
+	ck_assert_str_eq(cfg.ports[1].devargs, "net_vhost1,iface=/tmp/v1.sock,queues=1");
+	ck_assert_str_eq(vs_port_kind(&cfg.ports[0]), "vhost");
+	ck_assert_str_eq(cfg.nat, "10.0.2.0/24");
+	ck_assert_uint_eq(cfg.nhostfwd, 2);
+	ck_assert_str_eq(cfg.hostfwd[1], "udp::5353-10.0.2.15:53");
+	char *nat_only[] = {"vnetif-switch", "--nat", "192.168.7.0/24", NULL};
+	ck_assert_int_eq(vs_parse(&cfg, 3, nat_only), VS_OK); /* a port on its own */
+
+	static const struct {
+		const char *a[5];
+		const char *err;
+	} bad[] = {
+		{{"--hostfwd", "tcp::80-10.0.2.15:80"}, "--hostfwd needs --nat"},
+		{{"--nat", "10.0.2.0/24", "--nat", "10.0.3.0/24"}, "--nat: given twice"},
+		{{"--nat", "10.0.2.0"}, "--nat '10.0.2.0': give NET/PREFIX"},
+		{{"--nat", "10.0.2.0/31"}, "prefix of 8..30"},
+		{{"--nat", "10.0.2.0/24", "--hostfwd", "sctp::1-10.0.2.15:1"}, "--hostfwd 'sctp"},
+		{{"--vhost", "/tmp/a,b.sock"}, "a path with ',' or '='"},
+		{{"--vhost", "/tmp/v.sock", "--vhost", "/tmp/v.sock"}, "--vhost /tmp/v.sock: given twice"},
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[6] = {"vnetif-switch"};
+		int argc = 1;
+
+		while (argc < 5 && bad[i].a[argc - 1])
+			argv[argc] = (char *)bad[i].a[argc - 1], argc++;
+		ck_assert_int_eq(vs_parse(&cfg, argc, argv), VS_BAD);
+		ck_assert_msg(strstr(cfg.err, bad[i].err) != NULL, "'%s' not in '%s'", bad[i].err,
+			      cfg.err);
+	}
+}
+END_TEST
+
+/* --vhost: a live vhost-user server at the path is refused; a stale socket replaced. */
+START_TEST(test_vhost_socket_checks)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = et_path(sa.sun_path, sizeof(sa.sun_path), "vm.sock");
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	expect_usage_error((const char *[]){"--vhost", path, NULL},
+			   "a server is listening there already");
+	close(fd); /* now stale */
+	struct et_child *c = calloc(1, sizeof(*c));
+	int st = cli(c, (const char *[]){"--vhost", path, "--duration", "0.5", NULL}, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	ck_assert_msg(strstr(c->log, "removed stale socket") && strstr(c->log, "port 0: vhost"),
+		      "%s", et_tail(c, 1500));
+	free(c);
 }
 END_TEST
 
@@ -317,6 +386,54 @@ START_TEST(test_stack_answers)
 END_TEST
 #endif
 
+#ifdef VNETIF_ETHDEV_TEST_SLIRP
+/* --nat with a forward from the host into the --stack: the host's connection reaches the
+ * stack (which has no listener on the port and resets it), counted on the NAT port;
+ * SIGTERM stops it cleanly. */
+START_TEST(test_nat_hostfwd)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char fwd[80];
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd); /* a free port */
+	snprintf(fwd, sizeof(fwd), "tcp:127.0.0.1:%u-10.0.2.15:7", ntohs(sa.sin_port));
+
+	struct et_child *c = calloc(1, sizeof(*c));
+	char *argv[] = {VNETIF_SWITCH_BIN, "--nat", "10.0.2.0/24", "--stack", "10.0.2.15/24",
+			"--hostfwd", fwd, "--interval", "0.2", NULL};
+	et_spawn(c, argv);
+	ck_assert_msg(et_expect(c, 0, "switching", 20000), "%s", et_tail(c, 4000));
+	ck_assert_msg(strstr(c->log, "port 1: nat 10.0.2.0/24") && strstr(c->log, "forward tcp:"),
+		      "%s", et_tail(c, 4000));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	char b;
+	struct timeval tv = {.tv_sec = 10};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* The stack refuses port 7: the NAT closes the host side (EOF or reset). */
+	ssize_t r = read(fd, &b, 1);
+	ck_assert_msg(r == 0 || (r < 0 && errno == ECONNRESET), "read %zd: %s", r, strerror(errno));
+	close(fd);
+	size_t from = et_pos(c);
+	ck_assert_msg(et_expect(c, from, "nat      10.0.2.0/24", 5000), "%s", et_tail(c, 4000));
+	kill(c->pid, SIGTERM);
+	int st = et_reap(c, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 4000));
+	const char *fin = strstr(c->log, "final");
+	fin = fin ? strstr(fin, "nat      10.0.2.0/24") : NULL;
+	unsigned long in = 0, out = 0;
+	ck_assert_msg(fin && sscanf(fin, "nat 10.0.2.0/24 in %lu out %lu", &in, &out) == 2,
+		      "%s", et_tail(c, 4000));
+	ck_assert_msg(in > 0 && out > 0, "nat in %lu out %lu", in, out); /* SYN out, RST back */
+	free(c);
+}
+END_TEST
+#endif
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("vnetif_switch");
@@ -325,6 +442,8 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_bad_port_values);
 	tcase_add_test(tc, test_parse);
+	tcase_add_test(tc, test_parse_vhost_nat);
+	tcase_add_test(tc, test_vhost_socket_checks);
 	tcase_add_test(tc, test_port_fails);
 	tcase_add_test(tc, test_pcap_sigint);
 	tcase_add_test(tc, test_pcap_sigterm);
@@ -332,6 +451,9 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_max_macs);
 #ifdef VNETIF_ETHDEV_TEST_LWIP
 	tcase_add_test(tc, test_stack_answers);
+#endif
+#ifdef VNETIF_ETHDEV_TEST_SLIRP
+	tcase_add_test(tc, test_nat_hostfwd);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

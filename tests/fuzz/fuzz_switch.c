@@ -57,7 +57,7 @@
  *   table has deleted an entry before the program runs.
  */
 #ifndef FUZZ_TOLERATE_BURST_LEARN_ORDER
-#define FUZZ_TOLERATE_BURST_LEARN_ORDER 1
+#define FUZZ_TOLERATE_BURST_LEARN_ORDER 0 /* fixed (fwd_learning.c): kept for a while */
 #endif
 #ifndef FUZZ_AVOID_NULL_EMPTY_IOVEC
 #define FUZZ_AVOID_NULL_EMPTY_IOVEC 1
@@ -178,6 +178,7 @@ enum { L_NONE, L_COPY, L_MBUF };
 struct mport {
 	bool used;      /* the slot has a handle */
 	bool connected;
+	bool gone;      /* disconnected and its switch slot reused: the handle is dead */
 	int lib_idx;    /* slot in the switch's port table */
 	uint8_t mac[6];
 	unsigned mtu;
@@ -211,6 +212,8 @@ struct model {
 	unsigned max_ports, default_mtu;
 	struct mport port[SLOTS];
 	int lib_slot[SLOTS];  /* lib idx -> harness slot, -1 free */
+	int free_fifo[SLOTS]; /* the switch's free slots, least recently freed first */
+	unsigned nfree_slots;
 	unsigned nports;
 	uint32_t next_gen;
 	struct fdb_entry fdb[1024];
@@ -476,6 +479,7 @@ static void model_deliver(int dst, int id)
 
 #define R_FLOOD (-1)
 #define R_OWN (-2)
+#define R_LOCK (-3)
 
 static int model_route(int src, const struct mframe *f)
 {
@@ -503,8 +507,6 @@ static void model_chunk(int src, const int *frames, unsigned n)
 			s->st[ST_RUNT]++;
 		else if (mac_multicast(f->src) || mac_zero(f->src))
 			s->st[ST_BAD_SRC]++;
-		else if (!model_lock_allows(s, f->src))
-			s->st[ST_MAC_LOCK]++;
 		else {
 			ok[nok++] = frames[i];
 			s->st[ST_TX_PACKETS]++;
@@ -521,6 +523,10 @@ static void model_chunk(int src, const int *frames, unsigned n)
 		route[i] = model_route(src, &M.frame[ok[i]]);
 #else
 	for (unsigned i = 0; i < nok; i++) {
+		if (!model_lock_allows(s, M.frame[ok[i]].src)) {
+			route[i] = R_LOCK; /* port security: not shown to the policy */
+			continue;
+		}
 		if (!M.hub)
 			model_learn(src, &M.frame[ok[i]]);
 		route[i] = model_route(src, &M.frame[ok[i]]);
@@ -531,7 +537,9 @@ static void model_chunk(int src, const int *frames, unsigned n)
 
 		while (end < nok && route[end] == route[start])
 			end++;
-		if (route[start] == R_OWN) {
+		if (route[start] == R_LOCK) {
+			s->st[ST_MAC_LOCK] += end - start;
+		} else if (route[start] == R_OWN) {
 			s->st[ST_OWN_PORT] += end - start;
 		} else if (route[start] >= 0) {
 			for (unsigned i = start; i < end; i++)
@@ -790,6 +798,12 @@ static void compare(void)
 
 		if (!M.port[s].used)
 			continue;
+		drops += drops_of(M.port[s].st);
+		if (M.port[s].gone) {
+			if (vnetif_stats_get(H.port[s], &st) != -ENOTCONN)
+				finding("stats_get of a port whose slot was reused is not -ENOTCONN");
+			continue;
+		}
 		if (vnetif_stats_get(H.port[s], &st) != 0)
 			finding("stats_get of slot %d failed", s);
 		stats_array(&st, a);
@@ -797,7 +811,6 @@ static void compare(void)
 			if (a[i] != M.port[s].st[i])
 				finding("slot %d %s: library %llu, model %llu", s, stat_name[i],
 					(unsigned long long)a[i], (unsigned long long)M.port[s].st[i]);
-		drops += drops_of(M.port[s].st);
 	}
 	if (vnetif_switch_stats_get(H.sw, &ss) != 0)
 		finding("switch_stats_get failed");
@@ -945,15 +958,16 @@ static void op_connect(struct input *in)
 	if (vnetif_mac(p, got) != 0 || !mac_eq(got, mp->mac))
 		finding("connect gave MAC %02x:%02x:%02x:%02x:%02x:%02x, model %02x:..:%02x",
 			got[0], got[1], got[2], got[3], got[4], got[5], mp->mac[0], mp->mac[5]);
-	for (unsigned l = 0; l < M.max_ports; l++) {
-		if (M.lib_slot[l] < 0) {
-			M.lib_slot[l] = slot;
-			mp->lib_idx = (int)l;
-			break;
-		}
-	}
+	int l = M.free_fifo[0];
+	memmove(M.free_fifo, M.free_fifo + 1, --M.nfree_slots * sizeof(int));
+	for (int o = 0; o < SLOTS; o++) /* the port that had this switch slot is gone */
+		if (o != slot && M.port[o].used && !M.port[o].connected && M.port[o].lib_idx == l)
+			M.port[o].gone = true;
+	M.lib_slot[l] = slot;
+	mp->lib_idx = l;
 	M.nports++;
-	fdb_learn(mac_key(mp->mac), slot, 0);
+	if (!M.hub)
+		fdb_learn(mac_key(mp->mac), slot, 0);
 	H.port[slot] = p;
 }
 
@@ -974,6 +988,7 @@ static void op_disconnect(struct input *in)
 		return;
 	p->connected = false;
 	M.lib_slot[p->lib_idx] = -1;
+	M.free_fifo[M.nfree_slots++] = p->lib_idx;
 	M.nports--;
 	fdb_forget(slot);
 	while (p->rcount > 0) {
@@ -1222,6 +1237,10 @@ static void op_stats_reset(struct input *in)
 
 	if (!M.port[slot].used)
 		return;
+	if (M.port[slot].gone) {
+		expect_rc("stats_reset", vnetif_stats_reset(H.port[slot]), -ENOTCONN);
+		return;
+	}
 	expect_rc("stats_reset", vnetif_stats_reset(H.port[slot]), 0);
 	memset(M.port[slot].st, 0, sizeof(M.port[slot].st));
 }
@@ -1322,7 +1341,13 @@ static void setup(struct input *in)
 	if (vnetif_connect(H.sw, NULL, &p) != 0 || vnetif_disconnect(p, 0) != 0)
 		finding("the first connect/disconnect failed");
 	M.next_gen = 1; /* it took the first connect number and taught the table its MAC */
-	M.learned = 1;
+	M.learned = M.hub ? 0 : 1;
+	for (unsigned i = 0; i + 1 < M.max_ports; i++) /* its slot went to the back */
+		M.free_fifo[M.nfree_slots++] = (int)i + 1;
+	M.free_fifo[M.nfree_slots++] = 0;
+#else
+	for (unsigned i = 0; i < M.max_ports; i++)
+		M.free_fifo[M.nfree_slots++] = (int)i;
 #endif
 }
 

@@ -18,6 +18,24 @@
  * SO_RCVTIMEO, TCP_NODELAY, MSG_DONTWAIT, POLLIN, O_NONBLOCK... Socket descriptors are
  * per stack (small integers from 1) and are not kernel file descriptors. A socket call on
  * a stack being destroyed fails with EBADF.
+ * errno is always a positive POSIX value: EBADF for a NULL or dead stack or a descriptor
+ * that is not open (poll() too, where POSIX would report POLLNVAL); EFAULT for a NULL
+ * buffer, address, length pointer, option value, iovec base or pollfd array where the call
+ * has something to move; EAFNOSUPPORT for a domain other than AF_INET/AF_INET6;
+ * ENETDOWN when the frame could not leave (the port is disconnected, the wire's peer is
+ * gone; lwIP itself reports -1 there); ENOBUFS when the link had no buffer for it; else
+ * what lwIP reports (ENOTCONN, ECONNRESET, EWOULDBLOCK...). A stream socket whose
+ * reading reached its end (a recv that returned 0, or shutdown(SHUT_RD)) returns 0 at
+ * every later recv/recvfrom/readv, as POSIX says. lwIP differs from POSIX in one more
+ * place: a blocking recv on a TCP socket that never connected waits (POSIX: ENOTCONN).
+ *
+ * @par Input guard
+ * Frames malformed where lwIP 2.1.3 trusts the sender never reach it: a UDP-Lite
+ * checksum coverage other than 0 or 8..length (one such frame made lwIP abort the
+ * process), headers and length fields that do not fit the frame, malformed IPv4, TCP and
+ * IPv6 options, IPv6 extension headers out of place, fragments that would reassemble
+ * into something unchecked. They are dropped and counted in vnetif_lwip_stats.rx_refused,
+ * on every path into a stack (switch port, wire) and in the plain netif driver.
  *
  * @par Receive path
  * A stack on a switch sets a vnetif_listen_mbuf() listener on its port. Frames are
@@ -120,6 +138,18 @@ struct vnetif_lwip_stats {
 	uint64_t heap_blocks;
 	uint64_t heap_peak_bytes; /**< Highest heap_bytes since the stack was created. */
 	unsigned sockets;       /**< Sockets open now. */
+	/** Received frames the input guard refused before lwIP saw them (not in rx_drop):
+	 *  malformed where lwIP 2.1.3 trusts the sender — a UDP-Lite checksum coverage
+	 *  other than 0 or 8..length (one such frame would make lwIP abort the process),
+	 *  IPv4/IPv6/UDP/TCP/ICMP/ARP headers or length fields that do not fit the frame,
+	 *  malformed IPv4, TCP or IPv6 options, IPv6 extension headers out of place, and
+	 *  fragments that would reassemble into a UDP-Lite datagram or (IPv6) into anything
+	 *  but TCP, UDP or ICMPv6. See "Input guard" in the README. */
+	uint64_t rx_refused;
+	/** Frees of memory lwIP's allocator never handed out (a double free inside lwIP),
+	 *  since the stack was created: ignored (reported once per process on stderr; the
+	 *  block, if it is one, leaks), never a process abort. 0 unless lwIP has a bug. */
+	uint64_t heap_bad_frees;
 };
 
 /** Text for a negative errno of this library: vnetif_strerror(), except for the codes
@@ -190,7 +220,8 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 /**
  * Look @p ipv4 up in the stack's ARP cache; if it is not there, send an ARP request and
  * wait for the answer at most @p timeout_ms (0: do not wait).
- * @return 0, @p mac set; -ENOENT not resolved in time; -EINVAL bad argument.
+ * @return 0, @p mac set; -ENOENT not resolved in time; -EINVAL bad argument or not a
+ *         (live) stack.
  */
 VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ipv4,
 					    uint8_t mac[VNETIF_ETHER_ADDR_LEN], unsigned timeout_ms);
@@ -198,8 +229,10 @@ VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ip
 /**
  * Send one ICMP echo request to @p ipv4 from the stack and wait for the reply at most
  * @p timeout_ms. @p rtt_us (may be NULL) gets the round-trip time.
- * @return 0; -ETIMEDOUT no reply; -EINVAL bad argument; another negative errno of the
- *         socket layer.
+ * @return 0; -ETIMEDOUT no reply; -EINVAL bad argument or not a (live) stack;
+ *         -ENETDOWN the request could not leave (port disconnected, wire peer gone);
+ *         -ENOBUFS no buffer for it; another negative errno of the socket layer (see
+ *         "Errors"). Never a positive value.
  */
 VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, unsigned timeout_ms,
 				     unsigned *rtt_us);

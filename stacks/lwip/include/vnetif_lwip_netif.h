@@ -25,6 +25,10 @@
  * vnetif_poll() from the application's loop (the only choice with NO_SYS=1 and
  * netif_input/ethernet_input, which must run in lwIP's own context). Frames lwIP sends
  * are gathered into an mbuf with vnetif_writev() (called with the core lock held).
+ *
+ * Frames malformed where lwIP 2.1.3 trusts the sender (see vnetif_lwip_stats.rx_refused
+ * in vnetif_lwip.h: one UDP-Lite frame with a bad checksum coverage would make lwIP
+ * abort) are dropped before netif->input and counted: vnetif_lwip_netif_rx_refused().
  */
 #ifndef VNETIF_LWIP_NETIF_H
 #define VNETIF_LWIP_NETIF_H
@@ -41,6 +45,10 @@ extern "C" {
  *  @return ERR_OK; ERR_ARG no port or a port MTU above 65535; ERR_IF the listener could
  *  not be set. */
 err_t vnetif_lwip_netif_init(struct netif *netif);
+
+/** Frames the driver's input guard refused so far, over every netif of this driver in
+ *  the process. Thread-safe. */
+uint64_t vnetif_lwip_netif_rx_refused(void);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
  * are handed to the output callback as a gather list, borrowed for the call.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
 #include <stdatomic.h>
@@ -73,6 +74,45 @@ GLUE_API sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *
 	return &the_thread;
 }
 
+/* ---- a fix of lwIP 2.1.3's netconn layer ---------------------------------------------- */
+
+/*
+ * When an application reads EOF from a TCP socket, lwIP shuts the receive side down
+ * (tcp_shutdown(pcb, 1, 0): TF_RXCLOSED) and the netconn keeps its pcb. In LAST_ACK (the
+ * peer's FIN came first, then the application's) and TIME_WAIT (the other way round)
+ * lwIP later frees that pcb without telling the netconn: the final ACK of LAST_ACK calls
+ * no err callback once TF_RXCLOSED is set, and the TIME_WAIT timer never calls one.
+ * close() then passed the freed pcb to tcp_close(): a double free ("free of a block it
+ * did not allocate"), found with both ends doing shutdown(SHUT_WR), read-to-EOF, close().
+ *
+ * liblwip calls tcp_shutdown() through its PLT, and this object comes before liblwip in
+ * the namespace's lookup scope (as with sys_thread_new below), so lwIP's calls land
+ * here. In those states there is nothing left for the netconn to receive or send: detach
+ * it from the pcb as lwIP's own close does (callbacks off, conn->pcb.tcp = NULL) and let
+ * the pcb finish on its own. Every other call goes to lwIP's tcp_shutdown().
+ */
+GLUE_API err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
+{
+	static err_t (*lwip_tcp_shutdown)(struct tcp_pcb *, int, int);
+
+	if (pcb != NULL && shut_rx && !shut_tx &&
+	    (pcb->state == LAST_ACK || pcb->state == TIME_WAIT)) {
+		struct netconn *conn = pcb->callback_arg;
+
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		tcp_sent(pcb, NULL);
+		tcp_poll(pcb, NULL, 0);
+		tcp_err(pcb, NULL);
+		if (conn != NULL && conn->pcb.tcp == pcb)
+			conn->pcb.tcp = NULL;
+		return ERR_OK;
+	}
+	if (lwip_tcp_shutdown == NULL)
+		lwip_tcp_shutdown = (err_t(*)(struct tcp_pcb *, int, int))dlsym(RTLD_NEXT, "tcp_shutdown");
+	return lwip_tcp_shutdown != NULL ? lwip_tcp_shutdown(pcb, shut_rx, shut_tx) : ERR_ARG;
+}
+
 /* ---- netif ---------------------------------------------------------------------------- */
 
 static err_t low_output(struct netif *netif, struct pbuf *p)
@@ -106,7 +146,8 @@ static err_t low_output(struct netif *netif, struct pbuf *p)
 		pbuf_free(flat);
 	if (rc != 0) {
 		count(&c_tx_drop, 1);
-		return ERR_IF;
+		/* the socket layer's errno: ENOBUFS, or ENETDOWN for ERR_IF (socket.c) */
+		return rc == -ENOBUFS ? ERR_BUF : ERR_IF;
 	}
 	count(&c_tx, 1);
 	return ERR_OK;

@@ -26,6 +26,7 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "guard.h"
 #include "lwip_private.h"
 
 #define RX_CHUNK 32
@@ -37,11 +38,25 @@
 
 /* ---- port ------------------------------------------------------------------------------ */
 
+/* The input guard on an mbuf (linearised into @buf when chained). */
+static bool port_frame_safe(vnetif_lwip_stack *s, const struct rte_mbuf *m, uint8_t *buf)
+{
+	const uint8_t *f = m->pkt_len <= VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN
+				   ? rte_pktmbuf_read(m, 0, m->pkt_len, buf)
+				   : NULL;
+
+	if (f != NULL && vnl_guard_frame(f, m->pkt_len) == VNL_GUARD_OK)
+		return true;
+	atomic_fetch_add_explicit(&s->link.rx_refused, 1, memory_order_relaxed);
+	return false;
+}
+
 static void port_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	vnetif_lwip_stack *s = arg;
 	struct vnl_frame fr[RX_CHUNK];
 	struct iovec iov[RX_CHUNK * RX_MAX_SEGS];
+	uint8_t lin[VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN];
 
 	(void)port;
 	for (uint16_t done = 0; done < n;) {
@@ -55,6 +70,8 @@ static void port_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void 
 				atomic_fetch_add_explicit(&s->link.rx_drop, 1, memory_order_relaxed);
 				continue;
 			}
+			if (!port_frame_safe(s, m, lin))
+				continue;
 			for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
 				iov[v].iov_base = rte_pktmbuf_mtod(seg, void *);
 				iov[v].iov_len = seg->data_len;
@@ -230,6 +247,13 @@ static int wire_output(vnetif_lwip_stack *s, const struct iovec *iov, unsigned i
 	for (unsigned i = 0; i < iovcnt; i++) {
 		memcpy((uint8_t *)payload + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
+	}
+	if (vnl_guard_frame(payload, len) != VNL_GUARD_OK) {
+		/* refused for the receiver: the sender's link took it */
+		g->free_pbuf(pb);
+		atomic_fetch_add_explicit(&peer->stack->link.rx_refused, 1, memory_order_relaxed);
+		end_leave(peer);
+		return 0;
 	}
 	if (w->mode == VNETIF_LWIP_WIRE_MAILBOX) {
 		g->input_pbufs(&pb, 1, 0);

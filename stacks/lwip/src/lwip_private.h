@@ -47,13 +47,19 @@ struct vnl_link {
 	struct vnl_wire *wire;   /* LINK_WIRE */
 	unsigned side;           /* LINK_WIRE: 0 or 1 */
 	_Atomic uint64_t tx_drop, rx_drop;
+	_Atomic uint64_t rx_refused; /* frames the input guard refused (guard.h) */
 };
 
 /* ---- stacks (stack.c) ---------------------------------------------------------------- */
 
+/* used[fd] flags */
+#define VNL_FD_OPEN 1u   /* an open socket of this stack */
+#define VNL_FD_STREAM 2u /* SOCK_STREAM */
+#define VNL_FD_EOF 4u    /* reading has reached the end (recv returned 0, or SHUT_RD) */
+
 struct vnl_fdset {
 	pthread_mutex_t lock;
-	uint8_t *used; /* used[fd] != 0: open socket of this stack */
+	uint8_t *used; /* used[fd]: VNL_FD_* flags, 0 if fd is not an open socket */
 	unsigned cap, count;
 };
 
@@ -88,8 +94,10 @@ struct vnetif_lwip_stack {
 /* Enter/leave a socket call; false: the stack is being destroyed (or not a stack). */
 bool vnl_stack_enter(vnetif_lwip_stack *s);
 void vnl_stack_leave(vnetif_lwip_stack *s);
-void vnl_fd_add(vnetif_lwip_stack *s, int fd);
+void vnl_fd_add(vnetif_lwip_stack *s, int fd, bool stream);
 void vnl_fd_del(vnetif_lwip_stack *s, int fd);
+/* The VNL_FD_* flags of @fd (0: not open); add @set to them if it is open. */
+unsigned vnl_fd_flags(vnetif_lwip_stack *s, int fd, unsigned set);
 
 /* Link operations (link.c). */
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],

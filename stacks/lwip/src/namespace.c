@@ -66,9 +66,9 @@ static const struct vnl_host host = {
 	.condattr_setclock = pthread_condattr_setclock,
 };
 
-/* Directory of the shim and glue: $VNETIF_LWIP_LIBDIR, else the directory of the object
- * this code is in (libvnetif-lwip.so, or the program it is linked into), else the
- * install directory. */
+/* Directory of the shim and glue: $VNETIF_LWIP_LIBDIR, else vnetif-lwip/ beside the
+ * object this code is in (libvnetif-lwip.so, in the build tree and installed alike: a
+ * prefix can move), else the install directory (${libdir}/vnetif-lwip). */
 static int object_path(const char *soname, char *buf, size_t len)
 {
 	const char *env = getenv("VNETIF_LWIP_LIBDIR");
@@ -81,8 +81,8 @@ static int object_path(const char *soname, char *buf, size_t len)
 
 		if (slash != NULL) {
 			char try[4096];
-			int n = snprintf(try, sizeof(try), "%.*s/%s", (int)(slash - info.dli_fname),
-					 info.dli_fname, soname);
+			int n = snprintf(try, sizeof(try), "%.*s/" VNETIF_LWIP_NS_DIR "/%s",
+					 (int)(slash - info.dli_fname), info.dli_fname, soname);
 
 			if (n > 0 && n < (int)sizeof(try)) {
 				FILE *f = fopen(try, "rb");

@@ -6,6 +6,7 @@
  * to netif->input. Ownership: the listener owns the mbufs and frees them; a pbuf belongs
  * to lwIP once netif->input accepted it, and is freed here if it did not.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -15,9 +16,17 @@
 #include "lwip/pbuf.h"
 #include "netif/ethernet.h"
 
+#include "guard.h"
 #include "vnetif_lwip_netif.h"
 
 #define OUT_SEGS 64
+
+static _Atomic uint64_t rx_refused;
+
+uint64_t vnetif_lwip_netif_rx_refused(void)
+{
+	return atomic_load_explicit(&rx_refused, memory_order_relaxed);
+}
 
 static err_t low_level_output(struct netif *netif, struct pbuf *p)
 {
@@ -61,6 +70,11 @@ static void low_level_input(vnetif_port *port, struct rte_mbuf **pkts, uint16_t 
 			memcpy((u8_t *)p->payload + off, rte_pktmbuf_mtod(seg, const void *),
 			       seg->data_len);
 			off += seg->data_len;
+		}
+		if (vnl_guard_frame(p->payload, p->len) != VNL_GUARD_OK) {
+			atomic_fetch_add_explicit(&rx_refused, 1, memory_order_relaxed);
+			pbuf_free(p);
+			continue;
 		}
 		if (netif->input(p, netif) != ERR_OK)
 			pbuf_free(p);

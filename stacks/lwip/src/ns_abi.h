@@ -3,7 +3,7 @@
  * The interface between libvnetif-lwip (main link-map namespace) and the two small
  * objects it loads into every lwIP namespace. Private: never installed.
  *
- * Each lwIP instance lives in its own dlmopen() namespace (see notes/lwip-instances.md):
+ * Each lwIP instance lives in its own dlmopen() namespace (see docs/lwip-notes.md):
  *
  *   libvnetif-lwip-shim.so  loaded first, kept for the life of the process. It defines
  *                           malloc/free/..., memcpy/memmove/memset and pthread_mutex/cond
@@ -73,6 +73,8 @@ struct vnl_heap_stats {
 	uint64_t live_blocks;
 	uint64_t peak_bytes;  /* since the instance started */
 	uint64_t allocs;      /* allocations since the instance started */
+	uint64_t bad_frees;   /* since the instance started: frees of blocks the shim did
+			       * not allocate (reported once, ignored) */
 };
 
 typedef int (*vnl_shim_setup_fn)(const struct vnl_host *host);

@@ -146,17 +146,30 @@ static void *alloc_block(size_t n, size_t align, uintptr_t ra)
 	return user;
 }
 
+/*
+ * The header of a block this shim allocated; NULL for anything else (a block freed
+ * twice, a pointer into the middle of one, a block of another allocator). Such a free
+ * is a bug of the caller (lwIP's own: see tcp_shutdown() in glue.c), but one an
+ * application can trigger: it is reported once on stderr, counted (vnl_heap_stats.
+ * bad_frees) and ignored — the block, if it is one, leaks — never a process abort.
+ */
 static struct hdr *header_of(void *p)
 {
 	struct hdr *h = (struct hdr *)((unsigned char *)p - HDR_SIZE);
+	static _Atomic int reported;
 
-	if (h->magic != MAGIC_PLAIN && h->magic != MAGIC_TRACKED) {
-		static const char msg[] = "vnetif-lwip shim: free of a block it did not allocate\n";
+	if (h->magic == MAGIC_PLAIN || h->magic == MAGIC_TRACKED)
+		return h;
+	if (!atomic_exchange(&reported, 1)) {
+		static const char msg[] = "vnetif-lwip shim: free of a block it did not allocate "
+					  "(ignored, counted in heap_bad_frees)\n";
 		ssize_t r = write(2, msg, sizeof(msg) - 1);
 		(void)r;
-		abort();
 	}
-	return h;
+	H->mutex_lock(&track_lock);
+	track_st.bad_frees++;
+	H->mutex_unlock(&track_lock);
+	return NULL;
 }
 
 static void free_block(void *p)
@@ -166,6 +179,8 @@ static void free_block(void *p)
 	if (p == NULL || in_arena(p))
 		return;
 	h = header_of(p);
+	if (h == NULL)
+		return;
 	if (h->magic == MAGIC_TRACKED) {
 		H->mutex_lock(&track_lock);
 		h->prev->next = h->next;
@@ -180,7 +195,12 @@ static void free_block(void *p)
 
 static size_t block_size(void *p)
 {
-	return in_arena(p) ? arena_size(p) : hdr_size(header_of(p));
+	struct hdr *h;
+
+	if (in_arena(p))
+		return arena_size(p);
+	h = header_of(p);
+	return h != NULL ? hdr_size(h) : 0;
 }
 
 #define RA() ((uintptr_t)__builtin_return_address(0))
@@ -232,9 +252,17 @@ SHIM_API void *realloc(void *p, size_t n)
 		free_block(p);
 		return NULL;
 	}
+	if (!in_arena(p)) {
+		struct hdr *h = header_of(p);
+
+		if (h == NULL) { /* not ours: leave it alone */
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (h->magic == MAGIC_TRACKED)
+			ra = ranges[0][0]; /* keep a tracked block tracked */
+	}
 	old = block_size(p);
-	if (!in_arena(p) && header_of(p)->magic == MAGIC_TRACKED)
-		ra = ranges[0][0]; /* keep a tracked block tracked */
 	q = alloc_block(n, 16, ra);
 	if (q == NULL)
 		return NULL;
@@ -399,6 +427,7 @@ SHIM_API void vnl_shim_track(const uintptr_t (*r)[2], unsigned n)
 	}
 	track_st.peak_bytes = track_st.live_bytes;
 	track_st.allocs = 0;
+	track_st.bad_frees = 0;
 	H->mutex_unlock(&track_lock);
 	atomic_store_explicit(&nranges, n, memory_order_release);
 }

@@ -16,41 +16,66 @@
 
 #include "lwip_private.h"
 
-#define CALL(s, expr, type)                                                                  \
+/*
+ * lwIP's errno of a failed call as a POSIX one. lwIP 2.1 maps ERR_IF (a netif could not
+ * send: this stack's link is down, its port disconnected or the peer of its wire gone)
+ * to -1, not to an errno: that is ENETDOWN. Anything else not positive: EIO.
+ */
+static int posix_errno(int err)
+{
+	if (err > 0)
+		return err;
+	return err == -1 ? ENETDOWN : EIO;
+}
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* Run one socket call of the stack's lwIP: EBADF for a dead stack, EFAULT when @fault
+ * (a NULL pointer lwIP would dereference, or assert on), else lwIP's result. */
+#define CALL(s, fault, expr, type)                                                           \
 	do {                                                                                 \
 		int err_ = 0;                                                                \
 		type r_;                                                                     \
-		if (!vnl_stack_enter(s)) {                                                   \
-			errno = EBADF;                                                       \
-			return -1;                                                           \
+		if (!vnl_stack_enter(s))                                                     \
+			return fail(EBADF);                                                  \
+		if (fault) {                                                                 \
+			vnl_stack_leave(s);                                                  \
+			return fail(EFAULT);                                                 \
 		}                                                                            \
 		r_ = (s)->g->expr;                                                           \
 		vnl_stack_leave(s);                                                          \
 		if (r_ < 0)                                                                  \
-			errno = err_ ? err_ : EIO;                                           \
+			errno = posix_errno(err_);                                           \
 		return r_;                                                                   \
 	} while (0)
 
 /* End of a call that returns a new descriptor: track it, carry the error back. */
-static int new_fd(vnetif_lwip_stack *s, int fd, int err)
+static int new_fd(vnetif_lwip_stack *s, int fd, int err, bool stream)
 {
 	if (fd >= 0)
-		vnl_fd_add(s, fd);
+		vnl_fd_add(s, fd, stream);
 	vnl_stack_leave(s);
 	if (fd < 0)
-		errno = err ? err : EIO;
+		errno = posix_errno(err);
 	return fd;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *s, int domain, int type, int protocol)
 {
-	int err = 0;
+	int err = 0, fd;
 
-	if (!vnl_stack_enter(s)) {
-		errno = EBADF;
-		return -1;
+	if (!vnl_stack_enter(s))
+		return fail(EBADF);
+	if (domain != AF_INET && domain != AF_INET6) { /* lwIP would make an IPv4 socket */
+		vnl_stack_leave(s);
+		return fail(EAFNOSUPPORT);
 	}
-	return new_fd(s, s->g->socket(domain, type, protocol, &err), err);
+	fd = s->g->socket(domain, type, protocol, &err); /* before err is read */
+	return new_fd(s, fd, err, type == SOCK_STREAM);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
@@ -58,127 +83,195 @@ VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sock
 {
 	int err = 0;
 
-	if (!vnl_stack_enter(s)) {
-		errno = EBADF;
-		return -1;
+	if (!vnl_stack_enter(s))
+		return fail(EBADF);
+	if (addr != NULL && len == NULL) { /* lwIP asserts */
+		vnl_stack_leave(s);
+		return fail(EFAULT);
 	}
-	return new_fd(s, s->g->accept(fd, addr, len, &err), err);
+	fd = s->g->accept(fd, addr, len, &err); /* before err is read */
+	return new_fd(s, fd, err, true);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *s, int fd)
 {
 	int err = 0, rc;
 
-	if (!vnl_stack_enter(s)) {
-		errno = EBADF;
-		return -1;
-	}
+	if (!vnl_stack_enter(s))
+		return fail(EBADF);
 	/* out of the table first: destroy's wake-up must never see a netconn being freed */
 	vnl_fd_del(s, fd);
 	rc = s->g->close(fd, &err);
 	vnl_stack_leave(s);
 	if (rc < 0)
-		errno = err ? err : EIO;
+		errno = posix_errno(err);
 	return rc;
+}
+
+/*
+ * After a read of @want bytes returned @r (lwIP's errno @err): POSIX says a stream
+ * socket whose reading reached the end returns 0 at every call, but lwIP 2.1 answers
+ * ENOTCONN after the first 0 (it shut the receive side down then). Remember the end
+ * (a 0 for a non-empty read, or shutdown(SHUT_RD)) and answer 0 from then on.
+ */
+static ssize_t read_end(vnetif_lwip_stack *s, int fd, ssize_t r, int err, size_t want)
+{
+	const unsigned eof = VNL_FD_STREAM | VNL_FD_EOF;
+
+	if (r == 0 && want > 0 && (vnl_fd_flags(s, fd, 0) & VNL_FD_STREAM))
+		vnl_fd_flags(s, fd, VNL_FD_EOF);
+	if (r < 0) {
+		if (err == ENOTCONN && (vnl_fd_flags(s, fd, 0) & eof) == eof)
+			return 0;
+		errno = posix_errno(err);
+	}
+	return r;
+}
+
+/* A read call: enter, refuse @fault with EFAULT, run @expr, then read_end(). */
+#define READ_CALL(s, fd, fault, want, expr)                                                  \
+	do {                                                                                 \
+		int err_ = 0;                                                                \
+		ssize_t r_;                                                                  \
+		if (!vnl_stack_enter(s))                                                     \
+			return fail(EBADF);                                                  \
+		if (fault) {                                                                 \
+			vnl_stack_leave(s);                                                  \
+			return fail(EFAULT);                                                 \
+		}                                                                            \
+		r_ = (s)->g->expr;                                                           \
+		vnl_stack_leave(s);                                                          \
+		return read_end(s, fd, r_, err_, want);                                      \
+	} while (0)
+
+/* An iovec array lwIP would read or write through: NULL bases with bytes to move. */
+static bool iov_fault(const struct iovec *iov, int cnt, size_t *total)
+{
+	*total = 0;
+	if (cnt > 0 && iov == NULL)
+		return true;
+	for (int i = 0; i < cnt && i < 1024; i++) {
+		if (iov[i].iov_base == NULL && iov[i].iov_len > 0)
+			return true;
+		*total += iov[i].iov_len;
+	}
+	return false;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *s, int fd, const struct sockaddr *addr,
 				     socklen_t len)
 {
-	CALL(s, bind(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL, bind(fd, addr, len, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *s, int fd, int backlog)
 {
-	CALL(s, listen(fd, backlog, &err_), int);
+	CALL(s, false, listen(fd, backlog, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *s, int fd,
 					const struct sockaddr *addr, socklen_t len)
 {
-	CALL(s, connect(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL, connect(fd, addr, len, &err_), int);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *s, int fd, const void *buf,
 					 size_t len, int flags)
 {
-	CALL(s, send(fd, buf, len, flags, &err_), ssize_t);
+	CALL(s, buf == NULL && len > 0, send(fd, buf, len, flags, &err_), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
 					 int flags)
 {
-	CALL(s, recv(fd, buf, len, flags, &err_), ssize_t);
+	READ_CALL(s, fd, buf == NULL && len > 0, len, recv(fd, buf, len, flags, &err_));
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *s, int fd, const void *buf,
 					   size_t len, int flags, const struct sockaddr *addr,
 					   socklen_t addrlen)
 {
-	CALL(s, sendto(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
+	CALL(s, buf == NULL && len > 0, sendto(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
 					     int flags, struct sockaddr *addr, socklen_t *addrlen)
 {
-	CALL(s, recvfrom(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
+	READ_CALL(s, fd, (buf == NULL && len > 0) || (addr != NULL && addrlen == NULL), len,
+		  recvfrom(fd, buf, len, flags, addr, addrlen, &err_));
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
 					   int iovcnt)
 {
-	CALL(s, writev(fd, iov, iovcnt, &err_), ssize_t);
+	size_t total;
+
+	CALL(s, iov_fault(iov, iovcnt, &total), writev(fd, iov, iovcnt, &err_), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
 					  int iovcnt)
 {
-	CALL(s, readv(fd, iov, iovcnt, &err_), ssize_t);
+	size_t total;
+
+	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt, &err_));
 }
 
 VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *s, int fd, int how)
 {
-	CALL(s, shutdown(fd, how, &err_), int);
+	int err = 0, rc;
+
+	if (!vnl_stack_enter(s))
+		return fail(EBADF);
+	rc = s->g->shutdown(fd, how, &err);
+	vnl_stack_leave(s);
+	if (rc < 0) {
+		errno = posix_errno(err);
+		return rc;
+	}
+	if (how == SHUT_RD || how == SHUT_RDWR)
+		vnl_fd_flags(s, fd, VNL_FD_EOF);
+	return rc;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
 					   const void *val, socklen_t len)
 {
-	CALL(s, setsockopt(fd, level, name, val, len, &err_), int);
+	CALL(s, val == NULL && len > 0, setsockopt(fd, level, name, val, len, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
 					   void *val, socklen_t *len)
 {
-	CALL(s, getsockopt(fd, level, name, val, len, &err_), int);
+	CALL(s, val == NULL || len == NULL, getsockopt(fd, level, name, val, len, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, getsockname(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL || len == NULL, getsockname(fd, addr, len, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, getpeername(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL || len == NULL, getpeername(fd, addr, len, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *s, struct pollfd *fds, nfds_t nfds,
 				     int timeout_ms)
 {
-	CALL(s, poll(fds, nfds, timeout_ms, &err_), int);
+	CALL(s, fds == NULL && nfds > 0, poll(fds, nfds, timeout_ms, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *s, int fd, int cmd, int val)
 {
-	CALL(s, fcntl(fd, cmd, val, &err_), int);
+	CALL(s, false, fcntl(fd, cmd, val, &err_), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *s, int fd, long cmd, void *argp)
 {
-	CALL(s, ioctl(fd, cmd, argp, &err_), int);
+	CALL(s, argp == NULL, ioctl(fd, cmd, argp, &err_), int);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -244,8 +337,9 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 
 	memset(&dst, 0, sizeof(dst));
 	dst.sin_family = AF_INET;
-	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1)
+	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1 || !vnl_stack_enter(s))
 		return -EINVAL;
+	vnl_stack_leave(s);
 	fd = vnetif_lwip_socket(s, AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (fd < 0)
 		return -errno;

@@ -480,11 +480,13 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 	st->rx_frames = c.rx_frames;
 	st->rx_drop = c.rx_drop_mbox + c.rx_drop_nomem + c.rx_drop_down +
 		      atomic_load(&s->link.rx_drop);
+	st->rx_refused = atomic_load(&s->link.rx_refused);
 	st->tx_frames = c.tx_frames;
 	st->tx_drop = c.tx_drop + atomic_load(&s->link.tx_drop);
 	st->heap_bytes = h.live_bytes;
 	st->heap_blocks = h.live_blocks;
 	st->heap_peak_bytes = h.peak_bytes;
+	st->heap_bad_frees = h.bad_frees;
 	pthread_mutex_lock((pthread_mutex_t *)&s->fds.lock);
 	st->sockets = s->fds.count;
 	pthread_mutex_unlock((pthread_mutex_t *)&s->fds.lock);
@@ -510,7 +512,7 @@ void vnl_stack_leave(vnetif_lwip_stack *s)
 	atomic_fetch_sub(&s->inside, 1);
 }
 
-void vnl_fd_add(vnetif_lwip_stack *s, int fd)
+void vnl_fd_add(vnetif_lwip_stack *s, int fd, bool stream)
 {
 	struct vnl_fdset *f = &s->fds;
 
@@ -530,11 +532,26 @@ void vnl_fd_add(vnetif_lwip_stack *s, int fd)
 			f->cap = cap;
 		}
 	}
-	if ((unsigned)fd < f->cap && !f->used[fd]) {
-		f->used[fd] = 1;
-		f->count++;
+	if ((unsigned)fd < f->cap) {
+		if (!f->used[fd])
+			f->count++;
+		f->used[fd] = (uint8_t)(VNL_FD_OPEN | (stream ? VNL_FD_STREAM : 0));
 	}
 	pthread_mutex_unlock(&f->lock);
+}
+
+unsigned vnl_fd_flags(vnetif_lwip_stack *s, int fd, unsigned set)
+{
+	struct vnl_fdset *f = &s->fds;
+	unsigned flags = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (fd >= 0 && (unsigned)fd < f->cap && f->used[fd]) {
+		f->used[fd] = (uint8_t)(f->used[fd] | set);
+		flags = f->used[fd];
+	}
+	pthread_mutex_unlock(&f->lock);
+	return flags;
 }
 
 void vnl_fd_del(vnetif_lwip_stack *s, int fd)

@@ -11,6 +11,7 @@
 #include "lwip/sockets.h"
 #include "lwip/tcpip.h"
 
+#include "lt_frames.h"
 #include "lwip_test.h"
 #include "vnetif_lwip_netif.h"
 
@@ -115,6 +116,31 @@ START_TEST(test_netif_driver)
 	ck_assert_int_eq(vnetif_lwip_arp_resolve(inst, MAIN_IP, mac, 2000), 0);
 	ck_assert(vt_mac_eq(mac, pmac));
 	ck_assert_int_eq(vnetif_lwip_ping(inst, MAIN_IP, 2000, NULL), 0);
+
+	/* the driver's input guard: UDP-Lite datagrams whose checksum coverage lwIP would
+	 * trust (and abort on) are refused and counted; the netif still answers */
+	{
+		static const unsigned cov[] = {0xffff, 33, 1, 2, 3, 4, 5, 6, 7};
+		vnetif_port *raw = vt_connect(sw);
+		uint64_t before = vnetif_lwip_netif_rx_refused();
+		uint8_t f[128], rmac[6];
+
+		vt_mac(raw, rmac);
+		for (size_t k = 0; k < sizeof(cov) / sizeof(cov[0]); k++) {
+			size_t n = ltf_eth(f, pmac, rmac, 0x0800);
+
+			memset(f + n + 20, 0x5a, 32);
+			ltf_put16(f + n + 20, 40000);
+			ltf_put16(f + n + 22, 9);
+			ltf_put16(f + n + 24, cov[k]);
+			n += ltf_ip4(f + n, 0x0a0000deu, 0x0a0000c8u, 136, NULL, 0, 32, 1, 0);
+			ck_assert_int_eq(vnetif_write(raw, f, n), 0);
+		}
+		ck_assert_msg(VT_WAIT(vnetif_lwip_netif_rx_refused() == before + 9), "refused %" PRIu64,
+			      vnetif_lwip_netif_rx_refused() - before);
+		ck_assert_int_eq(vnetif_lwip_ping(inst, MAIN_IP, 2000, NULL), 0);
+		ck_assert_int_eq(vnetif_disconnect(raw, 0), 0);
+	}
 
 	/* TCP: instance -> application's lwIP (echo server on its socket API) */
 	e.ls = lwip_socket(AF_INET, SOCK_STREAM, 0);

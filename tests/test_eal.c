@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The embedded EAL default, each case in fresh child processes (this process never
+ * starts EAL: EAL starts once per process):
+ * - crash leftovers: a process killed with SIGKILL leaves its runtime directory; the
+ *   next start of the embedded default removes it, and never a live process's, another
+ *   prefix's, one whose EAL config is still locked, nor anything when VNETIF_EAL_ARGS
+ *   replaces the default;
+ * - hugepages when a hugetlbfs mount has 256 MB free, else --no-huge, said with
+ *   VNETIF_DEBUG.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include "vnetif.h"
+
+Suite *eal_suite(void);
+
+enum child_end { END_KILL, END_WAIT, END_EXIT };
+
+struct child {
+	pid_t pid;
+	int go;            /* END_WAIT: close to let the child exit */
+	char dir[PATH_MAX]; /* its EAL runtime directory */
+	int huge;          /* rte_eal_has_hugepages() */
+	char log[4096];    /* its stderr (END_EXIT and END_KILL) */
+};
+
+/* In the child: start EAL through a switch, report, then end as told. */
+static void child_main(int report, int go, int end)
+{
+	struct vnetif_switch_config cfg;
+	vnetif_switch *sw;
+	char msg[PATH_MAX + 16];
+	int rc;
+
+	vnetif_switch_config_init(&cfg);
+	cfg.pool_size = 1023;
+	rc = vnetif_switch_create(&cfg, &sw);
+	snprintf(msg, sizeof(msg), "%d %d %s", rc, rc ? 0 : rte_eal_has_hugepages(),
+		 rc ? "-" : rte_eal_get_runtime_dir());
+	if (write(report, msg, strlen(msg) + 1) < 0)
+		_exit(3);
+	close(report);
+	if (rc)
+		_exit(2);
+	if (end == END_KILL)
+		raise(SIGKILL);
+	if (end == END_WAIT) {
+		char c;
+
+		while (read(go, &c, 1) > 0)
+			;
+	}
+	vnetif_switch_destroy(sw);
+	exit(0); /* atexit: the library removes its runtime directory */
+}
+
+/* Fork a child that starts EAL and ends as told; wait for its report. With @env_args,
+ * VNETIF_EAL_ARGS is set in the child. */
+static void spawn(struct child *c, enum child_end end, const char *env_args)
+{
+	int rep[2], go[2], err[2];
+	char msg[PATH_MAX + 16] = "";
+	ssize_t n, got = 0;
+
+	memset(c, 0, sizeof(*c));
+	ck_assert(pipe(rep) == 0 && pipe(go) == 0 && pipe(err) == 0);
+	fflush(NULL);
+	c->pid = fork();
+	ck_assert_int_ge(c->pid, 0);
+	if (c->pid == 0) {
+		close(rep[0]);
+		close(go[1]);
+		close(err[0]);
+		dup2(err[1], STDERR_FILENO);
+		setenv("VNETIF_DEBUG", "1", 1);
+		if (env_args)
+			setenv("VNETIF_EAL_ARGS", env_args, 1);
+		else
+			unsetenv("VNETIF_EAL_ARGS");
+		child_main(rep[1], go[0], end);
+	}
+	close(rep[1]);
+	close(go[0]);
+	close(err[1]);
+	while ((n = read(rep[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(rep[0]);
+	c->go = go[1];
+	ck_assert_msg(sscanf(msg, "%*d %d %4095s", &c->huge, c->dir) == 2 && atoi(msg) == 0,
+		      "child: '%s'", msg);
+	if (end != END_WAIT) {
+		int st;
+
+		got = 0;
+		while ((n = read(err[0], c->log + got, sizeof(c->log) - 1 - (size_t)got)) > 0)
+			got += n;
+		ck_assert_int_eq(waitpid(c->pid, &st, 0), c->pid);
+		ck_assert_msg(end == END_KILL ? WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL
+					      : WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			      "child status %d:\n%s", st, c->log);
+	}
+	close(err[0]);
+}
+
+static void reap(struct child *c)
+{
+	int st;
+
+	close(c->go);
+	ck_assert_int_eq(waitpid(c->pid, &st, 0), c->pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void make_dir(char *path, size_t len, const char *base, const char *name, bool config)
+{
+	char file[PATH_MAX + 16];
+
+	snprintf(path, len, "%s/%s", base, name);
+	ck_assert_msg(mkdir(path, 0700) == 0, "mkdir %s: %s", path, strerror(errno));
+	if (config) {
+		snprintf(file, sizeof(file), "%s/config", path);
+		int fd = open(file, O_CREAT | O_WRONLY, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+}
+
+static void remove_dir(const char *path)
+{
+	char file[PATH_MAX + 16];
+
+	if (!path[0])
+		return;
+	snprintf(file, sizeof(file), "%s/config", path);
+	unlink(file);
+	rmdir(path);
+}
+
+/* The look-alike directories, removed after the test also when it fails. */
+static char foreign[PATH_MAX], suffixed[PATH_MAX], locked[PATH_MAX], stale[PATH_MAX];
+
+static void remove_lookalikes(void)
+{
+	remove_dir(foreign);
+	remove_dir(suffixed);
+	remove_dir(locked);
+	remove_dir(stale);
+}
+
+/* Hugepage files of @prefix ("<prefix>map_<k>") in the hugetlbfs mounts. */
+static unsigned huge_files(const char *prefix)
+{
+	char want[128];
+	unsigned n = 0;
+	struct mntent *m;
+	FILE *f = setmntent("/proc/mounts", "r");
+
+	snprintf(want, sizeof(want), "%smap_", prefix);
+	while (f && (m = getmntent(f)) != NULL) {
+		DIR *d = strcmp(m->mnt_type, "hugetlbfs") == 0 ? opendir(m->mnt_dir) : NULL;
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL)
+			n += strncmp(de->d_name, want, strlen(want)) == 0;
+		if (d)
+			closedir(d);
+	}
+	if (f)
+		endmntent(f);
+	return n;
+}
+
+START_TEST(test_crash_leftovers)
+{
+	struct child dead, live, other, next;
+	char base[PATH_MAX], name[64], lockfile[PATH_MAX + 16];
+
+	/* A live process of the library (started first: a start cleans up). */
+	spawn(&live, END_WAIT, NULL);
+	ck_assert(exists(live.dir));
+
+	/* A process of the library dies by SIGKILL: its runtime directory (and hugepage
+	 * files) stay behind -- until a start of the embedded default, this test's or one
+	 * in any other process running this library at the same time (ctest -j): so
+	 * what is checked is what is left after our start, not who removed it. */
+	spawn(&dead, END_KILL, NULL);
+	snprintf(base, sizeof(base), "%s", dead.dir);
+	*strrchr(base, '/') = '\0';
+	const char *dead_prefix = strrchr(dead.dir, '/') + 1;
+
+	/* Look-alikes of the dead pid: another prefix, a name that is not vnetif-<pid>-<n>,
+	 * and one whose EAL config is locked (by this process: a live primary holds it).
+	 * A stale one with an unlocked config goes like the real one. */
+	snprintf(name, sizeof(name), "vnetiftest-%d-0", (int)dead.pid);
+	make_dir(foreign, sizeof(foreign), base, name, false);
+	snprintf(name, sizeof(name), "vnetif-%d-0x", (int)dead.pid);
+	make_dir(suffixed, sizeof(suffixed), base, name, false);
+	snprintf(name, sizeof(name), "vnetif-%d-77", (int)dead.pid);
+	make_dir(locked, sizeof(locked), base, name, true);
+	snprintf(name, sizeof(name), "vnetif-%d-78", (int)dead.pid);
+	make_dir(stale, sizeof(stale), base, name, true);
+	snprintf(lockfile, sizeof(lockfile), "%s/config", locked);
+	int lfd = open(lockfile, O_RDWR);
+	struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	ck_assert(lfd >= 0 && fcntl(lfd, F_SETLK, &lk) == 0);
+
+	/* VNETIF_EAL_ARGS replaces the default: nothing is cleaned. */
+	snprintf(name, sizeof(name), "vnetiftest-args-%d", (int)getpid());
+	char args[256];
+	snprintf(args, sizeof(args), "--no-huge --no-pci -m 64 --no-telemetry --file-prefix=%s",
+		 name);
+	spawn(&other, END_EXIT, args);
+	ck_assert_msg(strstr(other.log, "EAL: VNETIF_EAL_ARGS=") && !strstr(other.log, "removed"),
+		      "VNETIF_EAL_ARGS: %s", other.log);
+
+	/* The next start of the embedded default removes the dead process's directories. */
+	spawn(&next, END_EXIT, NULL);
+	ck_assert_msg(!exists(dead.dir), "%s still there:\n%s", dead.dir, next.log);
+	ck_assert_msg(huge_files(dead_prefix) == 0, "hugepage files of %s still there:\n%s",
+		      dead_prefix, next.log);
+	ck_assert_msg(!exists(stale), "%s still there", stale);
+	ck_assert_msg(exists(live.dir), "a live process's %s was removed", live.dir);
+	ck_assert_msg(exists(foreign) && exists(suffixed) && exists(locked),
+		      "a directory that is not a dead process's of the library was removed");
+	ck_assert_msg(!exists(next.dir), "%s not removed at exit", next.dir);
+
+	reap(&live);
+	ck_assert_msg(!exists(live.dir), "%s not removed at exit", live.dir);
+	close(lfd);
+}
+END_TEST
+
+/* Free hugepage MB of the default size behind a hugetlbfs mount this process may write
+ * (computed apart from the library's code). */
+static unsigned long free_huge_mb(void)
+{
+	unsigned long free_pages = 0, kb = 0;
+	bool mounted = false;
+	struct mntent *m;
+	char line[256];
+	FILE *f = setmntent("/proc/mounts", "r");
+
+	while (f && (m = getmntent(f)) != NULL)
+		mounted |= strcmp(m->mnt_type, "hugetlbfs") == 0 && access(m->mnt_dir, W_OK) == 0;
+	if (f)
+		endmntent(f);
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &kb);
+	}
+	if (f)
+		fclose(f);
+	return mounted ? free_pages * kb / 1024 : 0;
+}
+
+START_TEST(test_hugepages_or_not)
+{
+	struct child c;
+	unsigned long free_mb = free_huge_mb();
+	bool want = free_mb >= 256;
+
+	spawn(&c, END_EXIT, NULL);
+	ck_assert_msg(c.huge == want, "%lu MB of hugepages free: EAL %s hugepages\n%s", free_mb,
+		      c.huge ? "uses" : "does not use", c.log);
+	ck_assert_msg(strstr(c.log, want ? "vnetif: EAL: hugepages" : "vnetif: EAL: --no-huge"),
+		      "VNETIF_DEBUG did not say it:\n%s", c.log);
+	printf("test_hugepages_or_not: %lu MB of hugepages free: %s\n", free_mb,
+	       want ? "hugepages" : "--no-huge");
+}
+END_TEST
+
+Suite *eal_suite(void)
+{
+	Suite *s = suite_create("eal");
+	TCase *tc = tcase_create("embedded_default");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, NULL, remove_lookalikes);
+	tcase_add_test(tc, test_crash_leftovers);
+	tcase_add_test(tc, test_hugepages_or_not);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(eal_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
