@@ -41,13 +41,13 @@
 /*
  * Known open defects, tolerated by the model until their fixes land (then delete the
  * define and the code under it):
- * - FUZZ_TOLERATE_BURST_LEARN_ORDER: the switch learns the source of every frame of a
- *   64-frame chunk before it routes any, so a later frame of one tx_burst changes how
- *   an earlier one is routed ([a->H, H->b]: the first is dropped as tx_drop_own_port).
- *   With it, the model does the same; without it, it learns and routes frame by frame
- *   (the right behaviour: the same frames as separate writes). corpus/fuzz_switch/
- *   known_burst_learn_order is that burst: with -DFUZZ_TOLERATE_BURST_LEARN_ORDER=0 the
- *   replay reports "slot 0 tx_flooded: library 0, model 1" until the fix lands.
+ * - FUZZ_TOLERATE_BURST_LEARN_ORDER (now 0: fixed by the learning policy, which
+ *   decides a chunk as if its frames came one by one; delete once that has held a
+ *   while): the switch learned the source of every frame of a 64-frame chunk before it
+ *   routed any, so [a->H, H->b] in one tx_burst dropped the first as
+ *   tx_drop_own_port. With 1 the model does the same (and ignores port security's
+ *   lock); with 0 it learns and routes frame by frame. corpus/fuzz_switch/
+ *   known_burst_learn_order is that burst.
  * - FUZZ_AVOID_NULL_EMPTY_IOVEC: a {NULL, 0} piece of a writev reaches memcpy(NULL)
  *   (UBSan). With it, the harness gives empty pieces a non-NULL base.
  * - FUZZ_AVOID_FDB_RECLAIM_NULL (found by this target; tests/test_regress.c): the
