@@ -63,9 +63,11 @@ static void check_port(const struct vs_config *cfg, unsigned i)
 			  : strcmp(kind, "tap") == 0      ? "iface=%s"
 			  : strcmp(kind, "pcap-in") == 0  ? "rx_pcap=%s"
 			  : strcmp(kind, "pcap-out") == 0 ? "tx_pcap=%s"
+			  : strcmp(kind, "vhost") == 0    ? "iface=%s,queues=1"
 							  : NULL;
 	const char *drv = strcmp(kind, "memif") == 0 ? "net_memif"
 			  : strcmp(kind, "tap") == 0  ? "net_tap"
+			  : strcmp(kind, "vhost") == 0 ? "net_vhost"
 						      : "net_pcap";
 	if (fmt == NULL)
 		violation("unknown port kind", kind);
