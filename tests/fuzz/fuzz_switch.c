@@ -1237,7 +1237,7 @@ static void op_stats_reset(struct input *in)
 
 	if (!M.port[slot].used)
 		return;
-	if (M.port[slot].gone) {
+	if (!M.port[slot].connected) { /* a port that left: its counters stay as they were */
 		expect_rc("stats_reset", vnetif_stats_reset(H.port[slot]), -ENOTCONN);
 		return;
 	}
