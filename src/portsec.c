@@ -122,14 +122,18 @@ VNETIF_API int vnetif_port_security_set(vnetif_port *handle, const struct vnetif
 
 	if (sec == NULL)
 		sec = &off;
-	if (sec->n_allowed > VNETIF_PORT_ALLOWED_MAX)
-		return -EINVAL;
-	for (unsigned i = 0; i < sec->n_allowed; i++)
-		if (!mac_ok(sec->allowed[i]))
-			return -EINVAL;
 	rc = vnetif_port_enter(handle, false, &port, &tok);
 	if (rc)
 		return rc;
+	if (sec->n_allowed > VNETIF_PORT_ALLOWED_MAX)
+		rc = -EINVAL;
+	for (unsigned i = 0; rc == 0 && i < sec->n_allowed; i++)
+		if (!mac_ok(sec->allowed[i]))
+			rc = -EINVAL;
+	if (rc) {
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
+		return rc;
+	}
 	/* One writer at a time: claim the sequence by making it odd. */
 	do {
 		seq = atomic_load_explicit(&port->sec_seq, memory_order_relaxed);
