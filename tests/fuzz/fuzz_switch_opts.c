@@ -5,7 +5,7 @@
  * The input is a command line: arguments separated by NUL bytes (at most 64). vs_parse()
  * must return VS_OK, VS_HELP or VS_BAD with a message, never crash or read past an
  * argument, and give the same answer twice (it keeps no state). On VS_OK the config
- * must be what the header promises: 1..VS_MAX_PORTS ports and stacks; every value one
+ * must be what the header promises: at least one port, stack or NAT; every value one
  * of the arguments; every device's devargs "<driver><n>,<the option's keys>" holding
  * the value verbatim, with no key a path or interface name could smuggle in (',' '='),
  * device names distinct; stacks a valid address and a contiguous netmask; interval and
@@ -141,7 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(cfg1.err, cfg2.err) != 0)
 			violation("two parses give different messages", cfg1.err);
 	} else if (rc1 == VS_OK) {
-		if (cfg1.nports + cfg1.nstacks < 1 || cfg1.nports + cfg1.nstacks > VS_MAX_PORTS)
+		unsigned total = cfg1.nports + cfg1.nstacks + (cfg1.nat != NULL); /* --nat is one */
+
+		if (total < 1 || total > VS_MAX_PORTS + 1)
 			violation("port count out of range", NULL);
 		for (unsigned i = 0; i < cfg1.nports; i++) {
 			check_port(&cfg1, i);
