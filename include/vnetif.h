@@ -82,6 +82,16 @@
  * frame of the burst. ::VNETIF_FWD_HUB: every frame goes to every other port
  * (mirage-vnetif's behaviour); a hub learns nothing (the fdb_* counters stay 0).
  *
+ * @par Port security (off by default)
+ * Per port, as Linux bridges and Open vSwitch offer it (vnetif_port_security_set()):
+ * a *MAC lock* drops every frame whose source MAC is neither the port's own nor in its
+ * allowed list (tx_drop_mac_lock), so a locked port cannot pose as another and steal
+ * its traffic; a *learning limit* caps the MAC table entries that point to the port,
+ * so a port sending from thousands of source MACs cannot fill the table and make every
+ * other port's unicast flood (sources beyond it are not learned, their frames still
+ * forwarded: tx_learn_limited). macs_moved_in counts addresses that moved to a port
+ * from another one (a station that moved, or one port posing as another).
+ *
  * @par Threads and the datapath
  * Any thread may use the datapath; there is nothing to register. Datapath calls
  * (tx/rx burst, write, poll) are lock-free: many threads may write to one switch, even
@@ -154,6 +164,7 @@ typedef struct vnetif_port vnetif_port;
 #define VNETIF_MTU_MAX 9600    /**< Largest MTU a port accepts. */
 #define VNETIF_MAX_PORTS 1024  /**< Upper bound of vnetif_switch_config::max_ports. */
 #define VNETIF_REENTRY_DEPTH 512 /**< Frames a sync-mode listener's writes may queue. */
+#define VNETIF_PORT_ALLOWED_MAX 16 /**< Extra source MACs a locked port may be allowed. */
 /** Least data room, after RTE_PKTMBUF_HEADROOM, of the mbufs of a caller's pool
  *  (vnetif_switch_config::pool): the Ethernet header fits the first segment and the
  *  longest frame at most 151 segments. */
@@ -221,6 +232,9 @@ struct vnetif_stats {
 			       *   the ring, are part of it; rx_drop_ring_full are not). */
 	uint64_t rx_bytes;
 	uint64_t tx_flooded;  /**< Accepted frames that were flooded (subset of tx_packets). */
+	uint64_t tx_learn_limited; /**< Accepted frames whose new source MAC was not learned:
+				    *   the port had max_learned table entries (not a drop). */
+	uint64_t macs_moved_in;    /**< MAC addresses that moved to this port from another. */
 	uint64_t tx_drop_oversize;  /**< Longer than MTU + 14 (and -EMSGSIZE for a write). */
 	uint64_t tx_drop_runt;      /**< Shorter than 14 bytes, or header not in first segment. */
 	uint64_t tx_drop_bad_src;   /**< Multicast or zero source MAC. */
@@ -230,6 +244,9 @@ struct vnetif_stats {
 	uint64_t tx_drop_reentry;   /**< Sync mode: a listener's writes overflowed the queue. */
 	uint64_t rx_drop_ring_full; /**< This port's ring was full. */
 	uint64_t rx_drop_disconnected; /**< Frames left on this port's ring at disconnect. */
+	uint64_t tx_drop_mac_lock;  /**< Port security: source MAC not the port's own nor
+				     *   allowed (see vnetif_port_security); part of
+				     *   tx_packets, as tx_drop_own_port. */
 };
 
 /** Switch-wide counters. */
@@ -256,6 +273,21 @@ struct vnetif_port_config {
 	 *  (see "impairments" below); NULL: none. Copied by vnetif_connect(). */
 	const struct vnetif_impair *impair_rx;
 	const struct vnetif_impair *impair_tx;
+};
+
+/** Port security settings (see "Port security"); all zero: off. */
+struct vnetif_port_security {
+	/** Accept only frames whose source MAC is the port's own or in allowed[]; drop
+	 *  and count the others (tx_drop_mac_lock). */
+	bool mac_lock;
+	/** Further source MACs a locked port may send from (unicast, non-zero). */
+	uint8_t allowed[VNETIF_PORT_ALLOWED_MAX][VNETIF_ETHER_ADDR_LEN];
+	unsigned n_allowed; /**< Entries of allowed[] in use, 0..::VNETIF_PORT_ALLOWED_MAX. */
+	/** The most MAC table entries pointing to this port, its own MAC included; 0: no
+	 *  limit. A new source beyond it is not learned (frames to it flood, as for a full
+	 *  table) and its frames count in tx_learn_limited. Entries the port has already
+	 *  stay when the limit is lowered; they go when they move or the port disconnects. */
+	unsigned max_learned;
 };
 
 /** Listener that borrows each frame: @p frame is valid during the call only. */
@@ -399,6 +431,25 @@ VNETIF_API int vnetif_mtu(const vnetif_port *port);
 /** Set the port's MTU (::VNETIF_MTU_MIN..::VNETIF_MTU_MAX). Applies to frames the port
  *  sends from then on. @return 0; -EINVAL; -ENOTCONN. Thread-safe. */
 VNETIF_API int vnetif_set_mtu(vnetif_port *port, unsigned mtu);
+
+/**
+ * Set the port's security (see "Port security"); @p sec NULL turns it off. Applies to
+ * frames sent from then on; a frame sent during the call is checked against the old
+ * settings or the new ones, never a mix (a source both allow always passes).
+ * @return 0; -EINVAL NULL or not a port, n_allowed > ::VNETIF_PORT_ALLOWED_MAX, an
+ *         allowed MAC multicast or zero (nothing changed); -ENOTCONN.
+ * Thread-safe, also while traffic flows.
+ */
+VNETIF_API int vnetif_port_security_set(vnetif_port *port, const struct vnetif_port_security *sec);
+
+/** Copy the port's security settings into @p sec. @return 0; -EINVAL; -ENOTCONN.
+ *  Thread-safe. */
+VNETIF_API int vnetif_port_security_get(const vnetif_port *port, struct vnetif_port_security *sec);
+
+/** @return how many MAC table entries point to the port now (its own MAC included;
+ *  what max_learned limits; 0 on a hub switch, which keeps no table); -EINVAL;
+ *  -ENOTCONN. Thread-safe. */
+VNETIF_API int vnetif_port_learned(const vnetif_port *port);
 
 /** The switch a port is on; NULL if @p port is not a port or is disconnected. Thread-safe. */
 VNETIF_API vnetif_switch *vnetif_port_switch(const vnetif_port *port);

@@ -157,8 +157,10 @@ static void learning_fini(void *priv)
 	rte_free(l);
 }
 
-/* Learn @key on @p, with the lock held. */
-static void learn_locked(struct learning *l, const struct vnetif_port *p, uint64_t key)
+/* Learn @key on @p, with the lock held; @join: the port's own MAC as it connects (not
+ * limited by port security, not counted as a move). */
+static void learn_locked(struct learning *l, const struct vnetif_port *p, uint64_t key,
+			 bool join)
 {
 	struct learn_slot *s = &l->slot[p->idx];
 	uintptr_t value = fdb_value(p);
@@ -169,17 +171,31 @@ static void learn_locked(struct learning *l, const struct vnetif_port *p, uint64
 		return; /* a datapath call of a port that left: nothing to learn for it */
 	found = rte_hash_lookup_data(l->h, &key, &cur);
 	if (found < 0 || (uintptr_t)cur != value) {
+		/* port security's learning limit (vnetif_port_security::max_learned) */
+		unsigned limit = atomic_load_explicit(&p->sec_max_learned, memory_order_relaxed);
+		struct vnetif_port *me = &l->sw->slot[p->idx];
+
+		if (!join && limit && atomic_load_explicit(&me->fdb_entries, memory_order_relaxed) >= limit) {
+			vnetif_count(&me->tx[TX_LEARN_LIMITED], 1);
+			return; /* not cached: its next frame asks again */
+		}
 		if (rte_hash_add_key_data(l->h, &key, (void *)value) < 0) {
 			atomic_fetch_add_explicit(&l->full, 1, memory_order_relaxed);
 			return;
 		}
+		atomic_fetch_add_explicit(&me->fdb_entries, 1, memory_order_relaxed);
 		if (found < 0) {
 			atomic_fetch_add_explicit(&l->entries, 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&l->learned, 1, memory_order_relaxed);
 		} else { /* moved: the old port's cache must not claim it any more */
 			struct learn_slot *old = &l->slot[(uintptr_t)cur & 0xffff];
+			struct vnetif_port *from = &l->sw->slot[(uintptr_t)cur & 0xffff];
 
 			atomic_fetch_add_explicit(&l->moved, 1, memory_order_relaxed);
+			if (atomic_load_explicit(&from->fdb_entries, memory_order_relaxed) > 0)
+				atomic_fetch_sub_explicit(&from->fdb_entries, 1, memory_order_relaxed);
+			if (!join)
+				vnetif_count(&me->tx[TX_MACS_MOVED_IN], 1);
 			if (atomic_load_explicit(&old->src, memory_order_relaxed) == (key | CACHED))
 				atomic_store_explicit(&old->src, 0, memory_order_relaxed);
 		}
@@ -192,7 +208,7 @@ static void learn_try(struct learning *l, const struct vnetif_port *p, uint64_t 
 {
 	if (!table_trylock(l))
 		return;
-	learn_locked(l, p, key);
+	learn_locked(l, p, key, false);
 	table_unlock(l);
 }
 
@@ -280,9 +296,10 @@ static void learning_port_join(void *priv, struct vnetif_port *p)
 	s->gen = port_gen(p);
 	s->live = true;
 	atomic_store_explicit(&s->src, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->sw->slot[p->idx].fdb_entries, 0, memory_order_relaxed);
 	/* The port's own MAC is known from the start; if the table is full, frames for
 	 * it flood, which still reaches it. */
-	learn_locked(l, p, mac_key(p->mac));
+	learn_locked(l, p, mac_key(p->mac), true);
 	table_unlock(l);
 }
 
@@ -363,6 +380,7 @@ static void learning_port_leave(void *priv, struct vnetif_port *p)
 	atomic_store_explicit(&s->src, 0, memory_order_relaxed);
 	deleted = forget_slot(l, p->idx);
 	atomic_fetch_sub_explicit(&l->entries, deleted, memory_order_relaxed);
+	atomic_store_explicit(&l->sw->slot[p->idx].fdb_entries, 0, memory_order_relaxed);
 	table_unlock(l);
 }
 

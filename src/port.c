@@ -267,6 +267,7 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 	idx = slot_take(sw);
 	p = &sw->slot[idx];
 	slot_reset(sw, p);
+	vnetif_portsec_reset(p);
 	p->ring = ring;
 	memcpy(p->mac, mac, sizeof(mac));
 	atomic_store_explicit(&p->mtu, mtu, memory_order_relaxed);
@@ -563,6 +564,9 @@ VNETIF_API int vnetif_stats_get(const vnetif_port *port, struct vnetif_stats *st
 		.rx_packets = RX(RX_PACKETS),
 		.rx_bytes = RX(RX_BYTES),
 		.tx_flooded = TX(TX_FLOODED),
+		.tx_learn_limited = TX(TX_LEARN_LIMITED),
+		.macs_moved_in = TX(TX_MACS_MOVED_IN),
+		.tx_drop_mac_lock = TX(TX_DROP_MAC_LOCK),
 		.tx_drop_oversize = TX(TX_DROP_OVERSIZE),
 		.tx_drop_runt = TX(TX_DROP_RUNT),
 		.tx_drop_bad_src = TX(TX_DROP_BAD_SRC),

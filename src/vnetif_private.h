@@ -47,8 +47,10 @@ enum vnetif_port_state { PORT_CLOSED = 0, PORT_CONNECTED, PORT_FLUSHING, PORT_CL
 
 /* Counters written by the sending side and by the receiving side, each on its own
  * cache line; struct vnetif_stats is assembled from both. */
-enum { TX_PACKETS, TX_BYTES, TX_FLOODED, TX_DROP_OVERSIZE, TX_DROP_RUNT, TX_DROP_BAD_SRC,
-       TX_DROP_NO_ROUTE, TX_DROP_OWN_PORT, TX_DROP_POOL_EMPTY, TX_DROP_REENTRY, TX_NSTATS };
+/* Drops from TX_DROP_OVERSIZE to the end (the switch's drops sum them). */
+enum { TX_PACKETS, TX_BYTES, TX_FLOODED, TX_LEARN_LIMITED, TX_MACS_MOVED_IN,
+       TX_DROP_OVERSIZE, TX_DROP_RUNT, TX_DROP_BAD_SRC, TX_DROP_NO_ROUTE, TX_DROP_OWN_PORT,
+       TX_DROP_POOL_EMPTY, TX_DROP_REENTRY, TX_DROP_MAC_LOCK, TX_NSTATS };
 enum { RX_PACKETS, RX_BYTES, RX_DROP_RING_FULL, RX_DROP_DISCONNECTED, RX_NSTATS };
 
 enum vnetif_listener_kind { LISTEN_COPY = 1, LISTEN_MBUF };
@@ -100,6 +102,19 @@ struct vnetif_port {
 	/* The slot's stage memory, kept across connects (reset when the slot is reused),
 	 * freed with the switch; set under ctl. */
 	_Atomic(struct vnetif_stage *) stage_mem;
+
+	/* port security (portsec.c): MAC lock settings in two banks under a sequence
+	 * count, read lock-free by the datapath; the learning limit, and the table entries
+	 * pointing to the port (kept by the learning policy under its lock) */
+	_Atomic bool sec_on;         /* locked since it connected: lookups pass portsec */
+	_Atomic uint32_t sec_seq;
+	struct {
+		_Atomic bool lock;
+		_Atomic unsigned n;
+		_Atomic uint64_t mac[VNETIF_PORT_ALLOWED_MAX]; /* MAC keys */
+	} sec_bank[2];
+	_Atomic unsigned sec_max_learned;
+	_Atomic unsigned fdb_entries;
 
 	_Atomic uint64_t tx[TX_NSTATS] __rte_cache_aligned;
 	_Atomic uint64_t rx[RX_NSTATS] __rte_cache_aligned;
@@ -181,6 +196,8 @@ int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **
 		      unsigned *tok);
 
 int vnetif_eal_ensure(void);
+/* portsec.c: clear a slot's security settings for its next port (ctl held). */
+void vnetif_portsec_reset(struct vnetif_port *p);
 /* Deliver frames already taken off @p's ring to its listener (vnetif_poll, reader). */
 unsigned vnetif_deliver_to_listener(struct vnetif_port *p, struct vnetif_listener *l,
 				    struct rte_mbuf **pkts, uint16_t n);

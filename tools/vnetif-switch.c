@@ -202,15 +202,17 @@ static void print_stats(struct run *r, unsigned n, double t, double dt, bool fin
 				 ps.tx_drop_oversize + ps.tx_drop_runt + ps.tx_drop_bad_src +
 				 ps.tx_drop_no_route + ps.tx_drop_own_port + ps.rx_drop_ring_full +
 				 ps.rx_drop_disconnected;
+		int macs = vnetif_port_learned(vnetif_ethdev_port(p->e));
+
 		fprintf(out, "%s%7.1fs port %u %-8s %-24s %-5s in %" PRIu64 " (%s) out %" PRIu64
-		       " (%s) drops %" PRIu64 "\n", final ? "final " : "", t, i, vs_port_kind(p->arg),
-		       p->arg->value, link_state(p), st.to_switch,
+		       " (%s) drops %" PRIu64 " macs %d\n", final ? "final " : "", t, i,
+		       vs_port_kind(p->arg), p->arg->value, link_state(p), st.to_switch,
 		       rate(dt > 0 ? (double)(st.to_switch - p->last.to_switch) / dt : 0, r1,
 			    sizeof(r1)),
 		       st.from_switch,
 		       rate(dt > 0 ? (double)(st.from_switch - p->last.from_switch) / dt : 0, r2,
 			    sizeof(r2)),
-		       drops);
+		       drops, macs > 0 ? macs : 0);
 		p->last = st;
 		print_impairs(r, i);
 	}
@@ -259,6 +261,14 @@ static int impairs_apply(struct run *r)
 		fprintf(out, "port %u %s impaired: %s\n", im->port, im->tx ? "tx" : "rx", buf);
 	}
 	return 0;
+}
+
+/* --max-macs: port security's learning limit on a port. */
+static int limit_macs(vnetif_port *p, unsigned n)
+{
+	struct vnetif_port_security sec = {.max_learned = n};
+
+	return vnetif_port_security_set(p, &sec);
 }
 
 /* The NAT's gateway (NET + 2) into @gw if --nat was given and @ip is in its network. */
@@ -311,6 +321,11 @@ static int run_start(struct run *r)
 				vnetif_ethdev_last_error());
 			return 1;
 		}
+		if (cfg->max_macs && (rc = limit_macs(vnetif_ethdev_port(r->ports[i].e),
+						      cfg->max_macs)) != 0) {
+			fprintf(stderr, PROG ": --max-macs: %s\n", vnetif_strerror(rc));
+			return 1;
+		}
 		fprintf(out, "port %u: %s %s (%s)\n", i, vs_port_kind(p), p->value,
 		       vnetif_ethdev_name(r->ports[i].e));
 		if (strcmp(vs_port_kind(p), "memif") == 0)
@@ -332,6 +347,11 @@ static int run_start(struct run *r)
 		rc = vnetif_lwip_create(r->sw, &lc, &r->stacks[i].s);
 		if (rc) {
 			fprintf(stderr, PROG ": --stack %s: %s\n", st->value, vnetif_lwip_strerror(rc));
+			return 1;
+		}
+		if (cfg->max_macs && (rc = limit_macs(vnetif_lwip_port(r->stacks[i].s),
+						      cfg->max_macs)) != 0) {
+			fprintf(stderr, PROG ": --max-macs: %s\n", vnetif_strerror(rc));
 			return 1;
 		}
 		fprintf(out, "port %u: stack %s (lwIP, netmask %s)\n", cfg->nports + i, st->value,
@@ -377,8 +397,11 @@ static void run_loop(struct run *r)
 	double t0 = now_s(), last = t0, next = cfg->interval > 0 ? t0 + cfg->interval : -1;
 	unsigned idle = 0;
 
-	fprintf(out, "switching (%s, %s); stop with Ctrl-C\n", cfg->hub ? "hub" : "MAC learning",
+	fprintf(out, "switching (%s, %s", cfg->hub ? "hub" : "MAC learning",
 	       cfg->threads ? "a thread per port" : "one polling loop");
+	if (cfg->max_macs)
+		fprintf(out, ", at most %u MACs per port", cfg->max_macs);
+	fprintf(out, "); stop with Ctrl-C\n");
 	while (!stop_signal) {
 		unsigned moved = 0;
 

@@ -284,6 +284,20 @@ static int set_threads(struct vs_config *cfg, const struct vs_option *o, const c
 	return VS_OK;
 }
 
+static int set_max_macs(struct vs_config *cfg, const struct vs_option *o, const char *value)
+{
+	char *end;
+	unsigned long v;
+
+	(void)o;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno || end == value || *end || value[0] == '-' || v < 1 || v > 1000000)
+		return bad(cfg, "--max-macs '%s': not a number 1..1000000", value);
+	cfg->max_macs = (unsigned)v;
+	return VS_OK;
+}
+
 static int set_interval(struct vs_config *cfg, const struct vs_option *o, const char *value)
 {
 	(void)o;
@@ -392,6 +406,10 @@ static const struct vs_option options[] = {
 	 .help = "deliver every frame to every other port (default: MAC learning)"},
 	{.name = "threads", .section = SWITCH, .apply = set_threads,
 	 .help = "one polling thread per port (default: one loop polls all)"},
+	{.name = "max-macs", .metavar = "N", .section = SWITCH, .apply = set_max_macs,
+	 .help = "port security: each port may have at most N MAC addresses in the\n"
+		 "table, its own included (a port sending from many source MACs\n"
+		 "cannot fill it); default: no limit"},
 	{.name = "interval", .metavar = "SEC", .section = SWITCH, .apply = set_interval,
 	 .help = "seconds between counter lines (default 1; 0: none)"},
 	{.name = "duration", .metavar = "SEC", .section = SWITCH, .apply = set_duration,

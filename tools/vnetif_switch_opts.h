@@ -55,6 +55,7 @@ struct vs_config {
 	unsigned nhostfwd;
 	bool hub;        /* --hub: deliver every frame to every other port */
 	bool threads;    /* --threads: a poller thread per port */
+	unsigned max_macs; /* --max-macs: port security, MACs each port may have; 0: no limit */
 	double interval; /* seconds between counter lines; 0: none */
 	double duration; /* seconds to run; < 0: until a signal */
 	const char *capture; /* --capture FILE: pcapng of every port; "-": stdout */

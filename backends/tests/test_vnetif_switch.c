@@ -58,6 +58,8 @@ START_TEST(test_bad_arguments)
 			   "--duration '0': not a number of seconds > 0");
 	expect_usage_error((const char *[]){"--tap", "this-name-is-too-long", NULL},
 			   "an interface name is 1..15 characters");
+	expect_usage_error((const char *[]){"--max-macs", "0", "--vdev", "net_null0", NULL},
+			   "--max-macs '0': not a number 1..1000000");
 	expect_usage_error((const char *[]){"--vdev", "net_null0", "stray", NULL},
 			   "unexpected argument 'stray'");
 
@@ -272,6 +274,46 @@ END_TEST
 START_TEST(test_pcap_duration)
 {
 	pcap_run(0);
+}
+END_TEST
+
+/* --max-macs: a pcap port replaying frames from 100 source MACs has at most that many
+ * table entries (its own MAC included); every frame is still forwarded. Without the
+ * flag it has all 101. */
+static void max_macs_run(const char *limit, const char *want)
+{
+	char in[160], out[160];
+	struct et_frame *f = calloc(N, sizeof(*f));
+	struct et_child *c = calloc(1, sizeof(*c));
+
+	ck_assert(f && c);
+	for (unsigned i = 0; i < N; i++) {
+		const uint8_t src[6] = {0x06, 0xcc, 0, 0, 0, (uint8_t)i};
+
+		f[i].len = 64;
+		vt_fill(f[i].data, f[i].len, VT_FOREIGN(2), src, i);
+	}
+	et_pcap_write(et_path(in, sizeof(in), "macs.pcap"), f, N);
+	et_path(out, sizeof(out), "macs-out.pcap");
+	int st = cli(c, limit ? (const char *[]){"--max-macs", limit, "--pcap-out", out, "--pcap-in",
+						 in, "--duration", "1.5", NULL}
+			      : (const char *[]){"--pcap-out", out, "--pcap-in", in, "--duration",
+						 "1.5", NULL}, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d:\n%s", st, et_tail(c, 1500));
+	const char *fin = strstr(c->log, "final");
+	ck_assert_msg(fin && (fin = strstr(fin, "port 1 pcap-in")) && strstr(fin, " in 100 (") &&
+		      strstr(fin, want), "%s", et_tail(c, 1500));
+	if (limit)
+		ck_assert_ptr_nonnull(strstr(c->log, "at most 4 MACs per port"));
+	ck_assert_int_eq(et_pcap_read(out, f, N), N); /* all forwarded */
+	free(f);
+	free(c);
+}
+
+START_TEST(test_max_macs)
+{
+	max_macs_run(NULL, "macs 101");
+	max_macs_run("4", "macs 4");
 }
 END_TEST
 
@@ -500,6 +542,7 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_pcap_sigint);
 	tcase_add_test(tc, test_pcap_sigterm);
 	tcase_add_test(tc, test_pcap_duration);
+	tcase_add_test(tc, test_max_macs);
 #ifdef VNETIF_ETHDEV_TEST_LWIP
 	tcase_add_test(tc, test_stack_answers);
 	tcase_add_test(tc, test_capture_and_impair);
