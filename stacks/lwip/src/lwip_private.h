@@ -66,6 +66,8 @@ struct vnl_fdset {
 
 struct vnetif_lwip_stack {
 	_Atomic uint32_t magic;
+	unsigned slot;           /* index in the handle table (stack.c) */
+	_Atomic uintptr_t gen;   /* generation: bumped when the stack is destroyed */
 	struct vnetif_lwip_stack *next_tomb;
 	struct vnl_ns *ns;
 	const struct vnl_glue_ops *g;
@@ -98,8 +100,16 @@ struct vnetif_lwip_stack {
 	struct vnl_fdset fds;
 };
 
-/* Enter/leave a socket call; false: the stack is being destroyed (or not a stack). */
-bool vnl_stack_enter(vnetif_lwip_stack *s);
+/*
+ * Public handles are not pointers: a handle names a slot of the handle table and the
+ * generation of the stack in it (stack.c), so the handle of a destroyed stack never
+ * reaches the stack that reuses its memory. vnl_stack_get() answers the stack a handle
+ * names, NULL for a stale or invalid one.
+ */
+vnetif_lwip_stack *vnl_stack_get(const vnetif_lwip_stack *handle);
+/* Enter/leave a socket call on the stack @handle names; NULL: the stack is being
+ * destroyed (or the handle is stale or not a stack). */
+vnetif_lwip_stack *vnl_stack_enter(const vnetif_lwip_stack *handle);
 void vnl_stack_leave(vnetif_lwip_stack *s);
 void vnl_fd_add(vnetif_lwip_stack *s, int fd, bool stream);
 void vnl_fd_del(vnetif_lwip_stack *s, int fd);

@@ -40,14 +40,15 @@ static int fail(int err)
 	do {                                                                                 \
 		int err_ = 0;                                                                \
 		type r_;                                                                     \
-		if (!vnl_stack_enter(s))                                                     \
+		vnetif_lwip_stack *st_ = vnl_stack_enter(s);                                 \
+		if (st_ == NULL)                                                             \
 			return fail(EBADF);                                                  \
 		if (fault) {                                                                 \
-			vnl_stack_leave(s);                                                  \
+			vnl_stack_leave(st_);                                                \
 			return fail(EFAULT);                                                 \
 		}                                                                            \
-		r_ = (s)->g->expr;                                                           \
-		vnl_stack_leave(s);                                                          \
+		r_ = st_->g->expr;                                                           \
+		vnl_stack_leave(st_);                                                        \
 		if (r_ < 0)                                                                  \
 			errno = posix_errno(err_);                                           \
 		return r_;                                                                   \
@@ -64,11 +65,12 @@ static int new_fd(vnetif_lwip_stack *s, int fd, int err, bool stream)
 	return fd;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *s, int domain, int type, int protocol)
+VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *h, int domain, int type, int protocol)
 {
+	vnetif_lwip_stack *s;
 	int err = 0, fd;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	if (domain != AF_INET && domain != AF_INET6) { /* lwIP would make an IPv4 socket */
 		vnl_stack_leave(s);
@@ -78,12 +80,13 @@ VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *s, int domain, int typ
 	return new_fd(s, fd, err, type == SOCK_STREAM);
 }
 
-VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *h, int fd, struct sockaddr *addr,
 				       socklen_t *len)
 {
+	vnetif_lwip_stack *s;
 	int err = 0;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	if (addr != NULL && len == NULL) { /* lwIP asserts */
 		vnl_stack_leave(s);
@@ -93,11 +96,12 @@ VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sock
 	return new_fd(s, fd, err, true);
 }
 
-VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *s, int fd)
+VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *h, int fd)
 {
+	vnetif_lwip_stack *s;
 	int err = 0, rc;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	/* out of the table first: destroy's wake-up must never see a netconn being freed */
 	vnl_fd_del(s, fd);
@@ -133,15 +137,16 @@ static ssize_t read_end(vnetif_lwip_stack *s, int fd, ssize_t r, int err, size_t
 	do {                                                                                 \
 		int err_ = 0;                                                                \
 		ssize_t r_;                                                                  \
-		if (!vnl_stack_enter(s))                                                     \
+		vnetif_lwip_stack *st_ = vnl_stack_enter(s);                                 \
+		if (st_ == NULL)                                                             \
 			return fail(EBADF);                                                  \
 		if (fault) {                                                                 \
-			vnl_stack_leave(s);                                                  \
+			vnl_stack_leave(st_);                                                \
 			return fail(EFAULT);                                                 \
 		}                                                                            \
-		r_ = (s)->g->expr;                                                           \
-		vnl_stack_leave(s);                                                          \
-		return read_end(s, fd, r_, err_, want);                                      \
+		r_ = st_->g->expr;                                                           \
+		vnl_stack_leave(st_);                                                        \
+		return read_end(st_, fd, r_, err_, want);                                    \
 	} while (0)
 
 /* An iovec array lwIP would read or write through: NULL bases with bytes to move. */
@@ -217,11 +222,12 @@ VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const st
 	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt, &err_));
 }
 
-VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *s, int fd, int how)
+VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *h, int fd, int how)
 {
+	vnetif_lwip_stack *s;
 	int err = 0, rc;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	rc = s->g->shutdown(fd, how, &err);
 	vnl_stack_leave(s);
@@ -284,16 +290,17 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ipv4,
+VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *h, const char *ipv4,
 					    uint8_t mac[VNETIF_ETHER_ADDR_LEN], unsigned timeout_ms)
 {
+	vnetif_lwip_stack *s;
 	struct in_addr a;
 	uint64_t start = now_us(), last_req = 0;
 	int rc;
 
 	if (ipv4 == NULL || mac == NULL || inet_pton(AF_INET, ipv4, &a) != 1)
 		return -EINVAL;
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return -EINVAL;
 	for (;;) {
 		uint64_t t = now_us();
@@ -333,13 +340,17 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 	uint8_t req[8 + 32], buf[1600];
 	uint16_t id = atomic_fetch_add(&next_id, 1), seq = 1;
 	uint64_t start, deadline;
+	vnetif_lwip_stack *st;
 	int fd, rc = -ETIMEDOUT;
 
 	memset(&dst, 0, sizeof(dst));
 	dst.sin_family = AF_INET;
-	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1 || !vnl_stack_enter(s))
+	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1)
 		return -EINVAL;
-	vnl_stack_leave(s);
+	st = vnl_stack_enter(s);
+	if (st == NULL)
+		return -EINVAL;
+	vnl_stack_leave(st);
 	fd = vnetif_lwip_socket(s, AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (fd < 0)
 		return -errno;

@@ -32,11 +32,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static bool stack_ok(const vnetif_lwip_stack *s)
-{
-	return s != NULL && atomic_load(&s->magic) == VNL_STACK_MAGIC;
-}
-
 VNETIF_LWIP_API const char *vnetif_lwip_strerror(int err)
 {
 	switch (err) {
@@ -218,13 +213,62 @@ static void stop_thread(vnetif_lwip_stack *s)
 /* ---- create / destroy -------------------------------------------------------------- */
 
 /*
- * Destroyed stacks are kept as tombstones and reused by the next create, like file
- * descriptors: a thread that was woken by vnetif_lwip_destroy() and calls once more
- * with the old handle gets EBADF instead of touching freed memory. At most one
- * tombstone per namespace ever exists at once (16).
+ * Handles. A destroyed stack's memory is kept as a tombstone and reused by the next
+ * create, like file descriptors, so a thread woken by vnetif_lwip_destroy() that calls
+ * once more never touches freed memory. Reuse alone would let the old handle reach the
+ * new stack, so a handle is not the pointer: it is the stack's slot in a table (low
+ * HANDLE_SLOT_BITS bits, plus one so it is never NULL) and its generation (the rest),
+ * bumped at destroy. A stale handle names the right slot but an old generation.
+ * Slots and their stacks are never freed; the number of stacks alive at once is bounded
+ * by the link-map namespaces (16), the table by MAX_STACKS.
  */
+#define HANDLE_SLOT_BITS 8
+#define MAX_STACKS ((1u << HANDLE_SLOT_BITS) - 1)
+
 static pthread_mutex_t tomb_lock = PTHREAD_MUTEX_INITIALIZER;
 static vnetif_lwip_stack *tombs;
+static vnetif_lwip_stack *_Atomic slots[MAX_STACKS];
+static unsigned nslots;
+
+static vnetif_lwip_stack *handle_of(vnetif_lwip_stack *s)
+{
+	uintptr_t gen = atomic_load(&s->gen);
+
+	return (vnetif_lwip_stack *)((gen << HANDLE_SLOT_BITS) | (s->slot + 1));
+}
+
+vnetif_lwip_stack *vnl_stack_get(const vnetif_lwip_stack *handle)
+{
+	uintptr_t h = (uintptr_t)handle, slot = (h & MAX_STACKS) - 1;
+	vnetif_lwip_stack *s;
+
+	if ((h & MAX_STACKS) == 0 || slot >= MAX_STACKS)
+		return NULL;
+	s = atomic_load(&slots[slot]);
+	if (s == NULL || atomic_load(&s->magic) != VNL_STACK_MAGIC ||
+	    atomic_load(&s->gen) != h >> HANDLE_SLOT_BITS)
+		return NULL;
+	return s;
+}
+
+/* A fresh stack struct in a slot of its own: NULL when out of memory or slots. */
+static vnetif_lwip_stack *stack_alloc(void)
+{
+	vnetif_lwip_stack *s;
+
+	if (nslots >= MAX_STACKS)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	pthread_mutex_init(&s->fds.lock, NULL);
+	s->slot = nslots++;
+	atomic_store(&s->gen, 1);
+	atomic_store(&slots[s->slot], s);
+	return s;
+}
 
 static vnetif_lwip_stack *stack_new(void)
 {
@@ -234,16 +278,13 @@ static vnetif_lwip_stack *stack_new(void)
 	s = tombs;
 	if (s != NULL)
 		tombs = s->next_tomb;
+	else
+		s = stack_alloc();
 	pthread_mutex_unlock(&tomb_lock);
-	if (s == NULL) {
-		s = calloc(1, sizeof(*s));
-		if (s == NULL)
-			return NULL;
-		pthread_mutex_init(&s->lock, NULL);
-		pthread_cond_init(&s->cond, NULL);
-		pthread_mutex_init(&s->fds.lock, NULL);
-	}
-	/* what survives reuse: the locks, the fd table's memory, the inside counter */
+	if (s == NULL)
+		return NULL;
+	/* what survives reuse: the slot, the generation, the locks, the fd table's memory,
+	 * the inside counter */
 	s->ns = NULL;
 	s->g = NULL;
 	memset(&s->link, 0, sizeof(s->link));
@@ -264,7 +305,10 @@ static vnetif_lwip_stack *stack_new(void)
 
 static void stack_free(vnetif_lwip_stack *s)
 {
+	uintptr_t gen = (atomic_load(&s->gen) + 1) & (UINTPTR_MAX >> HANDLE_SLOT_BITS);
+
 	atomic_store(&s->magic, VNL_STACK_DEAD);
+	atomic_store(&s->gen, gen != 0 ? gen : 1);
 	pthread_mutex_lock(&s->fds.lock);
 	if (s->fds.used != NULL)
 		memset(s->fds.used, 0, s->fds.cap);
@@ -377,7 +421,7 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 		stack_unload(s);
 		goto fail_link;
 	}
-	*out = s;
+	*out = handle_of(s);
 	return 0;
 fail_link:
 	vnl_link_free(s);
@@ -453,8 +497,8 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 				stack_free(s[i]);
 		return rc;
 	}
-	*out_a = s[0];
-	*out_b = s[1];
+	*out_a = handle_of(s[0]);
+	*out_b = handle_of(s[1]);
 	return 0;
 }
 
@@ -476,11 +520,12 @@ static int drain_callers(vnetif_lwip_stack *s)
 	return 0;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *h)
 {
+	vnetif_lwip_stack *s = vnl_stack_get(h);
 	int rc, err;
 
-	if (!stack_ok(s))
+	if (s == NULL)
 		return -EINVAL;
 	if (!atomic_exchange(&s->dying, true))
 		s->g->abort_all(); /* RSTs leave while the link is still up */
@@ -510,48 +555,59 @@ VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s)
 
 /* ---- accessors ----------------------------------------------------------------------- */
 
-VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *h)
 {
-	return stack_ok(s) && s->link.kind == LINK_PORT ? s->link.port : NULL;
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL && s->link.kind == LINK_PORT ? s->link.port : NULL;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *s, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
+VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *h, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
 {
-	if (!stack_ok(s) || mac == NULL)
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	if (s == NULL || mac == NULL)
 		return -EINVAL;
 	memcpy(mac, s->mac, VNETIF_ETHER_ADDR_LEN);
 	return 0;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *h)
 {
-	if (!stack_ok(s))
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	if (s == NULL)
 		return -EINVAL;
 	return s->rx_in == VNL_IN_DIRECT   ? VNETIF_LWIP_RX_DIRECT
 	       : s->rx_in == VNL_IN_LOCKED ? VNETIF_LWIP_RX_LOCKED
 					   : VNETIF_LWIP_RX_MAILBOX;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *h)
 {
-	return stack_ok(s) ? (int)s->build : -EINVAL;
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL ? (int)s->build : -EINVAL;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *h)
 {
-	return stack_ok(s) ? !s->start.csum_off : -EINVAL;
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL ? !s->start.csum_off : -EINVAL;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st)
+VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *handle,
+					   struct vnetif_lwip_stats *st)
 {
 	struct vnl_counters c;
 	struct vnl_heap_stats h;
+	vnetif_lwip_stack *s;
 
-	if (st == NULL || !vnl_stack_enter((vnetif_lwip_stack *)s))
+	if (st == NULL || (s = vnl_stack_enter(handle)) == NULL)
 		return -EINVAL;
 	s->g->counters(&c);
 	vnl_ns_heap(s->ns, &h);
-	vnl_stack_leave((vnetif_lwip_stack *)s);
 	memset(st, 0, sizeof(*st));
 	st->rx_frames = c.rx_frames;
 	st->rx_drop = c.rx_drop_mbox + c.rx_drop_nomem + c.rx_drop_down +
@@ -567,24 +623,28 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 	st->heap_blocks = h.live_blocks;
 	st->heap_peak_bytes = h.peak_bytes;
 	st->heap_bad_frees = h.bad_frees;
-	pthread_mutex_lock((pthread_mutex_t *)&s->fds.lock);
+	pthread_mutex_lock(&s->fds.lock);
 	st->sockets = s->fds.count;
-	pthread_mutex_unlock((pthread_mutex_t *)&s->fds.lock);
+	pthread_mutex_unlock(&s->fds.lock);
+	vnl_stack_leave(s);
 	return 0;
 }
 
 /* ---- socket-call bookkeeping --------------------------------------------------------- */
 
-bool vnl_stack_enter(vnetif_lwip_stack *s)
+vnetif_lwip_stack *vnl_stack_enter(const vnetif_lwip_stack *handle)
 {
-	if (!stack_ok(s))
-		return false;
+	vnetif_lwip_stack *s = vnl_stack_get(handle);
+
+	if (s == NULL)
+		return NULL;
 	atomic_fetch_add(&s->inside, 1);
-	if (atomic_load(&s->dying) || atomic_load(&s->magic) != VNL_STACK_MAGIC) {
+	/* again after counting in: destroy (and a reuse) may have come in between */
+	if (atomic_load(&s->dying) || vnl_stack_get(handle) != s) {
 		atomic_fetch_sub(&s->inside, 1);
-		return false;
+		return NULL;
 	}
-	return true;
+	return s;
 }
 
 void vnl_stack_leave(vnetif_lwip_stack *s)
