@@ -779,115 +779,33 @@ static void g_stopped(void)
 
 /* ---- sockets ---------------------------------------------------------------------------- */
 
-#define RET_ERR(expr)                                                                       \
-	do {                                                                                \
-		__typeof__(expr) r_ = (expr);                                               \
-		if (r_ < 0)                                                                 \
-			*err = errno;                                                       \
-		return r_;                                                                  \
-	} while (0)
-
-static int g_socket(int d, int t, int p, int *err)
+static int g_last_errno(void)
 {
-	RET_ERR(lwip_socket(d, t, p));
+	return errno; /* this namespace's libc: the errno lwIP's socket layer set */
 }
 
-static int g_bind(int s, const struct sockaddr *a, socklen_t l, int *err)
-{
-	RET_ERR(lwip_bind(s, a, l));
-}
-
-static int g_listen(int s, int backlog, int *err)
-{
-	RET_ERR(lwip_listen(s, backlog));
-}
-
-static int g_accept(int s, struct sockaddr *a, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_accept(s, a, l));
-}
-
-static int g_connect(int s, const struct sockaddr *a, socklen_t l, int *err)
-{
-	RET_ERR(lwip_connect(s, a, l));
-}
-
-static ssize_t g_send(int s, const void *b, size_t n, int flags, int *err)
-{
-	RET_ERR(lwip_send(s, b, n, flags));
-}
-
-static ssize_t g_recv(int s, void *b, size_t n, int flags, int *err)
-{
-	RET_ERR(lwip_recv(s, b, n, flags));
-}
-
-static ssize_t g_sendto(int s, const void *b, size_t n, int flags, const struct sockaddr *a,
-			socklen_t l, int *err)
-{
-	RET_ERR(lwip_sendto(s, b, n, flags, a, l));
-}
-
-static ssize_t g_recvfrom(int s, void *b, size_t n, int flags, struct sockaddr *a,
-			  socklen_t *l, int *err)
-{
-	RET_ERR(lwip_recvfrom(s, b, n, flags, a, l));
-}
-
-static ssize_t g_writev(int s, const struct iovec *iov, int cnt, int *err)
-{
-	RET_ERR(lwip_writev(s, iov, cnt));
-}
-
-static ssize_t g_readv(int s, const struct iovec *iov, int cnt, int *err)
-{
-	RET_ERR(lwip_readv(s, iov, cnt));
-}
-
-static int g_shutdown(int s, int how, int *err)
-{
-	RET_ERR(lwip_shutdown(s, how));
-}
-
-static int g_close(int s, int *err)
-{
-	RET_ERR(lwip_close(s));
-}
-
-static int g_setsockopt(int s, int level, int name, const void *v, socklen_t l, int *err)
-{
-	RET_ERR(lwip_setsockopt(s, level, name, v, l));
-}
-
-static int g_getsockopt(int s, int level, int name, void *v, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_getsockopt(s, level, name, v, l));
-}
-
-static int g_getsockname(int s, struct sockaddr *a, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_getsockname(s, a, l));
-}
-
-static int g_getpeername(int s, struct sockaddr *a, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_getpeername(s, a, l));
-}
-
-static int g_poll(struct pollfd *fds, nfds_t n, int timeout, int *err)
-{
-	RET_ERR(lwip_poll(fds, n, timeout));
-}
-
-static int g_fcntl(int s, int cmd, int val, int *err)
-{
-	RET_ERR(lwip_fcntl(s, cmd, val));
-}
-
-static int g_ioctl(int s, long cmd, void *argp, int *err)
-{
-	RET_ERR(lwip_ioctl(s, cmd, argp));
-}
+static const struct vnl_lwip_sockets sockets = {
+	.socket = lwip_socket,
+	.bind = lwip_bind,
+	.listen = lwip_listen,
+	.accept = lwip_accept,
+	.connect = lwip_connect,
+	.send = lwip_send,
+	.recv = lwip_recv,
+	.sendto = lwip_sendto,
+	.recvfrom = lwip_recvfrom,
+	.writev = lwip_writev,
+	.readv = lwip_readv,
+	.shutdown = lwip_shutdown,
+	.close = lwip_close,
+	.setsockopt = lwip_setsockopt,
+	.getsockopt = lwip_getsockopt,
+	.getsockname = lwip_getsockname,
+	.getpeername = lwip_getpeername,
+	.poll = lwip_poll,
+	.fcntl = lwip_fcntl,
+	.ioctl = lwip_ioctl,
+};
 
 #define FEATURES                                                                          \
 	((LWIP_SUPPORT_CUSTOM_PBUF ? VNL_FEAT_ZERO_COPY : 0u) |                            \
@@ -910,26 +828,8 @@ static const struct vnl_glue_ops ops = {
 	.netif_remove = g_netif_remove,
 	.stop = g_stop,
 	.stopped = g_stopped,
-	.socket = g_socket,
-	.bind = g_bind,
-	.listen = g_listen,
-	.accept = g_accept,
-	.connect = g_connect,
-	.send = g_send,
-	.recv = g_recv,
-	.sendto = g_sendto,
-	.recvfrom = g_recvfrom,
-	.writev = g_writev,
-	.readv = g_readv,
-	.shutdown = g_shutdown,
-	.close = g_close,
-	.setsockopt = g_setsockopt,
-	.getsockopt = g_getsockopt,
-	.getsockname = g_getsockname,
-	.getpeername = g_getpeername,
-	.poll = g_poll,
-	.fcntl = g_fcntl,
-	.ioctl = g_ioctl,
+	.sock = &sockets,
+	.last_errno = g_last_errno,
 };
 
 GLUE_API const struct vnl_glue_ops *vnl_glue_ops(void)

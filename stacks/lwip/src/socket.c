@@ -47,7 +47,9 @@ static int fail(int err)
 			vnl_stack_leave(st_);                                                \
 			return fail(EFAULT);                                                 \
 		}                                                                            \
-		r_ = st_->g->expr;                                                           \
+		r_ = st_->g->sock->expr;                                                     \
+		if (r_ < 0)                                                                  \
+			err_ = st_->g->last_errno();                                         \
 		vnl_stack_leave(st_);                                                        \
 		if (r_ < 0)                                                                  \
 			errno = posix_errno(err_);                                           \
@@ -76,7 +78,9 @@ VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *h, int domain, int typ
 		vnl_stack_leave(s);
 		return fail(EAFNOSUPPORT);
 	}
-	fd = s->g->socket(domain, type, protocol, &err); /* before err is read */
+	fd = s->g->sock->socket(domain, type, protocol);
+	if (fd < 0)
+		err = s->g->last_errno();
 	return new_fd(s, fd, err, type == SOCK_STREAM);
 }
 
@@ -92,7 +96,9 @@ VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *h, int fd, struct sock
 		vnl_stack_leave(s);
 		return fail(EFAULT);
 	}
-	fd = s->g->accept(fd, addr, len, &err); /* before err is read */
+	fd = s->g->sock->accept(fd, addr, len);
+	if (fd < 0)
+		err = s->g->last_errno();
 	return new_fd(s, fd, err, true);
 }
 
@@ -105,7 +111,9 @@ VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *h, int fd)
 		return fail(EBADF);
 	/* out of the table first: destroy's wake-up must never see a netconn being freed */
 	vnl_fd_del(s, fd);
-	rc = s->g->close(fd, &err);
+	rc = s->g->sock->close(fd);
+	if (rc < 0)
+		err = s->g->last_errno();
 	vnl_stack_leave(s);
 	if (rc < 0)
 		errno = posix_errno(err);
@@ -144,7 +152,9 @@ static ssize_t read_end(vnetif_lwip_stack *s, int fd, ssize_t r, int err, size_t
 			vnl_stack_leave(st_);                                                \
 			return fail(EFAULT);                                                 \
 		}                                                                            \
-		r_ = st_->g->expr;                                                           \
+		r_ = st_->g->sock->expr;                                                     \
+		if (r_ < 0)                                                                  \
+			err_ = st_->g->last_errno();                                         \
 		vnl_stack_leave(st_);                                                        \
 		return read_end(st_, fd, r_, err_, want);                                    \
 	} while (0)
@@ -166,44 +176,44 @@ static bool iov_fault(const struct iovec *iov, int cnt, size_t *total)
 VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *s, int fd, const struct sockaddr *addr,
 				     socklen_t len)
 {
-	CALL(s, addr == NULL, bind(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL, bind(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *s, int fd, int backlog)
 {
-	CALL(s, false, listen(fd, backlog, &err_), int);
+	CALL(s, false, listen(fd, backlog), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *s, int fd,
 					const struct sockaddr *addr, socklen_t len)
 {
-	CALL(s, addr == NULL, connect(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL, connect(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *s, int fd, const void *buf,
 					 size_t len, int flags)
 {
-	CALL(s, buf == NULL && len > 0, send(fd, buf, len, flags, &err_), ssize_t);
+	CALL(s, buf == NULL && len > 0, send(fd, buf, len, flags), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
 					 int flags)
 {
-	READ_CALL(s, fd, buf == NULL && len > 0, len, recv(fd, buf, len, flags, &err_));
+	READ_CALL(s, fd, buf == NULL && len > 0, len, recv(fd, buf, len, flags));
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *s, int fd, const void *buf,
 					   size_t len, int flags, const struct sockaddr *addr,
 					   socklen_t addrlen)
 {
-	CALL(s, buf == NULL && len > 0, sendto(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
+	CALL(s, buf == NULL && len > 0, sendto(fd, buf, len, flags, addr, addrlen), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
 					     int flags, struct sockaddr *addr, socklen_t *addrlen)
 {
 	READ_CALL(s, fd, (buf == NULL && len > 0) || (addr != NULL && addrlen == NULL), len,
-		  recvfrom(fd, buf, len, flags, addr, addrlen, &err_));
+		  recvfrom(fd, buf, len, flags, addr, addrlen));
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
@@ -211,7 +221,7 @@ VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const s
 {
 	size_t total;
 
-	CALL(s, iov_fault(iov, iovcnt, &total), writev(fd, iov, iovcnt, &err_), ssize_t);
+	CALL(s, iov_fault(iov, iovcnt, &total), writev(fd, iov, iovcnt), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
@@ -219,7 +229,7 @@ VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const st
 {
 	size_t total;
 
-	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt, &err_));
+	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt));
 }
 
 VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *h, int fd, int how)
@@ -229,7 +239,9 @@ VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *h, int fd, int how)
 
 	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
-	rc = s->g->shutdown(fd, how, &err);
+	rc = s->g->sock->shutdown(fd, how);
+	if (rc < 0)
+		err = s->g->last_errno();
 	vnl_stack_leave(s);
 	if (rc < 0) {
 		errno = posix_errno(err);
@@ -243,41 +255,41 @@ VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *h, int fd, int how)
 VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
 					   const void *val, socklen_t len)
 {
-	CALL(s, val == NULL && len > 0, setsockopt(fd, level, name, val, len, &err_), int);
+	CALL(s, val == NULL && len > 0, setsockopt(fd, level, name, val, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
 					   void *val, socklen_t *len)
 {
-	CALL(s, val == NULL || len == NULL, getsockopt(fd, level, name, val, len, &err_), int);
+	CALL(s, val == NULL || len == NULL, getsockopt(fd, level, name, val, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, addr == NULL || len == NULL, getsockname(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL || len == NULL, getsockname(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, addr == NULL || len == NULL, getpeername(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL || len == NULL, getpeername(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *s, struct pollfd *fds, nfds_t nfds,
 				     int timeout_ms)
 {
-	CALL(s, fds == NULL && nfds > 0, poll(fds, nfds, timeout_ms, &err_), int);
+	CALL(s, fds == NULL && nfds > 0, poll(fds, nfds, timeout_ms), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *s, int fd, int cmd, int val)
 {
-	CALL(s, false, fcntl(fd, cmd, val, &err_), int);
+	CALL(s, false, fcntl(fd, cmd, val), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *s, int fd, long cmd, void *argp)
 {
-	CALL(s, argp == NULL, ioctl(fd, cmd, argp, &err_), int);
+	CALL(s, argp == NULL, ioctl(fd, cmd, argp), int);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */

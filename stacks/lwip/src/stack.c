@@ -523,7 +523,7 @@ static int drain_callers(vnetif_lwip_stack *s)
 VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *h)
 {
 	vnetif_lwip_stack *s = vnl_stack_get(h);
-	int rc, err;
+	int rc;
 
 	if (s == NULL)
 		return -EINVAL;
@@ -538,7 +538,7 @@ VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *h)
 	pthread_mutex_lock(&s->fds.lock);
 	for (unsigned fd = 0; fd < s->fds.cap; fd++)
 		if (s->fds.used[fd]) {
-			s->g->close((int)fd, &err);
+			s->g->sock->close((int)fd);
 			s->fds.used[fd] = 0;
 		}
 	s->fds.count = 0;
