@@ -145,6 +145,8 @@ static int pick_build(enum vnetif_lwip_build asked, enum vnetif_lwip_build *out)
 
 /* ---- tcpip thread ----------------------------------------------------------------- */
 
+/* lwIP's tcpip_thread() never returns: the glue ends it with a callback that longjmps
+ * back here (glue_internals.c, "end the tcpip thread"). */
 static void *tcpip_main(void *arg)
 {
 	vnetif_lwip_stack *s = arg;
