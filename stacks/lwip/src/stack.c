@@ -65,42 +65,60 @@ static int parse_ip4(const char *txt, uint32_t *out)
 	return 0;
 }
 
-static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+/* A host address of a network that has room for two stacks and a broadcast (a
+ * contiguous mask of /30 or wider), not loopback, multicast, reserved or 0.0.0.0/8. */
+static int check_ipv4(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
 {
-	uint32_t ip, mask, host_mask, hip, hmask;
-	static _Atomic unsigned seed_counter;
+	uint32_t ip, mask, hip, hmask, host;
 
-	if (cfg == NULL || parse_ip4(cfg->ipv4, &ip) || parse_ip4(cfg->netmask, &mask))
+	if (parse_ip4(cfg->ipv4, &ip) || parse_ip4(cfg->netmask, &mask))
 		return -EINVAL;
 	hip = ntohl(ip);
 	hmask = ntohl(mask);
-	/* non-zero and contiguous; a /31 or /32 has no room for two stacks and a broadcast */
 	if (hmask == 0 || (~hmask & (~hmask + 1)) != 0 || hmask > 0xfffffffcu)
 		return -EINVAL;
-	host_mask = ~hmask;
-	if (hip == 0 || (hip >> 24) == 127 || (hip >> 28) >= 0xe || (hip >> 24) == 0 ||
-	    (hip & host_mask) == 0 || (hip & host_mask) == host_mask)
+	host = hip & ~hmask;
+	if ((hip >> 24) == 127 || (hip >> 28) >= 0xe || (hip >> 24) == 0 || host == 0 ||
+	    host == ~hmask)
 		return -EINVAL;
 	st->ip = ip;
 	st->netmask = mask;
-	st->gw = 0;
-	if (cfg->gateway != NULL && *cfg->gateway != '\0') {
-		uint32_t gw, hgw;
+	return 0;
+}
 
-		if (parse_ip4(cfg->gateway, &gw))
-			return -EINVAL;
-		hgw = ntohl(gw);
-		if ((hgw & hmask) != (hip & hmask) || (hgw & host_mask) == 0 ||
-		    (hgw & host_mask) == host_mask || hgw == hip)
-			return -EINVAL;
-		st->gw = gw;
-	}
+/* No gateway, or another host of the stack's own network. */
+static int check_gateway(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
+	uint32_t gw, hgw, hip = ntohl(st->ip), hmask = ntohl(st->netmask);
+
+	st->gw = 0;
+	if (cfg->gateway == NULL || *cfg->gateway == '\0')
+		return 0;
+	if (parse_ip4(cfg->gateway, &gw))
+		return -EINVAL;
+	hgw = ntohl(gw);
+	if ((hgw & hmask) != (hip & hmask) || (hgw & ~hmask) == 0 ||
+	    (hgw & ~hmask) == ~hmask || hgw == hip)
+		return -EINVAL;
+	st->gw = gw;
+	return 0;
+}
+
+/* No IPv6 address, or a unicast one. */
+static int check_ipv6(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
 	st->has_ip6 = 0;
-	if (cfg->ipv6 != NULL) {
-		if (inet_pton(AF_INET6, cfg->ipv6, st->ip6) != 1 || st->ip6[0] == 0xff)
-			return -EINVAL;
-		st->has_ip6 = 1;
-	}
+	if (cfg->ipv6 == NULL)
+		return 0;
+	if (inet_pton(AF_INET6, cfg->ipv6, st->ip6) != 1 || st->ip6[0] == 0xff)
+		return -EINVAL;
+	st->has_ip6 = 1;
+	return 0;
+}
+
+/* MTU (0: the default; IPv6 needs 1280), a unicast MAC, known modes. */
+static int check_link(const struct vnetif_lwip_config *cfg, const struct vnl_start *st)
+{
 	if (cfg->mtu != 0 && (cfg->mtu < 576 || cfg->mtu > VNETIF_MTU_MAX))
 		return -EINVAL;
 	if (st->has_ip6 && cfg->mtu != 0 && cfg->mtu < 1280)
@@ -111,12 +129,31 @@ static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *
 	    (unsigned)cfg->checksums > VNETIF_LWIP_CSUM_OFF ||
 	    (unsigned)cfg->build > VNETIF_LWIP_BUILD_TUNED)
 		return -EINVAL;
-	st->seed = cfg->seed;
-	if (st->seed == 0)
-		st->seed = (unsigned)(hip * 2654435761u) ^ (unsigned)now_ns() ^
-			   (atomic_fetch_add(&seed_counter, 1) * 40503u) ^ (unsigned)getpid();
-	if (st->seed == 0)
-		st->seed = 1;
+	return 0;
+}
+
+/* lwIP's random seed (ports, ISNs): the configured one, else one no two stacks share. */
+static unsigned pick_seed(const struct vnetif_lwip_config *cfg, uint32_t ip)
+{
+	static _Atomic unsigned counter;
+	unsigned seed = cfg->seed;
+
+	if (seed == 0)
+		seed = (unsigned)(ntohl(ip) * 2654435761u) ^ (unsigned)now_ns() ^
+		       (atomic_fetch_add(&counter, 1) * 40503u) ^ (unsigned)getpid();
+	return seed != 0 ? seed : 1;
+}
+
+static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
+	int rc;
+
+	if (cfg == NULL)
+		return -EINVAL;
+	if ((rc = check_ipv4(cfg, st)) || (rc = check_gateway(cfg, st)) ||
+	    (rc = check_ipv6(cfg, st)) || (rc = check_link(cfg, st)))
+		return rc;
+	st->seed = pick_seed(cfg, st->ip);
 	return 0;
 }
 
