@@ -32,10 +32,13 @@
 #include "lwip/opt.h"
 #include "lwip/api.h"
 #include "lwip/etharp.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/ethip6.h"
 #include "lwip/netbuf.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/prot/ip4.h"
 #include "lwip/sockets.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
@@ -704,6 +707,37 @@ static const struct vnl_lwip_sockets sockets = {
 	.ioctl = lwip_ioctl,
 };
 
+/* ---- ICMP echo, with lwIP's own header definitions and checksum ------------------------- */
+
+static int g_echo_request(void *buf, size_t len, uint16_t id, uint16_t seq)
+{
+	struct icmp_echo_hdr *e = buf;
+
+	if (buf == NULL || len < sizeof(*e) || len > 0xffff)
+		return -EINVAL;
+	for (size_t i = sizeof(*e); i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)i;
+	ICMPH_TYPE_SET(e, ICMP_ECHO);
+	ICMPH_CODE_SET(e, 0);
+	e->id = lwip_htons(id);
+	e->seqno = lwip_htons(seq);
+	e->chksum = 0;
+	e->chksum = inet_chksum(e, (u16_t)len);
+	return 0;
+}
+
+static int g_echo_reply(const void *pkt, size_t n, uint32_t from, uint16_t id, uint16_t seq)
+{
+	const struct ip_hdr *ip = pkt;
+	const struct icmp_echo_hdr *e;
+
+	if (pkt == NULL || n < IP_HLEN || n < (size_t)IPH_HL_BYTES(ip) + sizeof(*e) ||
+	    ip->src.addr != from)
+		return 0;
+	e = (const struct icmp_echo_hdr *)((const uint8_t *)pkt + IPH_HL_BYTES(ip));
+	return ICMPH_TYPE(e) == ICMP_ER && e->id == lwip_htons(id) && e->seqno == lwip_htons(seq);
+}
+
 #define FEATURES                                                                          \
 	((LWIP_SUPPORT_CUSTOM_PBUF ? VNL_FEAT_ZERO_COPY : 0u) |                            \
 	 (LWIP_CHECKSUM_CTRL_PER_NETIF ? VNL_FEAT_CSUM_CTRL : 0u))
@@ -727,6 +761,8 @@ static const struct vnl_glue_ops ops = {
 	.stopped = g_stopped,
 	.sock = &sockets,
 	.last_errno = g_last_errno,
+	.echo_request = g_echo_request,
+	.echo_reply = g_echo_reply,
 };
 
 GLUE_API const struct vnl_glue_ops *vnl_glue_ops(void)

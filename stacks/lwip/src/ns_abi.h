@@ -213,6 +213,13 @@ struct vnl_glue_ops {
 	/* lwIP's socket calls, and the errno of the last one that failed in this thread */
 	const struct vnl_lwip_sockets *sock;
 	int (*last_errno)(void);
+
+	/* ICMP echo for ping, built and read with lwIP's definitions: an echo request of
+	 * @len bytes (8-byte header, then a pattern) into @buf (0, -EINVAL); whether @pkt,
+	 * an IPv4 packet as a SOCK_RAW socket reads it, is the echo reply from @from
+	 * (network byte order) to (@id, @seq). Any thread, no lock. */
+	int (*echo_request)(void *buf, size_t len, uint16_t id, uint16_t seq);
+	int (*echo_reply)(const void *pkt, size_t n, uint32_t from, uint16_t id, uint16_t seq);
 };
 
 typedef const struct vnl_glue_ops *(*vnl_glue_ops_fn)(void);

@@ -330,26 +330,13 @@ VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *h, const char *ip
 	return rc;
 }
 
-static uint16_t inet_csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
 VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, unsigned timeout_ms,
 				     unsigned *rtt_us)
 {
 	static _Atomic uint16_t next_id = 0x5600;
 	struct sockaddr_in dst;
-	uint8_t req[8 + 32], buf[1600];
+	uint8_t req[8 + 32];
+	_Alignas(8) uint8_t buf[1600];
 	uint16_t id = atomic_fetch_add(&next_id, 1), seq = 1;
 	uint64_t start, deadline;
 	vnetif_lwip_stack *st;
@@ -362,23 +349,14 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 	st = vnl_stack_enter(s);
 	if (st == NULL)
 		return -EINVAL;
+	rc = st->g->echo_request(req, sizeof(req), id, seq);
 	vnl_stack_leave(st);
+	if (rc)
+		return rc;
+	rc = -ETIMEDOUT;
 	fd = vnetif_lwip_socket(s, AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (fd < 0)
 		return -errno;
-	memset(req, 0, sizeof(req));
-	req[0] = 8; /* echo request */
-	req[4] = (uint8_t)(id >> 8);
-	req[5] = (uint8_t)id;
-	req[6] = (uint8_t)(seq >> 8);
-	req[7] = (uint8_t)seq;
-	for (size_t i = 8; i < sizeof(req); i++)
-		req[i] = (uint8_t)i;
-	{
-		uint16_t c = inet_csum(req, sizeof(req));
-
-		memcpy(&req[2], &c, 2);
-	}
 	start = now_us();
 	deadline = start + (uint64_t)timeout_ms * 1000u;
 	if (vnetif_lwip_sendto(s, fd, req, sizeof(req), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
@@ -389,7 +367,7 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 		uint64_t t = now_us(), ms;
 		struct timeval tv;
 		ssize_t n;
-		size_t ihl;
+		int match;
 
 		if (t >= deadline)
 			break;
@@ -405,15 +383,13 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 			rc = -errno;
 			break;
 		}
-		/* an IPv4 packet: header, then ICMP */
-		if (n < 20)
-			continue;
-		ihl = (size_t)(buf[0] & 0x0f) * 4;
-		if ((size_t)n < ihl + 8 || memcmp(&buf[12], &dst.sin_addr, 4) != 0)
-			continue;
-		if (buf[ihl] == 0 && buf[ihl + 4] == (uint8_t)(id >> 8) &&
-		    buf[ihl + 5] == (uint8_t)id && buf[ihl + 6] == (uint8_t)(seq >> 8) &&
-		    buf[ihl + 7] == (uint8_t)seq) {
+		if ((st = vnl_stack_enter(s)) == NULL) {
+			rc = -EBADF;
+			break;
+		}
+		match = st->g->echo_reply(buf, (size_t)n, dst.sin_addr.s_addr, id, seq);
+		vnl_stack_leave(st);
+		if (match) {
 			if (rtt_us != NULL)
 				*rtt_us = (unsigned)(now_us() - start);
 			rc = 0;
