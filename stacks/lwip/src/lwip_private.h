@@ -119,7 +119,6 @@ unsigned vnl_fd_flags(vnetif_lwip_stack *s, int fd, unsigned set);
 /* Link operations (link.c). */
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
 			 unsigned mtu);
-int vnl_link_wire_pair(vnetif_lwip_stack *a, vnetif_lwip_stack *b, enum vnetif_lwip_wire mode);
 /* Start delivering received frames (after lwIP is up). */
 int vnl_link_start(vnetif_lwip_stack *s);
 /* Stop delivering and detach: no listener or wire thread runs into the stack after
@@ -133,5 +132,13 @@ void vnl_link_unlocked(void *ctx);
 void vnl_link_free_seg(void *ctx, void *seg);
 /* lwIP's linkoutput (core lock held). */
 int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len);
+
+/* The direct wire (wire.c), the benchmarks' baseline: join two stacks (before boot),
+ * then start, send, stop and free one end as the link calls above do. */
+int vnl_link_wire_pair(vnetif_lwip_stack *a, vnetif_lwip_stack *b, enum vnetif_lwip_wire mode);
+int vnl_wire_start(vnetif_lwip_stack *s);
+int vnl_wire_output(vnetif_lwip_stack *s, const struct iovec *iov, unsigned iovcnt, size_t len);
+void vnl_wire_stop(vnetif_lwip_stack *s);
+void vnl_wire_free(vnetif_lwip_stack *s);
 
 #endif /* VNETIF_LWIP_PRIVATE_H */
