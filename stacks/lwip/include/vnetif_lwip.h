@@ -249,10 +249,11 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *a,
  * gets a RST), threads blocked in socket calls on it are woken (their call fails or
  * returns 0), its sockets are closed, its port is disconnected (or its wire end cut),
  * its tcpip thread ends, every byte of heap lwIP still held is freed and its namespace is
- * made ready for the next stack. Afterwards the handle is dead, like a closed file
- * descriptor: calls with it fail (socket calls with EBADF, the others with -EINVAL) until
- * a later create reuses it, so a thread woken by the destroy may safely make one more
- * call; a program must still stop using the handle.
+ * made ready for the next stack. Afterwards the handle is dead for good: calls with it
+ * fail (socket calls with EBADF, the others with -EINVAL, vnetif_lwip_port() NULL), also
+ * after a later create reused the stack's memory (a handle carries a generation, so it
+ * never reaches a newer stack). A thread woken by the destroy may thus safely make one
+ * more call.
  * @return 0; -EINVAL not a stack; -EBUSY a thread stayed inside a socket call of this
  *         stack for more than 2 s after being woken (nothing freed: call again once it
  *         returned); -ETIMEDOUT the port could not be disconnected (call again).

@@ -32,32 +32,30 @@
 #include "lwip/opt.h"
 #include "lwip/api.h"
 #include "lwip/etharp.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/ethip6.h"
 #include "lwip/netbuf.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/prot/ip4.h"
 #include "lwip/sockets.h"
 #include "lwip/sys.h"
+#include "lwip/tcp.h"
 #include "lwip/tcpip.h"
-#include "lwip/priv/api_msg.h"
-#include "lwip/priv/sockets_priv.h"
-#include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
 
+#include "glue_lwip.h"
 #include "ns_abi.h"
 
 #define GLUE_API __attribute__((visibility("default")))
 #define MAX_OUT_SEGS 64
-
-/* The err "messages" lwIP posts to a TCP netconn's mailboxes (api_msg.c). */
-extern const u8_t netconn_closed;
 
 static struct vnl_start cfg;
 static struct netif nif;
 static bool nif_added;
 static bool thread_failed;
 static _Atomic int link_on;        /* frames may enter and leave (core lock to set) */
-static struct tcpip_callback_msg *stop_msg;
 static struct sys_thread {
 	int unused;
 } the_thread;
@@ -84,56 +82,6 @@ GLUE_API sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *
 	return &the_thread;
 }
 
-/* ---- a fix of lwIP 2.1.3's netconn layer ---------------------------------------------- */
-
-/*
- * When an application reads EOF from a TCP socket, lwIP shuts the receive side down
- * (tcp_shutdown(pcb, 1, 0): TF_RXCLOSED) and the netconn keeps its pcb. In LAST_ACK (the
- * peer's FIN came first, then the application's) and TIME_WAIT (the other way round)
- * lwIP later frees that pcb without telling the netconn: the final ACK of LAST_ACK calls
- * no err callback once TF_RXCLOSED is set, and the TIME_WAIT timer never calls one.
- * close() then passed the freed pcb to tcp_close(): a double free ("free of a block it
- * did not allocate"), found with both ends doing shutdown(SHUT_WR), read-to-EOF, close().
- *
- * Debian's liblwip calls tcp_shutdown() through its PLT, and this object comes before
- * liblwip in the namespace's lookup scope (as with sys_thread_new below), so lwIP's calls
- * land here. The tuned lwIP is linked into this object: cmake/LwipSource.cmake renames
- * its definition (tcp.c) to vnl_lwip_tcp_shutdown, so its netconn layer calls this one. In those states there is nothing left for the netconn to receive or send: detach
- * it from the pcb as lwIP's own close does (callbacks off, conn->pcb.tcp = NULL) and let
- * the pcb finish on its own. Every other call goes to lwIP's tcp_shutdown().
- */
-#ifdef VNETIF_LWIP_TUNED
-err_t vnl_lwip_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx);
-#endif
-
-GLUE_API err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
-{
-#ifdef VNETIF_LWIP_TUNED
-	err_t (*const lwip_tcp_shutdown)(struct tcp_pcb *, int, int) = vnl_lwip_tcp_shutdown;
-#else
-	static err_t (*lwip_tcp_shutdown)(struct tcp_pcb *, int, int);
-#endif
-
-	if (pcb != NULL && shut_rx && !shut_tx &&
-	    (pcb->state == LAST_ACK || pcb->state == TIME_WAIT)) {
-		struct netconn *conn = pcb->callback_arg;
-
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_poll(pcb, NULL, 0);
-		tcp_err(pcb, NULL);
-		if (conn != NULL && conn->pcb.tcp == pcb)
-			conn->pcb.tcp = NULL;
-		return ERR_OK;
-	}
-#ifndef VNETIF_LWIP_TUNED
-	if (lwip_tcp_shutdown == NULL)
-		lwip_tcp_shutdown = (err_t(*)(struct tcp_pcb *, int, int))dlsym(RTLD_NEXT, "tcp_shutdown");
-#endif
-	return lwip_tcp_shutdown != NULL ? lwip_tcp_shutdown(pcb, shut_rx, shut_tx) : ERR_ARG;
-}
-
 /* ---- the core lock -------------------------------------------------------------------- *
  *
  * lwIP's core lock with its holder, a try-lock, and input deferred to the holder. Debian's
@@ -149,16 +97,7 @@ GLUE_API err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
  * queue once more and takes the lock again if something arrived meanwhile; a deliverer
  * queues first and tries the lock after, so between the two one always runs the frame.
  * The tcpip thread's mailbox is the fallback when the queue is full.
- *
- * The lock itself is the port's sys_mutex (Debian's port/sys_arch.c: a struct whose one
- * member is a pthread_mutex_t); the try-lock relies on that layout.
  */
-extern sys_mutex_t lock_tcpip_core;
-
-struct port_mutex {
-	pthread_mutex_t m; /* Debian's port/sys_arch.c: struct sys_mutex */
-};
-
 static _Atomic pthread_t core_holder;
 static _Atomic pthread_t tcpip_tid;
 
@@ -178,8 +117,7 @@ GLUE_API void sys_lock_tcpip_core(void)
 
 static bool core_trylock(void)
 {
-	if (lock_tcpip_core == NULL ||
-	    pthread_mutex_trylock(&((struct port_mutex *)lock_tcpip_core)->m) != 0)
+	if (!vnl_lwip_core_trylock())
 		return false;
 	atomic_store_explicit(&core_holder, pthread_self(), memory_order_relaxed);
 	return true;
@@ -614,7 +552,7 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
 /* Ask the shim to track every block allocated from liblwip's or this object's code. */
 static void track_instance_heap(void)
 {
-	struct range_query lw = {.addr = (uintptr_t)&tcp_input};
+	struct range_query lw = {.addr = (uintptr_t)&tcp_new}; /* any of liblwip's functions */
 	struct range_query gl = {.addr = (uintptr_t)&find_text};
 	uintptr_t r[2][2];
 
@@ -686,45 +624,14 @@ static int g_netif_up(void)
 static void g_abort_all(void)
 {
 	LOCK_TCPIP_CORE();
-	while (tcp_active_pcbs != NULL)
-		tcp_abort(tcp_active_pcbs);
-	while (tcp_tw_pcbs != NULL)
-		tcp_abort(tcp_tw_pcbs);
+	vnl_lwip_abort_all_pcbs();
 	UNLOCK_TCPIP_CORE();
 }
 
-/* Wake threads blocked on socket @fd: TCP mailboxes get lwIP's own "closed" message;
- * UDP/raw ones an empty datagram (they would misread the message); poll() waiters an
- * event. Best effort: a full mailbox means nobody waits on it. */
 static void g_wake(int fd)
 {
-	struct lwip_sock *sock;
-	struct netconn *c;
-
 	LOCK_TCPIP_CORE();
-	sock = lwip_socket_dbg_get_socket(fd);
-	c = sock != NULL ? sock->conn : NULL;
-	if (c != NULL) {
-		if (NETCONNTYPE_GROUP(netconn_type(c)) == NETCONN_TCP) {
-			if (sys_mbox_valid(&c->recvmbox))
-				sys_mbox_trypost(&c->recvmbox, (void *)(uintptr_t)&netconn_closed);
-			if (sys_mbox_valid(&c->acceptmbox))
-				sys_mbox_trypost(&c->acceptmbox, (void *)(uintptr_t)&netconn_closed);
-		} else if (sys_mbox_valid(&c->recvmbox)) {
-			struct netbuf *nb = netbuf_new();
-
-			if (nb != NULL && netbuf_alloc(nb, 0) == NULL) {
-				netbuf_delete(nb);
-				nb = NULL;
-			}
-			if (nb != NULL && sys_mbox_trypost(&c->recvmbox, nb) != ERR_OK)
-				netbuf_delete(nb);
-		}
-		if (c->callback != NULL) {
-			c->callback(c, NETCONN_EVT_RCVPLUS, 0);
-			c->callback(c, NETCONN_EVT_ERROR, 0);
-		}
-	}
+	vnl_lwip_wake_socket(fd);
 	UNLOCK_TCPIP_CORE();
 }
 
@@ -747,20 +654,15 @@ static void g_netif_remove(void)
 }
 
 /* Runs in the tcpip thread, core lock held: release it and leave the thread. */
-static void exit_cb(void *arg)
+static void leave_thread(void)
 {
-	(void)arg;
 	UNLOCK_TCPIP_CORE();
 	cfg.cb.thread_exit(cfg.cb.ctx);
 }
 
 static int g_stop(void)
 {
-	if (stop_msg == NULL)
-		stop_msg = tcpip_callbackmsg_new(exit_cb, NULL);
-	if (stop_msg == NULL)
-		return -ENOMEM;
-	return tcpip_callbackmsg_trycallback(stop_msg) == ERR_OK ? 0 : -EAGAIN;
+	return vnl_lwip_end_thread(leave_thread);
 }
 
 static void g_stopped(void)
@@ -772,121 +674,68 @@ static void g_stopped(void)
 #if LWIP_SUPPORT_CUSTOM_PBUF
 	seg_release_all();
 #endif
-	if (stop_msg != NULL)
-		tcpip_callbackmsg_delete(stop_msg);
-	stop_msg = NULL;
+	vnl_lwip_end_thread_done();
 }
 
 /* ---- sockets ---------------------------------------------------------------------------- */
 
-#define RET_ERR(expr)                                                                       \
-	do {                                                                                \
-		__typeof__(expr) r_ = (expr);                                               \
-		if (r_ < 0)                                                                 \
-			*err = errno;                                                       \
-		return r_;                                                                  \
-	} while (0)
-
-static int g_socket(int d, int t, int p, int *err)
+static int g_last_errno(void)
 {
-	RET_ERR(lwip_socket(d, t, p));
+	return errno; /* this namespace's libc: the errno lwIP's socket layer set */
 }
 
-static int g_bind(int s, const struct sockaddr *a, socklen_t l, int *err)
+static const struct vnl_lwip_sockets sockets = {
+	.socket = lwip_socket,
+	.bind = lwip_bind,
+	.listen = lwip_listen,
+	.accept = lwip_accept,
+	.connect = lwip_connect,
+	.send = lwip_send,
+	.recv = lwip_recv,
+	.sendto = lwip_sendto,
+	.recvfrom = lwip_recvfrom,
+	.writev = lwip_writev,
+	.readv = lwip_readv,
+	.shutdown = lwip_shutdown,
+	.close = lwip_close,
+	.setsockopt = lwip_setsockopt,
+	.getsockopt = lwip_getsockopt,
+	.getsockname = lwip_getsockname,
+	.getpeername = lwip_getpeername,
+	.poll = lwip_poll,
+	.fcntl = lwip_fcntl,
+	.ioctl = lwip_ioctl,
+};
+
+/* ---- ICMP echo, with lwIP's own header definitions and checksum ------------------------- */
+
+static int g_echo_request(void *buf, size_t len, uint16_t id, uint16_t seq)
 {
-	RET_ERR(lwip_bind(s, a, l));
+	struct icmp_echo_hdr *e = buf;
+
+	if (buf == NULL || len < sizeof(*e) || len > 0xffff)
+		return -EINVAL;
+	for (size_t i = sizeof(*e); i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)i;
+	ICMPH_TYPE_SET(e, ICMP_ECHO);
+	ICMPH_CODE_SET(e, 0);
+	e->id = lwip_htons(id);
+	e->seqno = lwip_htons(seq);
+	e->chksum = 0;
+	e->chksum = inet_chksum(e, (u16_t)len);
+	return 0;
 }
 
-static int g_listen(int s, int backlog, int *err)
+static int g_echo_reply(const void *pkt, size_t n, uint32_t from, uint16_t id, uint16_t seq)
 {
-	RET_ERR(lwip_listen(s, backlog));
-}
+	const struct ip_hdr *ip = pkt;
+	const struct icmp_echo_hdr *e;
 
-static int g_accept(int s, struct sockaddr *a, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_accept(s, a, l));
-}
-
-static int g_connect(int s, const struct sockaddr *a, socklen_t l, int *err)
-{
-	RET_ERR(lwip_connect(s, a, l));
-}
-
-static ssize_t g_send(int s, const void *b, size_t n, int flags, int *err)
-{
-	RET_ERR(lwip_send(s, b, n, flags));
-}
-
-static ssize_t g_recv(int s, void *b, size_t n, int flags, int *err)
-{
-	RET_ERR(lwip_recv(s, b, n, flags));
-}
-
-static ssize_t g_sendto(int s, const void *b, size_t n, int flags, const struct sockaddr *a,
-			socklen_t l, int *err)
-{
-	RET_ERR(lwip_sendto(s, b, n, flags, a, l));
-}
-
-static ssize_t g_recvfrom(int s, void *b, size_t n, int flags, struct sockaddr *a,
-			  socklen_t *l, int *err)
-{
-	RET_ERR(lwip_recvfrom(s, b, n, flags, a, l));
-}
-
-static ssize_t g_writev(int s, const struct iovec *iov, int cnt, int *err)
-{
-	RET_ERR(lwip_writev(s, iov, cnt));
-}
-
-static ssize_t g_readv(int s, const struct iovec *iov, int cnt, int *err)
-{
-	RET_ERR(lwip_readv(s, iov, cnt));
-}
-
-static int g_shutdown(int s, int how, int *err)
-{
-	RET_ERR(lwip_shutdown(s, how));
-}
-
-static int g_close(int s, int *err)
-{
-	RET_ERR(lwip_close(s));
-}
-
-static int g_setsockopt(int s, int level, int name, const void *v, socklen_t l, int *err)
-{
-	RET_ERR(lwip_setsockopt(s, level, name, v, l));
-}
-
-static int g_getsockopt(int s, int level, int name, void *v, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_getsockopt(s, level, name, v, l));
-}
-
-static int g_getsockname(int s, struct sockaddr *a, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_getsockname(s, a, l));
-}
-
-static int g_getpeername(int s, struct sockaddr *a, socklen_t *l, int *err)
-{
-	RET_ERR(lwip_getpeername(s, a, l));
-}
-
-static int g_poll(struct pollfd *fds, nfds_t n, int timeout, int *err)
-{
-	RET_ERR(lwip_poll(fds, n, timeout));
-}
-
-static int g_fcntl(int s, int cmd, int val, int *err)
-{
-	RET_ERR(lwip_fcntl(s, cmd, val));
-}
-
-static int g_ioctl(int s, long cmd, void *argp, int *err)
-{
-	RET_ERR(lwip_ioctl(s, cmd, argp));
+	if (pkt == NULL || n < IP_HLEN || n < (size_t)IPH_HL_BYTES(ip) + sizeof(*e) ||
+	    ip->src.addr != from)
+		return 0;
+	e = (const struct icmp_echo_hdr *)((const uint8_t *)pkt + IPH_HL_BYTES(ip));
+	return ICMPH_TYPE(e) == ICMP_ER && e->id == lwip_htons(id) && e->seqno == lwip_htons(seq);
 }
 
 #define FEATURES                                                                          \
@@ -910,26 +759,10 @@ static const struct vnl_glue_ops ops = {
 	.netif_remove = g_netif_remove,
 	.stop = g_stop,
 	.stopped = g_stopped,
-	.socket = g_socket,
-	.bind = g_bind,
-	.listen = g_listen,
-	.accept = g_accept,
-	.connect = g_connect,
-	.send = g_send,
-	.recv = g_recv,
-	.sendto = g_sendto,
-	.recvfrom = g_recvfrom,
-	.writev = g_writev,
-	.readv = g_readv,
-	.shutdown = g_shutdown,
-	.close = g_close,
-	.setsockopt = g_setsockopt,
-	.getsockopt = g_getsockopt,
-	.getsockname = g_getsockname,
-	.getpeername = g_getpeername,
-	.poll = g_poll,
-	.fcntl = g_fcntl,
-	.ioctl = g_ioctl,
+	.sock = &sockets,
+	.last_errno = g_last_errno,
+	.echo_request = g_echo_request,
+	.echo_reply = g_echo_reply,
 };
 
 GLUE_API const struct vnl_glue_ops *vnl_glue_ops(void)

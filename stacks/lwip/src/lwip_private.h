@@ -66,6 +66,8 @@ struct vnl_fdset {
 
 struct vnetif_lwip_stack {
 	_Atomic uint32_t magic;
+	unsigned slot;           /* index in the handle table (stack.c) */
+	_Atomic uintptr_t gen;   /* generation: bumped when the stack is destroyed */
 	struct vnetif_lwip_stack *next_tomb;
 	struct vnl_ns *ns;
 	const struct vnl_glue_ops *g;
@@ -98,8 +100,16 @@ struct vnetif_lwip_stack {
 	struct vnl_fdset fds;
 };
 
-/* Enter/leave a socket call; false: the stack is being destroyed (or not a stack). */
-bool vnl_stack_enter(vnetif_lwip_stack *s);
+/*
+ * Public handles are not pointers: a handle names a slot of the handle table and the
+ * generation of the stack in it (stack.c), so the handle of a destroyed stack never
+ * reaches the stack that reuses its memory. vnl_stack_get() answers the stack a handle
+ * names, NULL for a stale or invalid one.
+ */
+vnetif_lwip_stack *vnl_stack_get(const vnetif_lwip_stack *handle);
+/* Enter/leave a socket call on the stack @handle names; NULL: the stack is being
+ * destroyed (or the handle is stale or not a stack). */
+vnetif_lwip_stack *vnl_stack_enter(const vnetif_lwip_stack *handle);
 void vnl_stack_leave(vnetif_lwip_stack *s);
 void vnl_fd_add(vnetif_lwip_stack *s, int fd, bool stream);
 void vnl_fd_del(vnetif_lwip_stack *s, int fd);
@@ -109,7 +119,6 @@ unsigned vnl_fd_flags(vnetif_lwip_stack *s, int fd, unsigned set);
 /* Link operations (link.c). */
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
 			 unsigned mtu);
-int vnl_link_wire_pair(vnetif_lwip_stack *a, vnetif_lwip_stack *b, enum vnetif_lwip_wire mode);
 /* Start delivering received frames (after lwIP is up). */
 int vnl_link_start(vnetif_lwip_stack *s);
 /* Stop delivering and detach: no listener or wire thread runs into the stack after
@@ -123,5 +132,13 @@ void vnl_link_unlocked(void *ctx);
 void vnl_link_free_seg(void *ctx, void *seg);
 /* lwIP's linkoutput (core lock held). */
 int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len);
+
+/* The direct wire (wire.c), the benchmarks' baseline: join two stacks (before boot),
+ * then start, send, stop and free one end as the link calls above do. */
+int vnl_link_wire_pair(vnetif_lwip_stack *a, vnetif_lwip_stack *b, enum vnetif_lwip_wire mode);
+int vnl_wire_start(vnetif_lwip_stack *s);
+int vnl_wire_output(vnetif_lwip_stack *s, const struct iovec *iov, unsigned iovcnt, size_t len);
+void vnl_wire_stop(vnetif_lwip_stack *s);
+void vnl_wire_free(vnetif_lwip_stack *s);
 
 #endif /* VNETIF_LWIP_PRIVATE_H */

@@ -31,7 +31,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define VNL_ABI_VERSION 2u
+#define VNL_ABI_VERSION 3u
 
 #define VNL_SHIM_SONAME "libvnetif-lwip-shim.so"
 #define VNL_GLUE_SONAME "libvnetif-lwip-glue.so"             /* Debian's liblwip */
@@ -149,9 +149,39 @@ struct vnl_counters {
 };
 
 /*
- * Entry points of the glue. Socket calls have lwIP's semantics and return lwIP's errno in
- * *err (set only on failure); they run in the caller's thread.
+ * lwIP's own socket functions of one instance (lwip_socket() & co), handed over as they
+ * are: a table the glue fills at link time, because the tuned lwIP is linked into the
+ * glue with hidden symbols (no dlsym could find them). Their types are the system's
+ * (the glue builds with LWIP_SOCKET_EXTERNAL_HEADERS). They run in the caller's thread;
+ * a failed call's errno is the namespace's errno, read right after with
+ * vnl_glue_ops::last_errno() in the same thread.
  */
+struct vnl_lwip_sockets {
+	int (*socket)(int domain, int type, int protocol);
+	int (*bind)(int s, const struct sockaddr *a, socklen_t l);
+	int (*listen)(int s, int backlog);
+	int (*accept)(int s, struct sockaddr *a, socklen_t *l);
+	int (*connect)(int s, const struct sockaddr *a, socklen_t l);
+	ssize_t (*send)(int s, const void *b, size_t n, int flags);
+	ssize_t (*recv)(int s, void *b, size_t n, int flags);
+	ssize_t (*sendto)(int s, const void *b, size_t n, int flags, const struct sockaddr *a,
+			  socklen_t l);
+	ssize_t (*recvfrom)(int s, void *b, size_t n, int flags, struct sockaddr *a,
+			    socklen_t *l);
+	ssize_t (*writev)(int s, const struct iovec *iov, int cnt);
+	ssize_t (*readv)(int s, const struct iovec *iov, int cnt);
+	int (*shutdown)(int s, int how);
+	int (*close)(int s);
+	int (*setsockopt)(int s, int level, int name, const void *v, socklen_t l);
+	int (*getsockopt)(int s, int level, int name, void *v, socklen_t *l);
+	int (*getsockname)(int s, struct sockaddr *a, socklen_t *l);
+	int (*getpeername)(int s, struct sockaddr *a, socklen_t *l);
+	int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
+	int (*fcntl)(int s, int cmd, int val);
+	int (*ioctl)(int s, long cmd, void *argp);
+};
+
+/* Entry points of the glue. */
 struct vnl_glue_ops {
 	unsigned abi;
 	unsigned features;        /* VNL_FEAT_* */
@@ -180,28 +210,16 @@ struct vnl_glue_ops {
 	int (*stop)(void);                /* end the tcpip thread (it calls thread_exit) */
 	void (*stopped)(void);            /* after the thread was joined */
 
-	int (*socket)(int domain, int type, int protocol, int *err);
-	int (*bind)(int s, const struct sockaddr *a, socklen_t l, int *err);
-	int (*listen)(int s, int backlog, int *err);
-	int (*accept)(int s, struct sockaddr *a, socklen_t *l, int *err);
-	int (*connect)(int s, const struct sockaddr *a, socklen_t l, int *err);
-	ssize_t (*send)(int s, const void *b, size_t n, int flags, int *err);
-	ssize_t (*recv)(int s, void *b, size_t n, int flags, int *err);
-	ssize_t (*sendto)(int s, const void *b, size_t n, int flags, const struct sockaddr *a,
-			  socklen_t l, int *err);
-	ssize_t (*recvfrom)(int s, void *b, size_t n, int flags, struct sockaddr *a,
-			    socklen_t *l, int *err);
-	ssize_t (*writev)(int s, const struct iovec *iov, int cnt, int *err);
-	ssize_t (*readv)(int s, const struct iovec *iov, int cnt, int *err);
-	int (*shutdown)(int s, int how, int *err);
-	int (*close)(int s, int *err);
-	int (*setsockopt)(int s, int level, int name, const void *v, socklen_t l, int *err);
-	int (*getsockopt)(int s, int level, int name, void *v, socklen_t *l, int *err);
-	int (*getsockname)(int s, struct sockaddr *a, socklen_t *l, int *err);
-	int (*getpeername)(int s, struct sockaddr *a, socklen_t *l, int *err);
-	int (*poll)(struct pollfd *fds, nfds_t n, int timeout, int *err);
-	int (*fcntl)(int s, int cmd, int val, int *err);
-	int (*ioctl)(int s, long cmd, void *argp, int *err);
+	/* lwIP's socket calls, and the errno of the last one that failed in this thread */
+	const struct vnl_lwip_sockets *sock;
+	int (*last_errno)(void);
+
+	/* ICMP echo for ping, built and read with lwIP's definitions: an echo request of
+	 * @len bytes (8-byte header, then a pattern) into @buf (0, -EINVAL); whether @pkt,
+	 * an IPv4 packet as a SOCK_RAW socket reads it, is the echo reply from @from
+	 * (network byte order) to (@id, @seq). Any thread, no lock. */
+	int (*echo_request)(void *buf, size_t len, uint16_t id, uint16_t seq);
+	int (*echo_reply)(const void *pkt, size_t n, uint32_t from, uint16_t id, uint16_t seq);
 };
 
 typedef const struct vnl_glue_ops *(*vnl_glue_ops_fn)(void);

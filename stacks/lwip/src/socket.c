@@ -40,14 +40,17 @@ static int fail(int err)
 	do {                                                                                 \
 		int err_ = 0;                                                                \
 		type r_;                                                                     \
-		if (!vnl_stack_enter(s))                                                     \
+		vnetif_lwip_stack *st_ = vnl_stack_enter(s);                                 \
+		if (st_ == NULL)                                                             \
 			return fail(EBADF);                                                  \
 		if (fault) {                                                                 \
-			vnl_stack_leave(s);                                                  \
+			vnl_stack_leave(st_);                                                \
 			return fail(EFAULT);                                                 \
 		}                                                                            \
-		r_ = (s)->g->expr;                                                           \
-		vnl_stack_leave(s);                                                          \
+		r_ = st_->g->sock->expr;                                                     \
+		if (r_ < 0)                                                                  \
+			err_ = st_->g->last_errno();                                         \
+		vnl_stack_leave(st_);                                                        \
 		if (r_ < 0)                                                                  \
 			errno = posix_errno(err_);                                           \
 		return r_;                                                                   \
@@ -64,44 +67,53 @@ static int new_fd(vnetif_lwip_stack *s, int fd, int err, bool stream)
 	return fd;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *s, int domain, int type, int protocol)
+VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *h, int domain, int type, int protocol)
 {
+	vnetif_lwip_stack *s;
 	int err = 0, fd;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	if (domain != AF_INET && domain != AF_INET6) { /* lwIP would make an IPv4 socket */
 		vnl_stack_leave(s);
 		return fail(EAFNOSUPPORT);
 	}
-	fd = s->g->socket(domain, type, protocol, &err); /* before err is read */
+	fd = s->g->sock->socket(domain, type, protocol);
+	if (fd < 0)
+		err = s->g->last_errno();
 	return new_fd(s, fd, err, type == SOCK_STREAM);
 }
 
-VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *h, int fd, struct sockaddr *addr,
 				       socklen_t *len)
 {
+	vnetif_lwip_stack *s;
 	int err = 0;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	if (addr != NULL && len == NULL) { /* lwIP asserts */
 		vnl_stack_leave(s);
 		return fail(EFAULT);
 	}
-	fd = s->g->accept(fd, addr, len, &err); /* before err is read */
+	fd = s->g->sock->accept(fd, addr, len);
+	if (fd < 0)
+		err = s->g->last_errno();
 	return new_fd(s, fd, err, true);
 }
 
-VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *s, int fd)
+VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *h, int fd)
 {
+	vnetif_lwip_stack *s;
 	int err = 0, rc;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
 	/* out of the table first: destroy's wake-up must never see a netconn being freed */
 	vnl_fd_del(s, fd);
-	rc = s->g->close(fd, &err);
+	rc = s->g->sock->close(fd);
+	if (rc < 0)
+		err = s->g->last_errno();
 	vnl_stack_leave(s);
 	if (rc < 0)
 		errno = posix_errno(err);
@@ -133,15 +145,18 @@ static ssize_t read_end(vnetif_lwip_stack *s, int fd, ssize_t r, int err, size_t
 	do {                                                                                 \
 		int err_ = 0;                                                                \
 		ssize_t r_;                                                                  \
-		if (!vnl_stack_enter(s))                                                     \
+		vnetif_lwip_stack *st_ = vnl_stack_enter(s);                                 \
+		if (st_ == NULL)                                                             \
 			return fail(EBADF);                                                  \
 		if (fault) {                                                                 \
-			vnl_stack_leave(s);                                                  \
+			vnl_stack_leave(st_);                                                \
 			return fail(EFAULT);                                                 \
 		}                                                                            \
-		r_ = (s)->g->expr;                                                           \
-		vnl_stack_leave(s);                                                          \
-		return read_end(s, fd, r_, err_, want);                                      \
+		r_ = st_->g->sock->expr;                                                     \
+		if (r_ < 0)                                                                  \
+			err_ = st_->g->last_errno();                                         \
+		vnl_stack_leave(st_);                                                        \
+		return read_end(st_, fd, r_, err_, want);                                    \
 	} while (0)
 
 /* An iovec array lwIP would read or write through: NULL bases with bytes to move. */
@@ -161,44 +176,44 @@ static bool iov_fault(const struct iovec *iov, int cnt, size_t *total)
 VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *s, int fd, const struct sockaddr *addr,
 				     socklen_t len)
 {
-	CALL(s, addr == NULL, bind(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL, bind(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *s, int fd, int backlog)
 {
-	CALL(s, false, listen(fd, backlog, &err_), int);
+	CALL(s, false, listen(fd, backlog), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *s, int fd,
 					const struct sockaddr *addr, socklen_t len)
 {
-	CALL(s, addr == NULL, connect(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL, connect(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *s, int fd, const void *buf,
 					 size_t len, int flags)
 {
-	CALL(s, buf == NULL && len > 0, send(fd, buf, len, flags, &err_), ssize_t);
+	CALL(s, buf == NULL && len > 0, send(fd, buf, len, flags), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
 					 int flags)
 {
-	READ_CALL(s, fd, buf == NULL && len > 0, len, recv(fd, buf, len, flags, &err_));
+	READ_CALL(s, fd, buf == NULL && len > 0, len, recv(fd, buf, len, flags));
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *s, int fd, const void *buf,
 					   size_t len, int flags, const struct sockaddr *addr,
 					   socklen_t addrlen)
 {
-	CALL(s, buf == NULL && len > 0, sendto(fd, buf, len, flags, addr, addrlen, &err_), ssize_t);
+	CALL(s, buf == NULL && len > 0, sendto(fd, buf, len, flags, addr, addrlen), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
 					     int flags, struct sockaddr *addr, socklen_t *addrlen)
 {
 	READ_CALL(s, fd, (buf == NULL && len > 0) || (addr != NULL && addrlen == NULL), len,
-		  recvfrom(fd, buf, len, flags, addr, addrlen, &err_));
+		  recvfrom(fd, buf, len, flags, addr, addrlen));
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
@@ -206,7 +221,7 @@ VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const s
 {
 	size_t total;
 
-	CALL(s, iov_fault(iov, iovcnt, &total), writev(fd, iov, iovcnt, &err_), ssize_t);
+	CALL(s, iov_fault(iov, iovcnt, &total), writev(fd, iov, iovcnt), ssize_t);
 }
 
 VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
@@ -214,16 +229,19 @@ VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const st
 {
 	size_t total;
 
-	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt, &err_));
+	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt));
 }
 
-VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *s, int fd, int how)
+VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *h, int fd, int how)
 {
+	vnetif_lwip_stack *s;
 	int err = 0, rc;
 
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return fail(EBADF);
-	rc = s->g->shutdown(fd, how, &err);
+	rc = s->g->sock->shutdown(fd, how);
+	if (rc < 0)
+		err = s->g->last_errno();
 	vnl_stack_leave(s);
 	if (rc < 0) {
 		errno = posix_errno(err);
@@ -237,41 +255,41 @@ VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *s, int fd, int how)
 VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
 					   const void *val, socklen_t len)
 {
-	CALL(s, val == NULL && len > 0, setsockopt(fd, level, name, val, len, &err_), int);
+	CALL(s, val == NULL && len > 0, setsockopt(fd, level, name, val, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
 					   void *val, socklen_t *len)
 {
-	CALL(s, val == NULL || len == NULL, getsockopt(fd, level, name, val, len, &err_), int);
+	CALL(s, val == NULL || len == NULL, getsockopt(fd, level, name, val, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, addr == NULL || len == NULL, getsockname(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL || len == NULL, getsockname(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, addr == NULL || len == NULL, getpeername(fd, addr, len, &err_), int);
+	CALL(s, addr == NULL || len == NULL, getpeername(fd, addr, len), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *s, struct pollfd *fds, nfds_t nfds,
 				     int timeout_ms)
 {
-	CALL(s, fds == NULL && nfds > 0, poll(fds, nfds, timeout_ms, &err_), int);
+	CALL(s, fds == NULL && nfds > 0, poll(fds, nfds, timeout_ms), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *s, int fd, int cmd, int val)
 {
-	CALL(s, false, fcntl(fd, cmd, val, &err_), int);
+	CALL(s, false, fcntl(fd, cmd, val), int);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *s, int fd, long cmd, void *argp)
 {
-	CALL(s, argp == NULL, ioctl(fd, cmd, argp, &err_), int);
+	CALL(s, argp == NULL, ioctl(fd, cmd, argp), int);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -284,16 +302,17 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ipv4,
+VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *h, const char *ipv4,
 					    uint8_t mac[VNETIF_ETHER_ADDR_LEN], unsigned timeout_ms)
 {
+	vnetif_lwip_stack *s;
 	struct in_addr a;
 	uint64_t start = now_us(), last_req = 0;
 	int rc;
 
 	if (ipv4 == NULL || mac == NULL || inet_pton(AF_INET, ipv4, &a) != 1)
 		return -EINVAL;
-	if (!vnl_stack_enter(s))
+	if ((s = vnl_stack_enter(h)) == NULL)
 		return -EINVAL;
 	for (;;) {
 		uint64_t t = now_us();
@@ -311,51 +330,33 @@ VNETIF_LWIP_API int vnetif_lwip_arp_resolve(vnetif_lwip_stack *s, const char *ip
 	return rc;
 }
 
-static uint16_t inet_csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
 VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, unsigned timeout_ms,
 				     unsigned *rtt_us)
 {
 	static _Atomic uint16_t next_id = 0x5600;
 	struct sockaddr_in dst;
-	uint8_t req[8 + 32], buf[1600];
+	uint8_t req[8 + 32];
+	_Alignas(8) uint8_t buf[1600];
 	uint16_t id = atomic_fetch_add(&next_id, 1), seq = 1;
 	uint64_t start, deadline;
+	vnetif_lwip_stack *st;
 	int fd, rc = -ETIMEDOUT;
 
 	memset(&dst, 0, sizeof(dst));
 	dst.sin_family = AF_INET;
-	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1 || !vnl_stack_enter(s))
+	if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &dst.sin_addr) != 1)
 		return -EINVAL;
-	vnl_stack_leave(s);
+	st = vnl_stack_enter(s);
+	if (st == NULL)
+		return -EINVAL;
+	rc = st->g->echo_request(req, sizeof(req), id, seq);
+	vnl_stack_leave(st);
+	if (rc)
+		return rc;
+	rc = -ETIMEDOUT;
 	fd = vnetif_lwip_socket(s, AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (fd < 0)
 		return -errno;
-	memset(req, 0, sizeof(req));
-	req[0] = 8; /* echo request */
-	req[4] = (uint8_t)(id >> 8);
-	req[5] = (uint8_t)id;
-	req[6] = (uint8_t)(seq >> 8);
-	req[7] = (uint8_t)seq;
-	for (size_t i = 8; i < sizeof(req); i++)
-		req[i] = (uint8_t)i;
-	{
-		uint16_t c = inet_csum(req, sizeof(req));
-
-		memcpy(&req[2], &c, 2);
-	}
 	start = now_us();
 	deadline = start + (uint64_t)timeout_ms * 1000u;
 	if (vnetif_lwip_sendto(s, fd, req, sizeof(req), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
@@ -366,7 +367,7 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 		uint64_t t = now_us(), ms;
 		struct timeval tv;
 		ssize_t n;
-		size_t ihl;
+		int match;
 
 		if (t >= deadline)
 			break;
@@ -382,15 +383,13 @@ VNETIF_LWIP_API int vnetif_lwip_ping(vnetif_lwip_stack *s, const char *ipv4, uns
 			rc = -errno;
 			break;
 		}
-		/* an IPv4 packet: header, then ICMP */
-		if (n < 20)
-			continue;
-		ihl = (size_t)(buf[0] & 0x0f) * 4;
-		if ((size_t)n < ihl + 8 || memcmp(&buf[12], &dst.sin_addr, 4) != 0)
-			continue;
-		if (buf[ihl] == 0 && buf[ihl + 4] == (uint8_t)(id >> 8) &&
-		    buf[ihl + 5] == (uint8_t)id && buf[ihl + 6] == (uint8_t)(seq >> 8) &&
-		    buf[ihl + 7] == (uint8_t)seq) {
+		if ((st = vnl_stack_enter(s)) == NULL) {
+			rc = -EBADF;
+			break;
+		}
+		match = st->g->echo_reply(buf, (size_t)n, dst.sin_addr.s_addr, id, seq);
+		vnl_stack_leave(st);
+		if (match) {
 			if (rtt_us != NULL)
 				*rtt_us = (unsigned)(now_us() - start);
 			rc = 0;

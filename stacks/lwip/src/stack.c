@@ -32,11 +32,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static bool stack_ok(const vnetif_lwip_stack *s)
-{
-	return s != NULL && atomic_load(&s->magic) == VNL_STACK_MAGIC;
-}
-
 VNETIF_LWIP_API const char *vnetif_lwip_strerror(int err)
 {
 	switch (err) {
@@ -70,42 +65,60 @@ static int parse_ip4(const char *txt, uint32_t *out)
 	return 0;
 }
 
-static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+/* A host address of a network that has room for two stacks and a broadcast (a
+ * contiguous mask of /30 or wider), not loopback, multicast, reserved or 0.0.0.0/8. */
+static int check_ipv4(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
 {
-	uint32_t ip, mask, host_mask, hip, hmask;
-	static _Atomic unsigned seed_counter;
+	uint32_t ip, mask, hip, hmask, host;
 
-	if (cfg == NULL || parse_ip4(cfg->ipv4, &ip) || parse_ip4(cfg->netmask, &mask))
+	if (parse_ip4(cfg->ipv4, &ip) || parse_ip4(cfg->netmask, &mask))
 		return -EINVAL;
 	hip = ntohl(ip);
 	hmask = ntohl(mask);
-	/* non-zero and contiguous; a /31 or /32 has no room for two stacks and a broadcast */
 	if (hmask == 0 || (~hmask & (~hmask + 1)) != 0 || hmask > 0xfffffffcu)
 		return -EINVAL;
-	host_mask = ~hmask;
-	if (hip == 0 || (hip >> 24) == 127 || (hip >> 28) >= 0xe || (hip >> 24) == 0 ||
-	    (hip & host_mask) == 0 || (hip & host_mask) == host_mask)
+	host = hip & ~hmask;
+	if ((hip >> 24) == 127 || (hip >> 28) >= 0xe || (hip >> 24) == 0 || host == 0 ||
+	    host == ~hmask)
 		return -EINVAL;
 	st->ip = ip;
 	st->netmask = mask;
-	st->gw = 0;
-	if (cfg->gateway != NULL && *cfg->gateway != '\0') {
-		uint32_t gw, hgw;
+	return 0;
+}
 
-		if (parse_ip4(cfg->gateway, &gw))
-			return -EINVAL;
-		hgw = ntohl(gw);
-		if ((hgw & hmask) != (hip & hmask) || (hgw & host_mask) == 0 ||
-		    (hgw & host_mask) == host_mask || hgw == hip)
-			return -EINVAL;
-		st->gw = gw;
-	}
+/* No gateway, or another host of the stack's own network. */
+static int check_gateway(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
+	uint32_t gw, hgw, hip = ntohl(st->ip), hmask = ntohl(st->netmask);
+
+	st->gw = 0;
+	if (cfg->gateway == NULL || *cfg->gateway == '\0')
+		return 0;
+	if (parse_ip4(cfg->gateway, &gw))
+		return -EINVAL;
+	hgw = ntohl(gw);
+	if ((hgw & hmask) != (hip & hmask) || (hgw & ~hmask) == 0 ||
+	    (hgw & ~hmask) == ~hmask || hgw == hip)
+		return -EINVAL;
+	st->gw = gw;
+	return 0;
+}
+
+/* No IPv6 address, or a unicast one. */
+static int check_ipv6(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
 	st->has_ip6 = 0;
-	if (cfg->ipv6 != NULL) {
-		if (inet_pton(AF_INET6, cfg->ipv6, st->ip6) != 1 || st->ip6[0] == 0xff)
-			return -EINVAL;
-		st->has_ip6 = 1;
-	}
+	if (cfg->ipv6 == NULL)
+		return 0;
+	if (inet_pton(AF_INET6, cfg->ipv6, st->ip6) != 1 || st->ip6[0] == 0xff)
+		return -EINVAL;
+	st->has_ip6 = 1;
+	return 0;
+}
+
+/* MTU (0: the default; IPv6 needs 1280), a unicast MAC, known modes. */
+static int check_link(const struct vnetif_lwip_config *cfg, const struct vnl_start *st)
+{
 	if (cfg->mtu != 0 && (cfg->mtu < 576 || cfg->mtu > VNETIF_MTU_MAX))
 		return -EINVAL;
 	if (st->has_ip6 && cfg->mtu != 0 && cfg->mtu < 1280)
@@ -116,12 +129,31 @@ static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *
 	    (unsigned)cfg->checksums > VNETIF_LWIP_CSUM_OFF ||
 	    (unsigned)cfg->build > VNETIF_LWIP_BUILD_TUNED)
 		return -EINVAL;
-	st->seed = cfg->seed;
-	if (st->seed == 0)
-		st->seed = (unsigned)(hip * 2654435761u) ^ (unsigned)now_ns() ^
-			   (atomic_fetch_add(&seed_counter, 1) * 40503u) ^ (unsigned)getpid();
-	if (st->seed == 0)
-		st->seed = 1;
+	return 0;
+}
+
+/* lwIP's random seed (ports, ISNs): the configured one, else one no two stacks share. */
+static unsigned pick_seed(const struct vnetif_lwip_config *cfg, uint32_t ip)
+{
+	static _Atomic unsigned counter;
+	unsigned seed = cfg->seed;
+
+	if (seed == 0)
+		seed = (unsigned)(ntohl(ip) * 2654435761u) ^ (unsigned)now_ns() ^
+		       (atomic_fetch_add(&counter, 1) * 40503u) ^ (unsigned)getpid();
+	return seed != 0 ? seed : 1;
+}
+
+static int check_config(const struct vnetif_lwip_config *cfg, struct vnl_start *st)
+{
+	int rc;
+
+	if (cfg == NULL)
+		return -EINVAL;
+	if ((rc = check_ipv4(cfg, st)) || (rc = check_gateway(cfg, st)) ||
+	    (rc = check_ipv6(cfg, st)) || (rc = check_link(cfg, st)))
+		return rc;
+	st->seed = pick_seed(cfg, st->ip);
 	return 0;
 }
 
@@ -150,6 +182,8 @@ static int pick_build(enum vnetif_lwip_build asked, enum vnetif_lwip_build *out)
 
 /* ---- tcpip thread ----------------------------------------------------------------- */
 
+/* lwIP's tcpip_thread() never returns: the glue ends it with a callback that longjmps
+ * back here (glue_internals.c, "end the tcpip thread"). */
 static void *tcpip_main(void *arg)
 {
 	vnetif_lwip_stack *s = arg;
@@ -218,13 +252,62 @@ static void stop_thread(vnetif_lwip_stack *s)
 /* ---- create / destroy -------------------------------------------------------------- */
 
 /*
- * Destroyed stacks are kept as tombstones and reused by the next create, like file
- * descriptors: a thread that was woken by vnetif_lwip_destroy() and calls once more
- * with the old handle gets EBADF instead of touching freed memory. At most one
- * tombstone per namespace ever exists at once (16).
+ * Handles. A destroyed stack's memory is kept as a tombstone and reused by the next
+ * create, like file descriptors, so a thread woken by vnetif_lwip_destroy() that calls
+ * once more never touches freed memory. Reuse alone would let the old handle reach the
+ * new stack, so a handle is not the pointer: it is the stack's slot in a table (low
+ * HANDLE_SLOT_BITS bits, plus one so it is never NULL) and its generation (the rest),
+ * bumped at destroy. A stale handle names the right slot but an old generation.
+ * Slots and their stacks are never freed; the number of stacks alive at once is bounded
+ * by the link-map namespaces (16), the table by MAX_STACKS.
  */
+#define HANDLE_SLOT_BITS 8
+#define MAX_STACKS ((1u << HANDLE_SLOT_BITS) - 1)
+
 static pthread_mutex_t tomb_lock = PTHREAD_MUTEX_INITIALIZER;
 static vnetif_lwip_stack *tombs;
+static vnetif_lwip_stack *_Atomic slots[MAX_STACKS];
+static unsigned nslots;
+
+static vnetif_lwip_stack *handle_of(vnetif_lwip_stack *s)
+{
+	uintptr_t gen = atomic_load(&s->gen);
+
+	return (vnetif_lwip_stack *)((gen << HANDLE_SLOT_BITS) | (s->slot + 1));
+}
+
+vnetif_lwip_stack *vnl_stack_get(const vnetif_lwip_stack *handle)
+{
+	uintptr_t h = (uintptr_t)handle, slot = (h & MAX_STACKS) - 1;
+	vnetif_lwip_stack *s;
+
+	if ((h & MAX_STACKS) == 0 || slot >= MAX_STACKS)
+		return NULL;
+	s = atomic_load(&slots[slot]);
+	if (s == NULL || atomic_load(&s->magic) != VNL_STACK_MAGIC ||
+	    atomic_load(&s->gen) != h >> HANDLE_SLOT_BITS)
+		return NULL;
+	return s;
+}
+
+/* A fresh stack struct in a slot of its own: NULL when out of memory or slots. */
+static vnetif_lwip_stack *stack_alloc(void)
+{
+	vnetif_lwip_stack *s;
+
+	if (nslots >= MAX_STACKS)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	pthread_mutex_init(&s->fds.lock, NULL);
+	s->slot = nslots++;
+	atomic_store(&s->gen, 1);
+	atomic_store(&slots[s->slot], s);
+	return s;
+}
 
 static vnetif_lwip_stack *stack_new(void)
 {
@@ -234,16 +317,13 @@ static vnetif_lwip_stack *stack_new(void)
 	s = tombs;
 	if (s != NULL)
 		tombs = s->next_tomb;
+	else
+		s = stack_alloc();
 	pthread_mutex_unlock(&tomb_lock);
-	if (s == NULL) {
-		s = calloc(1, sizeof(*s));
-		if (s == NULL)
-			return NULL;
-		pthread_mutex_init(&s->lock, NULL);
-		pthread_cond_init(&s->cond, NULL);
-		pthread_mutex_init(&s->fds.lock, NULL);
-	}
-	/* what survives reuse: the locks, the fd table's memory, the inside counter */
+	if (s == NULL)
+		return NULL;
+	/* what survives reuse: the slot, the generation, the locks, the fd table's memory,
+	 * the inside counter */
 	s->ns = NULL;
 	s->g = NULL;
 	memset(&s->link, 0, sizeof(s->link));
@@ -264,7 +344,10 @@ static vnetif_lwip_stack *stack_new(void)
 
 static void stack_free(vnetif_lwip_stack *s)
 {
+	uintptr_t gen = (atomic_load(&s->gen) + 1) & (UINTPTR_MAX >> HANDLE_SLOT_BITS);
+
 	atomic_store(&s->magic, VNL_STACK_DEAD);
+	atomic_store(&s->gen, gen != 0 ? gen : 1);
 	pthread_mutex_lock(&s->fds.lock);
 	if (s->fds.used != NULL)
 		memset(s->fds.used, 0, s->fds.cap);
@@ -377,7 +460,7 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 		stack_unload(s);
 		goto fail_link;
 	}
-	*out = s;
+	*out = handle_of(s);
 	return 0;
 fail_link:
 	vnl_link_free(s);
@@ -453,8 +536,8 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 				stack_free(s[i]);
 		return rc;
 	}
-	*out_a = s[0];
-	*out_b = s[1];
+	*out_a = handle_of(s[0]);
+	*out_b = handle_of(s[1]);
 	return 0;
 }
 
@@ -476,11 +559,12 @@ static int drain_callers(vnetif_lwip_stack *s)
 	return 0;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *h)
 {
-	int rc, err;
+	vnetif_lwip_stack *s = vnl_stack_get(h);
+	int rc;
 
-	if (!stack_ok(s))
+	if (s == NULL)
 		return -EINVAL;
 	if (!atomic_exchange(&s->dying, true))
 		s->g->abort_all(); /* RSTs leave while the link is still up */
@@ -493,7 +577,7 @@ VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s)
 	pthread_mutex_lock(&s->fds.lock);
 	for (unsigned fd = 0; fd < s->fds.cap; fd++)
 		if (s->fds.used[fd]) {
-			s->g->close((int)fd, &err);
+			s->g->sock->close((int)fd);
 			s->fds.used[fd] = 0;
 		}
 	s->fds.count = 0;
@@ -510,48 +594,59 @@ VNETIF_LWIP_API int vnetif_lwip_destroy(vnetif_lwip_stack *s)
 
 /* ---- accessors ----------------------------------------------------------------------- */
 
-VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *h)
 {
-	return stack_ok(s) && s->link.kind == LINK_PORT ? s->link.port : NULL;
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL && s->link.kind == LINK_PORT ? s->link.port : NULL;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *s, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
+VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *h, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
 {
-	if (!stack_ok(s) || mac == NULL)
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	if (s == NULL || mac == NULL)
 		return -EINVAL;
 	memcpy(mac, s->mac, VNETIF_ETHER_ADDR_LEN);
 	return 0;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_rx_mode(const vnetif_lwip_stack *h)
 {
-	if (!stack_ok(s))
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	if (s == NULL)
 		return -EINVAL;
 	return s->rx_in == VNL_IN_DIRECT   ? VNETIF_LWIP_RX_DIRECT
 	       : s->rx_in == VNL_IN_LOCKED ? VNETIF_LWIP_RX_LOCKED
 					   : VNETIF_LWIP_RX_MAILBOX;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *h)
 {
-	return stack_ok(s) ? (int)s->build : -EINVAL;
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL ? (int)s->build : -EINVAL;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *s)
+VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *h)
 {
-	return stack_ok(s) ? !s->start.csum_off : -EINVAL;
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL ? !s->start.csum_off : -EINVAL;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st)
+VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *handle,
+					   struct vnetif_lwip_stats *st)
 {
 	struct vnl_counters c;
 	struct vnl_heap_stats h;
+	vnetif_lwip_stack *s;
 
-	if (st == NULL || !vnl_stack_enter((vnetif_lwip_stack *)s))
+	if (st == NULL || (s = vnl_stack_enter(handle)) == NULL)
 		return -EINVAL;
 	s->g->counters(&c);
 	vnl_ns_heap(s->ns, &h);
-	vnl_stack_leave((vnetif_lwip_stack *)s);
 	memset(st, 0, sizeof(*st));
 	st->rx_frames = c.rx_frames;
 	st->rx_drop = c.rx_drop_mbox + c.rx_drop_nomem + c.rx_drop_down +
@@ -567,24 +662,28 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vne
 	st->heap_blocks = h.live_blocks;
 	st->heap_peak_bytes = h.peak_bytes;
 	st->heap_bad_frees = h.bad_frees;
-	pthread_mutex_lock((pthread_mutex_t *)&s->fds.lock);
+	pthread_mutex_lock(&s->fds.lock);
 	st->sockets = s->fds.count;
-	pthread_mutex_unlock((pthread_mutex_t *)&s->fds.lock);
+	pthread_mutex_unlock(&s->fds.lock);
+	vnl_stack_leave(s);
 	return 0;
 }
 
 /* ---- socket-call bookkeeping --------------------------------------------------------- */
 
-bool vnl_stack_enter(vnetif_lwip_stack *s)
+vnetif_lwip_stack *vnl_stack_enter(const vnetif_lwip_stack *handle)
 {
-	if (!stack_ok(s))
-		return false;
+	vnetif_lwip_stack *s = vnl_stack_get(handle);
+
+	if (s == NULL)
+		return NULL;
 	atomic_fetch_add(&s->inside, 1);
-	if (atomic_load(&s->dying) || atomic_load(&s->magic) != VNL_STACK_MAGIC) {
+	/* again after counting in: destroy (and a reuse) may have come in between */
+	if (atomic_load(&s->dying) || vnl_stack_get(handle) != s) {
 		atomic_fetch_sub(&s->inside, 1);
-		return false;
+		return NULL;
 	}
-	return true;
+	return s;
 }
 
 void vnl_stack_leave(vnetif_lwip_stack *s)

@@ -111,6 +111,85 @@ START_TEST(test_eof_sticks)
 }
 END_TEST
 
+/*
+ * A destroyed stack's handle stays dead after a new stack reuses its memory: every call
+ * with it fails (stack calls -EINVAL / NULL, socket calls -1 EBADF) and none of them
+ * acts on the new stacks.
+ */
+START_TEST(test_stale_handle)
+{
+	vnetif_lwip_stack *a, *b, *c, *d, *old[2];
+	struct sockaddr_in sin = lt_addr(IP_B, 1);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct pollfd pfd = {.events = POLLIN};
+	struct iovec good = {&sl, 1};
+	struct vnetif_lwip_stats st;
+	uint8_t mac[6];
+	char buf[8];
+	int v = 1, fd[2];
+
+	pair(&a, &b);
+	old[0] = a;
+	old[1] = b;
+	lt_destroy(a);
+	lt_destroy(b);
+	pair(&c, &d); /* reuses the memory of a and b */
+	fd[0] = vnetif_lwip_socket(c, AF_INET, SOCK_DGRAM, 0);
+	fd[1] = vnetif_lwip_socket(d, AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd[0], 0);
+	ck_assert_int_ge(fd[1], 0);
+	for (int i = 0; i < 2; i++) {
+		vnetif_lwip_stack *x = old[i];
+		int f = fd[i];
+
+		pfd.fd = f;
+		ck_assert_ptr_null(vnetif_lwip_port(x));
+		ck_assert_int_eq(vnetif_lwip_mac(x, mac), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_rx_mode(x), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_build(x), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_checksums(x), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_stats_get(x, &st), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_arp_resolve(x, IP_B, mac, 0), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_ping(x, IP_B, 10, NULL), -EINVAL);
+		EXPECT_ERR(vnetif_lwip_socket(x, AF_INET, SOCK_STREAM, 0), EBADF);
+		EXPECT_ERR(vnetif_lwip_bind(x, f, (struct sockaddr *)&sin, sizeof(sin)), EBADF);
+		EXPECT_ERR(vnetif_lwip_listen(x, f, 1), EBADF);
+		EXPECT_ERR(vnetif_lwip_accept(x, f, NULL, NULL), EBADF);
+		EXPECT_ERR(vnetif_lwip_connect(x, f, (struct sockaddr *)&sin, sizeof(sin)), EBADF);
+		EXPECT_ERR(vnetif_lwip_send(x, f, buf, 1, 0), EBADF);
+		EXPECT_ERR(vnetif_lwip_recv(x, f, buf, 1, MSG_DONTWAIT), EBADF);
+		EXPECT_ERR(vnetif_lwip_sendto(x, f, buf, 1, 0, (struct sockaddr *)&sin, sizeof(sin)), EBADF);
+		EXPECT_ERR(vnetif_lwip_recvfrom(x, f, buf, 1, MSG_DONTWAIT, NULL, NULL), EBADF);
+		EXPECT_ERR(vnetif_lwip_writev(x, f, &good, 1), EBADF);
+		EXPECT_ERR(vnetif_lwip_readv(x, f, &good, 1), EBADF);
+		EXPECT_ERR(vnetif_lwip_setsockopt(x, f, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)), EBADF);
+		EXPECT_ERR(vnetif_lwip_getsockopt(x, f, SOL_SOCKET, SO_TYPE, &v, &sl), EBADF);
+		EXPECT_ERR(vnetif_lwip_getsockname(x, f, (struct sockaddr *)&ss, &sl), EBADF);
+		EXPECT_ERR(vnetif_lwip_getpeername(x, f, (struct sockaddr *)&ss, &sl), EBADF);
+		EXPECT_ERR(vnetif_lwip_poll(x, &pfd, 1, 0), EBADF);
+		EXPECT_ERR(vnetif_lwip_fcntl(x, f, F_GETFL, 0), EBADF);
+		EXPECT_ERR(vnetif_lwip_ioctl(x, f, FIONREAD, &v), EBADF);
+		EXPECT_ERR(vnetif_lwip_shutdown(x, f, SHUT_RDWR), EBADF);
+		EXPECT_ERR(vnetif_lwip_close(x, f), EBADF);
+		ck_assert_int_eq(vnetif_lwip_destroy(x), -EINVAL);
+	}
+	/* the new stacks are whole: their sockets open, unbound, and they talk */
+	ck_assert_int_eq(vnetif_lwip_stats_get(c, &st), 0);
+	ck_assert_uint_eq(st.sockets, 1);
+	ck_assert_int_eq(vnetif_lwip_stats_get(d, &st), 0);
+	ck_assert_uint_eq(st.sockets, 1);
+	sl = sizeof(ss);
+	ck_assert_int_eq(vnetif_lwip_getsockname(c, fd[0], (struct sockaddr *)&ss, &sl), 0);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&ss)->sin_port), 0);
+	ck_assert_int_eq(vnetif_lwip_ping(c, IP_B, 2000, NULL), 0);
+	ck_assert_int_eq(vnetif_lwip_close(c, fd[0]), 0);
+	ck_assert_int_eq(vnetif_lwip_close(d, fd[1]), 0);
+	lt_destroy(c);
+	lt_destroy(d);
+}
+END_TEST
+
 /* Every socket call: a NULL or destroyed stack is EBADF, a descriptor that is not open
  * EBADF, a NULL pointer EFAULT; no call returns -1 with errno <= 0. */
 START_TEST(test_socket_calls)
@@ -343,6 +422,7 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, test_eof_sticks);
 	tcase_add_test(tc, test_socket_calls);
 	tcase_add_test(tc, test_stack_calls);
+	tcase_add_test(tc, test_stale_handle);
 	tcase_add_test(tc, test_shim_bad_free);
 	suite_add_tcase(s, tc);
 	return s;
