@@ -93,6 +93,14 @@
  * of another switch, from the port's reader thread, or from a yield function; see
  * above) returns -EDEADLK instead.
  *
+ * @par Mbuf caches
+ * A thread EAL did not start has no mempool cache: its mbuf allocations and frees all go
+ * to the pool's shared ring. vnetif_thread_register() gives a busy thread the per-lcore
+ * caches (for every mempool call it makes, the application's own included); the
+ * library's reader threads register themselves. Caches are flushed when a thread
+ * unregisters or exits, and mbufs in a live thread's cache count as in the pool, so they
+ * never make vnetif_switch_destroy() fail. See vnetif_thread_register() for the limits.
+ *
  * @par EAL
  * If the application has not initialised DPDK's EAL when the first switch is created,
  * the library starts it with an embedded default that needs no PCI device and no root:
