@@ -122,6 +122,9 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 	c.fwd_mode = hub ? VNETIF_FWD_HUB : VNETIF_FWD_LEARNING;
 	c.ring_size = 4096;
 	c.pool_size = 32767;
+	/* a full ring makes the sender wait (yielding) as the ring baseline's sender does,
+	 * rather than drop: a sender that spins dropping starves a receiver on its CPU */
+	c.full_policy = VNETIF_FULL_BACKPRESSURE;
 	if (nports > (int)c.max_ports)
 		c.max_ports = (unsigned)nports;
 	if (vnetif_switch_create(&c, &r->sw) != 0)
