@@ -306,7 +306,8 @@ static void *poller_main(void *arg)
 {
 	struct vnetif_ethdev *e = arg;
 	unsigned idle = 0, sleep_us = 1;
-	bool registered = rte_thread_register() == 0; /* an lcore id: mempool caches */
+	/* an lcore id: mempool caches, flushed when it unregisters */
+	bool registered = vnetif_thread_register() == 0;
 
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		if (move_frames(e, 4u * e->cfg.burst) > 0) {
@@ -320,7 +321,7 @@ static void *poller_main(void *arg)
 		}
 	}
 	if (registered)
-		rte_thread_unregister();
+		vnetif_thread_unregister();
 	atomic_store_explicit(&e->thread_done, true, memory_order_release);
 	return NULL;
 }

@@ -13,10 +13,10 @@ field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2"; }
 
 case "$kind" in
 switch)
-  # one series per (mode, threads, burst): size -> Mpps; baselines from the same runs
+  # one series per (mode, threads, burst, placement): size -> Mpps; baselines from the same runs
   while IFS= read -r l; do
     [[ $l == *'"bench":"switch"'* ]] || continue
-    key="$(field mode "$l")-t$(field threads "$l")-b$(field burst "$l")"
+    key="$(field mode "$l")-t$(field threads "$l")-b$(field burst "$l")-$(field placement "$l" | tr -c "a-z0-9\n" _)"
     echo "$(field size "$l") $(field mpps "$l") $(field ring_mpps "$l") $(field minsw_mpps "$l")" >>"$tmp/$key.dat"
   done <"$in"
   plots=()

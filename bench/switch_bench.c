@@ -2,18 +2,30 @@
 /*
  * switch-bench: frames port to port through a libvnetif switch with the zero-copy burst
  * API, against two baselines measured in the same run:
- *   ring    bare rte_ring hand-off of the same mbufs (the ceiling);
+ *   ring    bare single-producer/single-consumer rte_ring hand-off of the same mbufs,
+ *           by threads with mbuf caches (the ceiling);
  *   minsw   the least any learning switch must do: ring hand-off + reading each frame's
- *           Ethernet header + a bulk rte_hash lookup of the destination.
+ *           Ethernet header (its key built as the library does: one 8-byte load and a
+ *           48-bit mask) + a bulk rte_hash lookup of the destination;
+ *   nocache the switch again, its threads without mbuf caches (not registered with
+ *           vnetif_thread_register()): what the caches bring.
  * Results are ratios (switch / baseline) because these machines are shared and noisy.
  *
+ * Every run happens in threads of its own, registered (mbuf caches) except for nocache.
  * One thread: the thread sends a burst on port i and receives it on port i+1, round the
  * ports. Two threads: one sends (allocating fresh mbufs), one receives and frees.
+ * Placement: "pinned" runs the threads on the CPUs of --cpus (two threads on two
+ * different CPUs), "unpinned" leaves them to the scheduler (where a loaded machine
+ * shows whether throughput collapses); --placement both runs each point both ways.
+ * Both threads yield the CPU when their ring is empty (receiver) or full (sender), as a
+ * program sharing CPUs should: spinning there only delays the other thread.
  * Hub mode delivers each frame to every other port; Mpps counts delivered frames.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +45,13 @@
 #define MAX_PORTS 256
 
 enum variant { V_SWITCH, V_RING, V_MINSW };
+
+/* Where the measuring threads run, and whether they have mbuf caches. */
+struct place {
+	int pinned;
+	int cpu[2]; /* pinned: sender (and one-thread runs), receiver */
+	int cache;
+};
 
 struct opts {
 	double seconds;
@@ -108,6 +127,9 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 	c.fwd_mode = hub ? VNETIF_FWD_HUB : VNETIF_FWD_LEARNING;
 	c.ring_size = 4096;
 	c.pool_size = 32767;
+	/* a full ring makes the sender wait (yielding) as the ring baseline's sender does,
+	 * rather than drop: a sender that spins dropping starves a receiver on its CPU */
+	c.full_policy = VNETIF_FULL_BACKPRESSURE;
 	if (nports > (int)c.max_ports)
 		c.max_ports = (unsigned)nports;
 	if (vnetif_switch_create(&c, &r->sw) != 0)
@@ -124,7 +146,8 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 		return 0;
 	for (int i = 0; i < nports; i++) {
 		snprintf(name, sizeof(name), "bench_r%d", i);
-		r->ring[i] = rte_ring_create(name, 4096, (int)rte_socket_id(), RING_F_EXACT_SZ);
+		r->ring[i] = rte_ring_create(name, 4096, (int)rte_socket_id(),
+					     RING_F_EXACT_SZ | RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (r->ring[i] == NULL)
 			return -1;
 	}
@@ -140,7 +163,7 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 		for (int i = 0; i < nports; i++) {
 			uint64_t k = 0;
 
-			memcpy(&k, r->mac[i], 6);
+			memcpy(&k, r->mac[i], 6); /* = mac_key() of the MAC on little-endian x86 */
 			rte_hash_add_key_data(r->hash, &k, (void *)(uintptr_t)i);
 		}
 	}
@@ -164,6 +187,16 @@ static void rig_close(struct rig *r)
 		fprintf(stderr, "switch-bench: switch teardown failed (mbufs not returned?)\n");
 }
 
+/* The library's key of a MAC followed by two more readable bytes (fwd_learning.c):
+ * one 8-byte load, the top 16 bits masked off. */
+static inline uint64_t mac_key(const uint8_t *mac)
+{
+	uint64_t v;
+
+	memcpy(&v, mac, 8);
+	return v & 0xffffffffffffull;
+}
+
 /* minsw: what a learning switch must do at least — read the header, look up the
  * destination in bulk, hand the frames to that port's ring. */
 static unsigned minsw_send(struct rig *r, struct rte_mbuf **m, unsigned n)
@@ -179,8 +212,7 @@ static unsigned minsw_send(struct rig *r, struct rte_mbuf **m, unsigned n)
 		for (unsigned i = 0; i < cnt; i++) {
 			const struct rte_ether_hdr *eh =
 				rte_pktmbuf_mtod(m[off + i], const struct rte_ether_hdr *);
-			keys[i] = 0;
-			memcpy(&keys[i], eh->dst_addr.addr_bytes, 6);
+			keys[i] = mac_key(eh->dst_addr.addr_bytes);
 			kp[i] = &keys[i];
 		}
 		rte_hash_lookup_bulk_data(r->hash, kp, cnt, &hits, data);
@@ -252,70 +284,142 @@ static double run_one_thread(struct rig *r, int hub, double seconds)
 	return (double)delivered / (t - t0) / 1e6;
 }
 
-struct two_ctx {
+static int spawn(pthread_t *t, void *(*fn)(void *), void *arg, const struct place *pl,
+		 int which)
+{
+	pthread_attr_t a;
+	cpu_set_t set;
+	int rc;
+
+	if (pthread_attr_init(&a) != 0)
+		return -1;
+	if (pl->pinned) {
+		CPU_ZERO(&set);
+		CPU_SET(pl->cpu[which], &set);
+		pthread_attr_setaffinity_np(&a, sizeof(set), &set);
+	}
+	rc = pthread_create(t, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	return rc;
+}
+
+struct run_ctx {
 	struct rig *r;
-	double seconds;
-	volatile int stop;
+	int hub, cache;
+	double seconds, mpps;
+	atomic_int stop;
 	uint64_t delivered;
-	double elapsed;
 };
+
+static void *one_main(void *arg)
+{
+	struct run_ctx *c = arg;
+
+	if (c->cache)
+		vnetif_thread_register();
+	c->mpps = run_one_thread(c->r, c->hub, c->seconds);
+	if (c->cache)
+		vnetif_thread_unregister(); /* its cache back to the pool */
+	return NULL;
+}
 
 static void *producer(void *arg)
 {
-	struct two_ctx *c = arg;
+	struct run_ctx *c = arg;
 	struct rig *r = c->r;
 	struct rte_mbuf *m[MAX_BURST];
 
-	rte_thread_register(); /* an lcore id: mempool caches work */
-	while (!c->stop) {
+	if (c->cache)
+		vnetif_thread_register();
+	while (!atomic_load_explicit(&c->stop, memory_order_relaxed)) {
 		if (rte_pktmbuf_alloc_bulk(r->pool, m, (unsigned)r->burst) != 0)
 			continue;
 		for (int i = 0; i < r->burst; i++)
 			fill_frame(m[i], r->mac[1], r->mac[0], r->size);
 		unsigned k = send_burst(r, 0, 1, m, (unsigned)r->burst);
-		if (k < (unsigned)r->burst)
+		if (k < (unsigned)r->burst) {
 			rte_pktmbuf_free_bulk(m + k, (unsigned)r->burst - k);
+			sched_yield(); /* receiver behind: let it run if it shares our CPU */
+		}
 	}
-	rte_thread_unregister();
+	if (c->cache)
+		vnetif_thread_unregister();
 	return NULL;
 }
 
-/* Two threads: one sends (allocating), one receives (freeing); 2 ports. */
-static double run_two_threads(struct rig *r, double seconds)
+static void *consumer(void *arg)
 {
-	struct two_ctx c = {.r = r, .seconds = seconds};
+	struct run_ctx *c = arg;
+	struct rig *r = c->r;
 	struct rte_mbuf *m[MAX_BURST];
-	pthread_t tid;
 	double t0, t;
 
-	if (pthread_create(&tid, NULL, producer, &c) != 0)
-		return -1;
+	if (c->cache)
+		vnetif_thread_register();
 	t0 = now_s();
 	do {
 		for (int it = 0; it < 1024; it++) {
 			unsigned k = recv_burst(r, 1, m, (unsigned)r->burst);
 
-			c.delivered += k;
+			if (k == 0) {
+				sched_yield(); /* nothing yet: let the sender run if it shares our CPU */
+				continue;
+			}
+			c->delivered += k;
 			rte_pktmbuf_free_bulk(m, k);
 		}
 		t = now_s();
-	} while (t - t0 < seconds);
-	c.stop = 1;
-	pthread_join(tid, NULL);
+	} while (t - t0 < c->seconds);
+	atomic_store(&c->stop, 1);
+	c->mpps = (double)c->delivered / (t - t0) / 1e6;
+	if (c->cache)
+		vnetif_thread_unregister();
+	return NULL;
+}
+
+/* Two threads: one sends (allocating), one receives (freeing); 2 ports. */
+static double run_two_threads(struct rig *r, double seconds, const struct place *pl)
+{
+	struct run_ctx c = {.r = r, .seconds = seconds, .cache = pl->cache, .mpps = -1};
+	struct rte_mbuf *m[MAX_BURST];
+	pthread_t prod, cons;
+
+	if (spawn(&prod, producer, &c, pl, 0) != 0)
+		return -1;
+	if (spawn(&cons, consumer, &c, pl, 1) != 0) {
+		atomic_store(&c.stop, 1);
+		pthread_join(prod, NULL);
+		return -1;
+	}
+	pthread_join(cons, NULL);
+	pthread_join(prod, NULL);
 	/* drain what is still queued so the pool is whole again */
 	for (unsigned k; (k = recv_burst(r, 1, m, MAX_BURST)) > 0;)
 		rte_pktmbuf_free_bulk(m, k);
-	return (double)c.delivered / (t - t0) / 1e6;
+	return c.mpps;
+}
+
+static double run_one(struct rig *r, int hub, double seconds, const struct place *pl)
+{
+	struct run_ctx c = {.r = r, .hub = hub, .seconds = seconds, .cache = pl->cache,
+			    .mpps = -1};
+	pthread_t t;
+
+	if (spawn(&t, one_main, &c, pl, 0) != 0)
+		return -1;
+	pthread_join(t, NULL);
+	return c.mpps;
 }
 
 static double measure(enum variant v, int hub, int nports, int size, int burst, int threads,
-		      double seconds)
+		      double seconds, const struct place *pl)
 {
 	struct rig r;
 	double mpps = -1;
 
 	if (rig_open(&r, v, hub, nports, size, burst) == 0)
-		mpps = threads == 1 ? run_one_thread(&r, hub, seconds) : run_two_threads(&r, seconds);
+		mpps = threads == 1 ? run_one(&r, hub, seconds, pl)
+				    : run_two_threads(&r, seconds, pl);
 	rig_close(&r);
 	return mpps;
 }
@@ -362,7 +466,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: switch-bench [--seconds S] [--sizes 64,1514] [--bursts 1,32,256]\n"
 		"                    [--ports 2,4,64] [--threads 1,2] [--mode learning|hub|both]\n"
-		"                    [--testpmd SECONDS|off] [--impair SPEC]\n"
+		"                    [--testpmd SECONDS|off] [--placement pinned|unpinned|both]\n"
+		"                    [--cpus SENDER,RECEIVER] [--impair SPEC]\n"
 		"Prints a human line and a JSON line per point; baselines run in the same process.\n"
 		"--impair SPEC impairs what every switch port receives (vnetif_impair_parse());\n"
 		"--impair off gives every port an idle impairment stage.\n");
@@ -375,13 +480,19 @@ int main(int argc, char **argv)
 		{"bursts", required_argument, NULL, 'b'}, {"ports", required_argument, NULL, 'p'},
 		{"threads", required_argument, NULL, 't'}, {"mode", required_argument, NULL, 'm'},
 		{"testpmd", required_argument, NULL, 'T'}, {"impair", required_argument, NULL, 'I'},
+		{"placement", required_argument, NULL, 'P'}, {"cpus", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	double testpmd_secs = 2, testpmd = 0;
 	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
 			 .nbursts = 3, .ports = {2}, .nports = 1, .threads = {1, 2}, .nthreads = 2,
 			 .learning = 1, .hub = 1};
-	int c;
+	int c, pin_modes = 3, cpus[2] = {0, 1}, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	char *end;
 
+	if (ncpu < 2) {
+		cpus[1] = 0;
+		pin_modes = 2; /* one CPU: pinning two threads to it says nothing */
+	}
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		int bad = 0;
 
@@ -395,6 +506,22 @@ int main(int argc, char **argv)
 		case 'T':
 			testpmd_secs = strcmp(optarg, "off") ? atof(optarg) : 0;
 			bad = strcmp(optarg, "off") && testpmd_secs <= 0;
+			break;
+		case 'P':
+			pin_modes = !strcmp(optarg, "pinned") ? 1 : !strcmp(optarg, "unpinned") ? 2
+				    : !strcmp(optarg, "both") ? 3 : 0;
+			bad = pin_modes == 0;
+			break;
+		case 'C':
+			cpus[0] = (int)strtol(optarg, &end, 10);
+			bad = end == optarg || *end != ',';
+			if (!bad) {
+				const char *p = end + 1;
+
+				cpus[1] = (int)strtol(p, &end, 10);
+				bad = end == p || *end != '\0' || cpus[0] < 0 || cpus[1] < 0 ||
+				      cpus[0] >= CPU_SETSIZE || cpus[1] >= CPU_SETSIZE;
+			}
 			break;
 		case 'm':
 			o.learning = !strcmp(optarg, "learning") || !strcmp(optarg, "both");
@@ -437,6 +564,9 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
+	for (int pm = 1; pm <= 2; pm++) {
+		if (!(pin_modes & pm))
+			continue;
 	for (int hub = 0; hub < 2; hub++) {
 		if ((hub && !o.hub) || (!hub && !o.learning))
 			continue;
@@ -447,30 +577,47 @@ int main(int argc, char **argv)
 			int th = o.threads[ti], np = th == 2 ? 2 : o.ports[pi];
 			int sz = o.sizes[si], b = o.bursts[bi];
 			const char *mode = hub ? "hub" : "learning";
+			struct place pl = {.pinned = pm == 1, .cpu = {cpus[0], cpus[1]}, .cache = 1};
+			struct place nc = pl;
+			char where[48];
 
+			nc.cache = 0;
 			if (th == 2 && pi > 0)
 				continue; /* two-thread runs use two ports */
-			double sw = measure(V_SWITCH, hub, np, sz, b, th, o.seconds);
-			double ring = measure(V_RING, 0, np, sz, b, th, o.seconds);
-			double minsw = measure(V_MINSW, 0, np, sz, b, th, o.seconds);
-			if (sw < 0 || ring < 0 || minsw < 0) {
+			if (!pl.pinned)
+				snprintf(where, sizeof(where), "unpinned");
+			else if (th == 1)
+				snprintf(where, sizeof(where), "pinned:%d", cpus[0]);
+			else
+				snprintf(where, sizeof(where), "pinned:%d,%d", cpus[0], cpus[1]);
+			double sw = measure(V_SWITCH, hub, np, sz, b, th, o.seconds, &pl);
+			double ring = measure(V_RING, 0, np, sz, b, th, o.seconds, &pl);
+			double minsw = measure(V_MINSW, 0, np, sz, b, th, o.seconds, &pl);
+			double nocache = measure(V_SWITCH, hub, np, sz, b, th, o.seconds, &nc);
+			if (sw < 0 || ring < 0 || minsw < 0 || nocache < 0) {
 				fprintf(stderr, "switch-bench: setup failed (mode %s, %d ports)\n", mode, np);
 				return 1;
 			}
 			double gbps = sw * 1e6 * sz * 8 / 1e9;
-			printf("%-8s threads=%d ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps %7.2f Gbit/s"
-			       "  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)",
-			       mode, th, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw);
+			printf("%-8s threads=%d %-12s ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps"
+			       " %7.2f Gbit/s  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)"
+			       "  nocache %7.2f Mpps (x%.2f)",
+			       mode, th, where, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw,
+			       nocache, sw / nocache);
 			if (testpmd > 0)
 				printf("  testpmd %.2f Mpps (x%.2f)", testpmd, sw / testpmd);
 			printf("\n{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,"
-			       "\"ports\":%d,\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
-			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"ratio_ring\":%.3f,"
-			       "\"ratio_minsw\":%.3f,\"testpmd_mpps\":%.3f,\"ratio_testpmd\":%.3f}\n",
-			       impair_spec ? impair_spec : "", mode, th, np, sz, b, sw, gbps, ring, minsw,
-			       sw / ring, sw / minsw, testpmd, testpmd > 0 ? sw / testpmd : 0);
+			       "\"placement\":\"%s\",\"ports\":%d,"
+			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
+			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"nocache_mpps\":%.3f,"
+			       "\"ratio_ring\":%.3f,\"ratio_minsw\":%.3f,\"ratio_nocache\":%.3f,"
+			       "\"testpmd_mpps\":%.3f,\"ratio_testpmd\":%.3f}\n",
+			       impair_spec ? impair_spec : "", mode, th, where, np, sz, b, sw, gbps, ring,
+			       minsw, nocache, sw / ring, sw / minsw, sw / nocache, testpmd,
+			       testpmd > 0 ? sw / testpmd : 0);
 			fflush(stdout);
 		}
+	}
 	}
 	return 0;
 }

@@ -105,6 +105,14 @@
  * of another switch, from the port's reader thread, or from a yield function; see
  * above) returns -EDEADLK instead.
  *
+ * @par Mbuf caches
+ * A thread EAL did not start has no mempool cache: its mbuf allocations and frees all go
+ * to the pool's shared ring. vnetif_thread_register() gives a busy thread the per-lcore
+ * caches (for every mempool call it makes, the application's own included); the
+ * library's reader threads register themselves. Caches are flushed when a thread
+ * unregisters or exits, and mbufs in a live thread's cache count as in the pool, so they
+ * never make vnetif_switch_destroy() fail. See vnetif_thread_register() for the limits.
+ *
  * @par EAL
  * If the application has not initialised DPDK's EAL when the first switch is created,
  * the library starts it with an embedded default that needs no PCI device and no root:
@@ -530,6 +538,48 @@ VNETIF_API int vnetif_poll(vnetif_port *port, unsigned budget);
  * Thread-safe.
  */
 VNETIF_API int vnetif_reader_start(vnetif_port *port);
+
+/**
+ * vnetif_reader_start() on chosen CPUs: the reader thread is created with its affinity
+ * set to the @ncpus CPUs of @cpus (numbers as in sched_setaffinity(2); one CPU pins it).
+ * @return as vnetif_reader_start(), and -EINVAL also for NULL @cpus, @ncpus 0, a CPU
+ *         number this machine does not have, or a set with no CPU this process may use.
+ * Thread-safe.
+ */
+VNETIF_API int vnetif_reader_start_on(vnetif_port *port, const unsigned *cpus,
+				      unsigned ncpus);
+
+/**
+ * Give the calling thread mbuf caches: register it with DPDK as a non-EAL thread
+ * (rte_thread_register) so that it gets an lcore id, and with it the per-lcore cache of
+ * every mempool. Its mbuf allocations and frees - the library's and the application's
+ * own rte_pktmbuf_alloc()/rte_pktmbuf_free() alike, frees of mbufs other threads
+ * allocated included - then mostly stay off the pool's shared ring. Without it a thread
+ * EAL did not start has no cache (correct, but slower when busy). Reader threads of the
+ * library register themselves.
+ *
+ * An lcore id is held until vnetif_thread_unregister() or the thread's exit (a
+ * thread-specific-data destructor unregisters it); both first flush the thread's cache
+ * of every mempool, so pools are whole once their threads are gone. Mbufs in the cache
+ * of a live thread count as in the pool: they never make vnetif_switch_destroy() fail.
+ * Ids are RTE_MAX_LCORE for the process, EAL's own lcores included: a thread that never
+ * exits keeps one. DPDK allows this only in a process without secondary processes,
+ * and refuses secondaries from then on.
+ * @return 0 (also when the thread already has an lcore id: an EAL thread or one
+ *         registered before); -ENOSPC no lcore id left (the thread works on, uncached);
+ *         -ENOTSUP DPDK refused (multi-process in use); -ENOMEM; or an error of
+ *         starting EAL (as vnetif_switch_create()).
+ * Thread-safe; acts on the calling thread only.
+ */
+VNETIF_API int vnetif_thread_register(void);
+
+/**
+ * Flush the calling thread's mbuf caches back to their pools and give its lcore id
+ * back (undoes vnetif_thread_register(); thread exit does the same).
+ * @return 0; -ENOENT the thread was not registered by vnetif_thread_register().
+ * Thread-safe; acts on the calling thread only.
+ */
+VNETIF_API int vnetif_thread_unregister(void);
 
 /** Stop the port's reader thread and wait for it (bounded by grace_timeout_ms), with no
  *  lock held.

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -68,6 +70,9 @@ static void *reader_main(void *arg)
 						VNETIF_WAIT_READER);
 
 	tls_reader = p;
+	/* best effort: an lcore id gives this thread mbuf caches (mcache.c); without one
+	 * (all RTE_MAX_LCORE taken) it works the same, uncached */
+	bool cached = vnetif_thread_register() == 0;
 	while (!atomic_load_explicit(&p->reader_stop, memory_order_acquire)) {
 		int n = vnetif_poll(h, READER_BURST);
 
@@ -82,20 +87,33 @@ static void *reader_main(void *arg)
 			break; /* disconnected */
 		}
 	}
+	if (cached)
+		vnetif_thread_unregister(); /* flushes the caches: the pool is whole again */
 	tls_reader = NULL;
 	atomic_store_explicit(&p->reader_done, true, memory_order_release);
 	return NULL;
 }
 
-VNETIF_API int vnetif_reader_start(vnetif_port *port)
+/* Start @port's reader, on the CPUs of @set when not NULL. */
+static int reader_start(vnetif_port *port, const cpu_set_t *set)
 {
 	struct vnetif_port *p;
+	pthread_attr_t attr;
 	char name[16];
 	unsigned tok;
 	int rc = vnetif_port_enter(port, false, &p, &tok);
 
 	if (rc)
 		return rc;
+	if (pthread_attr_init(&attr) != 0) {
+		vnetif_srcu_unlock(&p->sw->srcu, tok);
+		return -ENOMEM;
+	}
+	if (set != NULL && pthread_attr_setaffinity_np(&attr, sizeof(*set), set) != 0) {
+		pthread_attr_destroy(&attr);
+		vnetif_srcu_unlock(&p->sw->srcu, tok);
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&p->sw->ctl);
 	if (atomic_load(&p->reader_on) || p->is_busy) {
 		rc = -EALREADY;
@@ -105,17 +123,41 @@ VNETIF_API int vnetif_reader_start(vnetif_port *port)
 		atomic_store(&p->reader_stop, false);
 		atomic_store(&p->reader_done, false);
 		atomic_store(&p->reader_on, true);
-		if (pthread_create(&p->reader, NULL, reader_main, p) != 0) {
+		rc = pthread_create(&p->reader, &attr, reader_main, p);
+		if (rc != 0) {
 			atomic_store(&p->reader_on, false);
-			rc = -EAGAIN;
+			/* EINVAL: the affinity names no CPU this process may use */
+			rc = rc == EINVAL && set != NULL ? -EINVAL : -EAGAIN;
 		} else {
 			snprintf(name, sizeof(name), "vnetif-rd%u", atomic_load(&p->gen));
 			pthread_setname_np(p->reader, name);
 		}
 	}
 	pthread_mutex_unlock(&p->sw->ctl);
+	pthread_attr_destroy(&attr);
 	vnetif_srcu_unlock(&p->sw->srcu, tok);
 	return rc;
+}
+
+VNETIF_API int vnetif_reader_start(vnetif_port *port)
+{
+	return reader_start(port, NULL);
+}
+
+VNETIF_API int vnetif_reader_start_on(vnetif_port *port, const unsigned *cpus, unsigned ncpus)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t set;
+
+	if (cpus == NULL || ncpus == 0)
+		return -EINVAL;
+	CPU_ZERO(&set);
+	for (unsigned i = 0; i < ncpus; i++) {
+		if (cpus[i] >= CPU_SETSIZE || (ncpu > 0 && cpus[i] >= (unsigned long)ncpu))
+			return -EINVAL; /* not a CPU of this machine */
+		CPU_SET(cpus[i], &set);
+	}
+	return reader_start(port, &set);
 }
 
 int vnetif_reader_join(struct vnetif_port *p, uint64_t deadline_ns)
