@@ -13,6 +13,16 @@
  * (vnetif_slirp_hostfwd()) carry connections to a host address and port into a stack.
  * IPv4 only.
  *
+ * @par DNS
+ * A UDP query to the dns address is sent on by libslirp, from a host socket, to the
+ * first `nameserver` of the host's /etc/resolv.conf, and the answer comes back from the
+ * dns address. libslirp reads the file when a query needs it (not when the uplink is
+ * created) and keeps the server it found in a cache shared by the whole process,
+ * re-checked (the file's inode, size and mtime) at most once a second. If the file names
+ * no server (or cannot be read), the query is dropped and answered with an ICMP network
+ * unreachable; nothing is cached, so the next query reads the file again. A nameserver
+ * of 127.0.0.1 means the host's own loopback, as for any host program.
+ *
  * @par Threads
  * libslirp is single-threaded and needs a poll loop and timers: each uplink runs its own
  * thread that polls libslirp's sockets, runs its timers, and feeds it the frames the
