@@ -4,8 +4,10 @@
  *
  * A BASELINE, not a datapath to build on: it exists so bench/iperf-like can show what the
  * switch costs against the least an in-process link can do (one copy, no mbufs, no
- * forwarding). It has no ports, no drops counters beyond the stack's, no capture, no
- * policy; everything real goes through a switch port (link.c). Keep it this small.
+ * forwarding). It has no ports, no capture, no policy; its only extra is the switch's
+ * impairment engine, so the baseline can be impaired like the switch path (one flag test
+ * per frame while off). Everything real goes through a switch port (link.c). Keep it
+ * this small.
  *
  * The sender copies the frame straight into a pbuf of the receiving instance (one copy
  * in all), passes it through the input guard, then either posts it to the receiver's
