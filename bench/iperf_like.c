@@ -45,7 +45,7 @@ struct opts {
 	double interval;
 	bool json;
 	bool quiet;
-	const char *impair;  /* --impair SPEC on what every stack receives (switch path) */
+	const char *impair;  /* --impair SPEC on what every stack receives (both paths) */
 	struct vnetif_impair im;
 };
 
@@ -233,11 +233,13 @@ static int make_stacks(struct run *r, const struct opts *o)
 			fprintf(stderr, "iperf-like: %s stack pair %d: %s\n", r->name, p, vnetif_strerror(rc));
 			return rc;
 		}
-		for (int h = 0; r->sw && o->impair && h < 2; h++) {
+		for (int h = 0; o->impair && h < 2; h++) {
 			struct vnetif_impair im = o->im;
 
-			im.seed += (uint64_t)(p * 2 + h) * 1000; /* each receiver its own stream */
-			rc = vnetif_impair_set(vnetif_lwip_port(r->st[p][h]), VNETIF_DIR_RX, &im);
+			/* each receiver its own stream, the same on both paths */
+			im.seed += (uint64_t)(p * 2 + h) * 1000;
+			rc = r->sw ? vnetif_impair_set(vnetif_lwip_port(r->st[p][h]), VNETIF_DIR_RX, &im)
+				   : vnetif_lwip_wire_impair(r->st[p][h], &im);
 			if (rc < 0) {
 				fprintf(stderr, "iperf-like: --impair: %s\n", vnetif_strerror(rc));
 				return rc;
@@ -311,11 +313,25 @@ static bool all_done(struct run *r)
 	return true;
 }
 
-static uint64_t switch_drops(struct run *r)
+/* Frames the path dropped: the switch's drops (its impairments included), or on the
+ * direct wire what its impairments dropped. */
+static uint64_t switch_drops(struct run *r, const struct opts *o)
 {
 	struct vnetif_switch_stats st;
+	uint64_t n = 0;
 
-	return r->sw && vnetif_switch_stats_get(r->sw, &st) == 0 ? st.drops : 0;
+	if (r->sw)
+		return vnetif_switch_stats_get(r->sw, &st) == 0 ? st.drops : 0;
+	for (int p = 0; o->impair && p < o->pairs; p++)
+		for (int h = 0; h < 2; h++) {
+			struct vnetif_impair_stats is;
+
+			if (r->st[p][h] != NULL && vnetif_lwip_wire_impair_stats(r->st[p][h], &is) == 0)
+				n += is.dropped_down + is.dropped_oversize + is.dropped_cut +
+				     is.dropped_loss + is.dropped_small + is.dropped_queue_full +
+				     is.dropped_nomem + is.dropped_disconnected;
+		}
+	return n;
 }
 
 /* "[42% of 1024 MiB]" or "[3/10 s]": where a long run stands. */
@@ -363,11 +379,11 @@ static void run_traffic(struct run *r, const struct opts *o)
 				printf("{\"bench\":\"iperf-like\",\"run\":\"%s\",\"interval\":[%.2f,%.2f],"
 				       "\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu}\n",
 				       r->name, last_t - t0, t - t0, (unsigned long long)(got - last), gbps,
-				       (unsigned long long)switch_drops(r));
+				       (unsigned long long)switch_drops(r, o));
 			else
 				printf("[SUM] %-6s %5.2f-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  %-5llu %s\n",
 				       r->name, last_t - t0, t - t0, (double)(got - last) / 1048576.0, gbps,
-				       (unsigned long long)switch_drops(r), progress(o, r, got, t - t0));
+				       (unsigned long long)switch_drops(r, o), progress(o, r, got, t - t0));
 			last = got;
 			last_t = t;
 			next += o->interval;
@@ -389,7 +405,7 @@ static void run_traffic(struct run *r, const struct opts *o)
 		if (r->s[i].error)
 			fprintf(stderr, "iperf-like: %s stream %d: %s\n", r->name, i, strerror(r->s[i].error));
 	}
-	r->drops = switch_drops(r);
+	r->drops = switch_drops(r, o);
 }
 
 /* --readers poll: the application's event loop, polling every port of the switch, a
@@ -540,9 +556,8 @@ static void usage(void)
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
 		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
-		"impair what each stack receives on the switch path, to see goodput under loss.\n"
-		"The direct wire has no switch ports and stays unimpaired (the ratio then\n"
-		"compares the impaired link with a clean one).\n");
+		"impair what each stack receives on the switch path and on the direct wire alike\n"
+		"(same spec, same seeds per receiver), to see goodput under loss on both.\n");
 }
 
 static uint64_t parse_size(const char *s)
@@ -637,7 +652,7 @@ int main(int argc, char **argv)
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
 		if (o.impair)
-			printf("switch path impaired: %s (direct wire: not impaired)\n", o.impair);
+			printf("switch path and direct wire impaired: %s\n", o.impair);
 		if (o.pings)
 			printf("ping (%d): switch p50 %.0f us p99 %.0f us; direct p50 %.0f us p99 %.0f us\n",
 			       o.pings, sw.ping_p50_us, sw.ping_p99_us, direct.ping_p50_us,
@@ -647,7 +662,7 @@ int main(int argc, char **argv)
 	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
 	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
-	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"verified\":%s,"
+	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
@@ -656,7 +671,8 @@ int main(int argc, char **argv)
 	       sw.elapsed, (unsigned long long)sw.received, g_sw,
 	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", sw.csum ? "true" : "false",
 	       sw.ping_p50_us, sw.ping_p99_us, direct.elapsed,
-	       (unsigned long long)direct.received, g_d, direct.bad ? "false" : "true",
+	       (unsigned long long)direct.received, g_d,
+	       (unsigned long long)direct.drops, direct.bad ? "false" : "true",
 	       direct.csum ? "true" : "false", direct.ping_p50_us, direct.ping_p99_us, g_sw / g_d);
 	return sw.bad || direct.bad || sw.received == 0 || direct.received == 0 ? 1 : 0;
 }

@@ -635,6 +635,9 @@ VNETIF_API int vnetif_reader_stop(vnetif_port *port);
  * Frames still held when a port disconnects (or its switch is destroyed) are freed and
  * counted (dropped_disconnected); until then they count in
  * vnetif_switch_stats::pool_in_use, like frames on rings.
+ * libvnetif-lwip's direct wire between two stacks runs the same engine (same effects,
+ * seeds and counters) on what a stack receives: vnetif_lwip_wire_impair() in
+ * vnetif_lwip.h.
  *
  * @par Monitor (mirage's monitor_fn)
  * vnetif_monitor() installs a callback that sees every frame the port sends (as the

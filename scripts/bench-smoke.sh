@@ -13,7 +13,8 @@ build/bench/latency -n 2000 -t 0.2 | tee -a "$out"
 build/bench/ethdev-view -t 0.2 -b 32 | tee -a "$out"
 build/bench/iperf-like -t 1 -i 0.5 | tee -a "$out"
 build/bench/iperf-like -t 1 -i 0.5 --mode sync --json | tee -a "$out"
-# goodput under impairments on the switch path (about 20 s): lwIP recovers, data verified
+# goodput under impairments on the switch path and the direct wire (about 40 s): lwIP
+# recovers on both, data verified
 for spec in loss=0.01,seed=7 reorder=0.02,seed=3 delay=1ms rate=200mbit,queue=256 \
             cut_after=1M,cut=1s; do
   timeout 120 build/bench/iperf-like -n 4M --impair "$spec" --quiet | tee -a "$out"

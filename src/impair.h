@@ -12,7 +12,18 @@ enum { CUT_COUNT, CUT_ON, CUT_DONE };
 
 struct held {
 	uint64_t due, seq;
-	struct rte_mbuf *m;
+	void *m;                 /* a frame, edited through impair_dir::ops */
+};
+
+/* How the engine edits the frames of a direction: mbufs (switch ports) or flat frames
+ * (impair_flat.h). @ctx is what the caller passes per burst (the switch's pool). */
+struct impair_ops {
+	uint32_t (*len)(void *f);
+	void *(*writable)(void *ctx, void *f);   /* f or a private copy (f freed); NULL: none */
+	void (*flip)(void *f, uint64_t r);       /* flip the bit random @r picks */
+	void *(*pad)(void *ctx, void *f, uint16_t n); /* n zero bytes more; NULL: f freed */
+	void *(*dup)(void *ctx, void *f);        /* a second frame like f; NULL: no memory */
+	void (*free)(void *f);
 };
 
 struct impair_dir {
@@ -24,6 +35,7 @@ struct impair_dir {
 	int cut_state;
 	uint64_t cut_bytes, cut_until;
 	uint64_t tat;            /* token bucket as GCRA: theoretical arrival time */
+	const struct impair_ops *ops; /* mbufs unless vnetif_flat_impair_new() */
 	struct held *heap;
 	unsigned nheld, cap;
 	uint64_t seq;
@@ -39,6 +51,9 @@ uint16_t vnetif_impair_run(struct vnetif_port *p, struct impair_dir *d, struct r
  * next due time of what stays held. */
 unsigned vnetif_impair_release(struct impair_dir *d, uint64_t now, struct rte_mbuf **out,
 			       unsigned max, uint64_t *next);
+/* The same with frames of any kind (d->ops). */
+unsigned vnetif_impair_release_frames(struct impair_dir *d, uint64_t now, void **out,
+				      unsigned max, uint64_t *next);
 /* Replace the config (NULL: off); 0 or -ENOMEM. */
 int vnetif_impair_configure(struct impair_dir *d, const struct vnetif_impair *im);
 /* Free every held frame, counted as dropped_disconnected. */

@@ -245,6 +245,37 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *a,
 					     vnetif_lwip_stack **out_a, vnetif_lwip_stack **out_b);
 
 /**
+ * Impair what stack @p s receives over its direct wire (the direction from its peer to
+ * it), with the same engine, effects, counters and seed semantics as vnetif_impair_set()
+ * on a switch port (see "Impairments, monitor and capture" in vnetif.h): loss, small-frame
+ * loss, the drop window (cut_after/cut), padding, max_frame, corruption, duplication,
+ * delay, jitter, rate and reordering. Each direction has its own PRNG from @p im->seed.
+ * Held frames leave in due order through the next frame on that direction or the end's
+ * thread (the delivery thread of a ::VNETIF_LWIP_WIRE_THREAD wire; on a
+ * ::VNETIF_LWIP_WIRE_MAILBOX wire the first delay, jitter, rate or reorder starts a
+ * release thread), never later than their release time plus scheduling; frames still
+ * held when the end is cut (vnetif_lwip_destroy()) are freed and counted
+ * (dropped_disconnected). An impaired wire copies each frame once more (it is no longer
+ * the lean baseline). Corrupted frames reach lwIP only as checked as the stacks'
+ * checksums are (::VNETIF_LWIP_CSUM_ON to have them dropped).
+ * Thread-safe, not concurrently with vnetif_lwip_destroy() of @p s.
+ * @param im the impairment; NULL: off (held frames still leave when due).
+ * @return 0; -EINVAL @p s is not a stack or @p im is out of range (as for
+ *         vnetif_impair_set()); -ENOTSUP @p s is on a switch port (use vnetif_impair_set()
+ *         on vnetif_lwip_port()); -ENOTCONN the wire end is cut; -ENOMEM; -EAGAIN no
+ *         thread for the release.
+ */
+VNETIF_LWIP_API int vnetif_lwip_wire_impair(vnetif_lwip_stack *s, const struct vnetif_impair *im);
+
+/**
+ * The counters of vnetif_lwip_wire_impair() on what @p s receives (all 0 if never
+ * impaired). Thread-safe.
+ * @return 0, *st set; -EINVAL NULL or not a stack; -ENOTSUP @p s is on a switch port.
+ */
+VNETIF_LWIP_API int vnetif_lwip_wire_impair_stats(const vnetif_lwip_stack *s,
+						  struct vnetif_impair_stats *st);
+
+/**
  * Destroy a stack, also with connections open: every TCP connection is reset (the peer
  * gets a RST), threads blocked in socket calls on it are woken (their call fails or
  * returns 0), its sockets are closed, its port is disconnected (or its wire end cut),

@@ -139,6 +139,9 @@ int vnl_link_wire_pair(vnetif_lwip_stack *a, vnetif_lwip_stack *b, enum vnetif_l
 int vnl_wire_start(vnetif_lwip_stack *s);
 int vnl_wire_output(vnetif_lwip_stack *s, const struct iovec *iov, unsigned iovcnt, size_t len);
 void vnl_wire_stop(vnetif_lwip_stack *s);
+/* vnetif_lwip_wire_impair() / _stats() of a stack on a wire (checked by the caller). */
+int vnl_wire_impair(vnetif_lwip_stack *s, const struct vnetif_impair *im);
+int vnl_wire_impair_stats(vnetif_lwip_stack *s, struct vnetif_impair_stats *st);
 void vnl_wire_free(vnetif_lwip_stack *s);
 
 #endif /* VNETIF_LWIP_PRIVATE_H */

@@ -601,6 +601,29 @@ VNETIF_LWIP_API vnetif_port *vnetif_lwip_port(const vnetif_lwip_stack *h)
 	return s != NULL && s->link.kind == LINK_PORT ? s->link.port : NULL;
 }
 
+VNETIF_LWIP_API int vnetif_lwip_wire_impair(vnetif_lwip_stack *h, const struct vnetif_impair *im)
+{
+	vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->link.kind != LINK_WIRE)
+		return -ENOTSUP;
+	return vnl_wire_impair(s, im);
+}
+
+VNETIF_LWIP_API int vnetif_lwip_wire_impair_stats(const vnetif_lwip_stack *h,
+						  struct vnetif_impair_stats *st)
+{
+	vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	if (s == NULL || st == NULL)
+		return -EINVAL;
+	if (s->link.kind != LINK_WIRE)
+		return -ENOTSUP;
+	return vnl_wire_impair_stats(s, st);
+}
+
 VNETIF_LWIP_API int vnetif_lwip_mac(const vnetif_lwip_stack *h, uint8_t mac[VNETIF_ETHER_ADDR_LEN])
 {
 	const vnetif_lwip_stack *s = vnl_stack_get(h);
