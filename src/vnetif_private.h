@@ -195,7 +195,6 @@ struct vnetif_port *vnetif_port_slot(const vnetif_port *h);
 int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **out,
 		      unsigned *tok);
 
-int vnetif_eal_ensure(void);
 /* portsec.c: clear a slot's security settings for its next port (ctl held). */
 void vnetif_portsec_reset(struct vnetif_port *p);
 /* Deliver frames already taken off @p's ring to its listener (vnetif_poll, reader). */
