@@ -68,8 +68,8 @@ END_TEST
 
 START_TEST(test_listener_replace_and_remove)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = rig(false, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *c1 = vt_cap_new(), *c2 = vt_cap_new();
 	uint8_t mb[6];
 
@@ -96,7 +96,7 @@ START_TEST(test_listener_replace_and_remove)
 	ck_assert_uint_eq(vt_drain(b), 1);
 	vt_cap_free(c1);
 	vt_cap_free(c2);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -206,8 +206,9 @@ static void burst_c_listener(vnetif_port *port, const void *frame, size_t len, v
  * counted (tx_drop_reentry on the writing port). */
 START_TEST(test_reentrant_queue_order_and_limit)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_rig r = rig(false, "---");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct burst_from_listener x;
 	struct vnetif_stats sb;
 
@@ -235,7 +236,7 @@ START_TEST(test_reentrant_queue_order_and_limit)
 	vt_send(a, x.mac_b, 60, 1);
 	ck_assert_uint_eq(x.c_calls, 10);
 	ck_assert_uint_eq(x.c_bad, 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -274,8 +275,9 @@ static void deadlk_check(struct deadlk_ctx *d, bool readers)
 
 START_TEST(test_sync_control_calls_from_listener)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_rig r = rig(false, "---");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct deadlk_ctx d;
 	uint8_t mb[6];
 
@@ -293,7 +295,7 @@ START_TEST(test_sync_control_calls_from_listener)
 	vt_send(a, VT_BCAST, 60, 3);
 	ck_assert_uint_eq(atomic_load(&d.calls), 3);
 	ck_assert_uint_eq(vt_drain(c), 1);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -307,8 +309,9 @@ static void count_listener(vnetif_port *port, const void *frame, size_t len, voi
 
 START_TEST(test_async_control_calls_from_reader)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_rig r = rig(true, "---");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct deadlk_ctx d;
 	atomic_uint c_got = 0;
 	uint8_t mb[6], mc[6];
@@ -330,7 +333,7 @@ START_TEST(test_async_control_calls_from_reader)
 	ck_assert(VT_WAIT(atomic_load(&c_got) == 1));
 	ck_assert_int_eq(vnetif_reader_stop(b), 0);
 	ck_assert_int_eq(vnetif_reader_stop(c), 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -454,8 +457,9 @@ static void *poll_one(void *arg)
 /* Async: a port's listener never runs in two threads at once; poll is exclusive. */
 START_TEST(test_async_poll_exclusive)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = rig(true, "--");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	static struct poll_thread pt;
 	pthread_t t;
 	uint8_t mb[6];
@@ -482,7 +486,7 @@ START_TEST(test_async_poll_exclusive)
 	ck_assert_int_eq(pt.rc, 1);
 	ck_assert_int_eq(vnetif_poll(b, 32), 5);
 	ck_assert_uint_eq(atomic_load(&pt.delivered), 6);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -648,8 +652,8 @@ END_TEST
 /* No yield function: the idle reader sleeps, and a writer still wakes it. */
 START_TEST(test_reader_without_yield_wakes)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = rig(true, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct yield_ctx y;
 	uint8_t mb[6];
 
@@ -662,11 +666,11 @@ START_TEST(test_reader_without_yield_wakes)
 		ck_assert(VT_WAIT(atomic_load(&y.delivered) == i + 1));
 	}
 	ck_assert_int_eq(vnetif_reader_stop(b), 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
-static vnetif_switch *full_switch(bool async, enum vnetif_full_policy pol, unsigned retries,
+static struct vt_rig full_rig(bool async, enum vnetif_full_policy pol, unsigned retries,
 				  struct yield_ctx *y)
 {
 	struct vnetif_switch_config cfg;
@@ -678,29 +682,29 @@ static vnetif_switch *full_switch(bool async, enum vnetif_full_policy pol, unsig
 	cfg.backpressure_retries = retries;
 	cfg.yield = counting_yield;
 	cfg.yield_arg = y;
-	return vt_switch(&cfg);
+	return vt_rig_up(&cfg, "--");
 }
 
 static void ring_full_drop_exact(bool async)
 {
 	struct yield_ctx y;
-	vnetif_switch *sw;
+	struct vt_rig r;
 	vnetif_port *a, *b;
-	uint8_t mb[6];
+	const uint8_t *mb;
 	struct vnetif_stats sb;
 
 	memset(&y, 0, sizeof(y));
-	sw = full_switch(async, VNETIF_FULL_DROP, 1000, &y);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(b, mb);
+	r = full_rig(async, VNETIF_FULL_DROP, 1000, &y);
+	a = r.port[0];
+	b = r.port[1];
+	mb = r.mac[1];
 	for (uint32_t i = 0; i < 64 + 10; i++)
 		vt_send(a, mb, 60, i);
 	sb = vt_stats(b);
 	ck_assert_uint_eq(sb.rx_drop_ring_full, 10);
 	ck_assert_uint_eq(sb.rx_packets, 64);
 	ck_assert_uint_eq(vt_stats(a).tx_packets, 74);
-	ck_assert_uint_eq(vt_sw_stats(sw).drops, 10);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 10);
 	ck_assert_uint_eq(atomic_load(&y.calls), 0); /* drop mode never yields */
 	/* the first 64 are on the ring, in order */
 	{
@@ -714,7 +718,7 @@ static void ring_full_drop_exact(bool async)
 			rte_pktmbuf_free(pkts[i]);
 		}
 	}
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 
 START_TEST(test_ring_full_drop_exact_sync)
@@ -732,15 +736,15 @@ END_TEST
 START_TEST(test_backpressure_yields_then_drops)
 {
 	struct yield_ctx y;
-	vnetif_switch *sw;
+	struct vt_rig r;
 	vnetif_port *a, *b;
-	uint8_t mb[6];
+	const uint8_t *mb;
 
 	memset(&y, 0, sizeof(y));
-	sw = full_switch(true, VNETIF_FULL_BACKPRESSURE, 5, &y);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(b, mb);
+	r = full_rig(true, VNETIF_FULL_BACKPRESSURE, 5, &y);
+	a = r.port[0];
+	b = r.port[1];
+	mb = r.mac[1];
 	for (uint32_t i = 0; i < 64; i++)
 		vt_send(a, mb, 60, i);
 	ck_assert_uint_eq(atomic_load(&y.calls), 0);
@@ -749,7 +753,7 @@ START_TEST(test_backpressure_yields_then_drops)
 	ck_assert_uint_le(atomic_load(&y.calls), 5);
 	ck_assert_uint_eq(vt_stats(b).rx_drop_ring_full, 1);
 	ck_assert_uint_eq(vt_drain(b), 64);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -757,15 +761,15 @@ END_TEST
 START_TEST(test_backpressure_yield_makes_room)
 {
 	struct yield_ctx y;
-	vnetif_switch *sw;
+	struct vt_rig r;
 	vnetif_port *a, *b;
-	uint8_t mb[6];
+	const uint8_t *mb;
 
 	memset(&y, 0, sizeof(y));
-	sw = full_switch(true, VNETIF_FULL_BACKPRESSURE, 1000, &y);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(b, mb);
+	r = full_rig(true, VNETIF_FULL_BACKPRESSURE, 1000, &y);
+	a = r.port[0];
+	b = r.port[1];
+	mb = r.mac[1];
 	for (uint32_t i = 0; i < 64; i++)
 		vt_send(a, mb, 60, i);
 	y.drain = b;
@@ -781,7 +785,7 @@ START_TEST(test_backpressure_yield_makes_room)
 		ck_assert_uint_eq(vt_seq(rte_pktmbuf_mtod(m, uint8_t *), 60), 64);
 		rte_pktmbuf_free(m);
 	}
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
