@@ -602,6 +602,14 @@ static inline void vt_rig_down(struct vt_rig *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Every port's ring is empty (a frame left names its port), then vt_rig_down(). */
+static inline void vt_rig_down_empty(struct vt_rig *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		ck_assert_msg(vt_drain(r->port[i]) == 0, "port %u has frames left", i);
+	vt_rig_down(r);
+}
+
 /* --- running a suite -------------------------------------------------------------- */
 
 /* A test case whose tests get vt_cleanup() after them (also after a failure). */
