@@ -41,6 +41,7 @@
 #include <rte_malloc.h>
 
 #include "stage.h"
+#include "port.h"
 #include "vnetif_private.h"
 
 struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
