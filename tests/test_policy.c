@@ -376,7 +376,7 @@ START_TEST(test_disconnect_nothing_to_forget)
 	vt_send(n.port[2], n.mac[0], 60, 2); /* still learned on p1 */
 	ck_assert_uint_eq(vt_drain(n.port[1]), 1);
 	ck_assert_uint_eq(vt_drain(n.port[3]), 0);
-	vt_teardown(n.sw);
+	vt_rig_down(&n);
 }
 END_TEST
 
@@ -396,7 +396,7 @@ START_TEST(test_hub_has_no_table)
 	ck_assert_uint_eq(vt_sw_stats(n.sw).fdb_learned, 0);
 	ck_assert_int_eq(vnetif_disconnect(n.port[0], 0), 0);
 	ck_assert_int_eq(vnetif_disconnect(n.port[1], 0), 0);
-	vt_teardown(n.sw);
+	vt_rig_down(&n);
 }
 END_TEST
 
