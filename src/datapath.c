@@ -12,6 +12,7 @@
 #include <rte_ether.h>
 
 #include "stage.h"
+#include "port.h"
 #include "vnetif_private.h"
 
 /*

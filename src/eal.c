@@ -32,7 +32,8 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
-#include "vnetif_private.h"
+#include "eal.h"
+#include "vnetif.h"
 
 #define EAL_MAX_ARGS 64
 /* The embedded default's memory: -m with --no-huge; with hugepages, the free hugepage

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vnetif_private.h"
+#include "vnetif.h"
 
 /* Messages for the errors whose meaning is specific to libvnetif; the rest are errno's. */
 VNETIF_API const char *vnetif_strerror(int err)

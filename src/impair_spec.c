@@ -8,7 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vnetif_private.h"
+#include "impair.h"
+#include "vnetif.h"
 
 struct unit {
 	const char *suffix;

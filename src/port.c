@@ -41,6 +41,7 @@
 #include <rte_malloc.h>
 
 #include "stage.h"
+#include "port.h"
 #include "vnetif_private.h"
 
 struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
@@ -218,17 +219,84 @@ static uint32_t next_gen(struct vnetif_switch *sw)
 	return sw->next_gen;
 }
 
+/* The MAC a new port gets: the caller's, or a fresh locally administered one built from a
+ * generation no live port uses. Takes the generation the port will carry. Under sw->ctl. */
+static int choose_mac(struct vnetif_switch *sw, const struct vnetif_port_config *cfg,
+		      uint8_t mac[VNETIF_ETHER_ADDR_LEN], uint32_t *gen)
+{
+	if (!mac_is_zero(cfg->mac) && mac_in_use(sw, cfg->mac))
+		return -EADDRINUSE;
+	*gen = next_gen(sw);
+	if (mac_is_zero(cfg->mac)) {
+		for (auto_mac(mac, *gen); mac_in_use(sw, mac); auto_mac(mac, *gen))
+			*gen = next_gen(sw);
+	} else {
+		memcpy(mac, cfg->mac, VNETIF_ETHER_ADDR_LEN);
+	}
+	return 0;
+}
+
+/* The port's rx ring. Head/tail sync, for the reasons given at the pool's creation (switch.c). */
+static struct rte_ring *create_port_ring(struct vnetif_switch *sw, uint32_t gen)
+{
+	char rname[RTE_RING_NAMESIZE];
+
+	snprintf(rname, sizeof(rname), "%s_p%u", sw->name, gen);
+	return rte_ring_create(rname, sw->cfg.ring_size, (int)rte_socket_id(),
+			       RING_F_EXACT_SZ | RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ);
+}
+
+/* Takes a free slot and fills it for the new port, not yet visible to the datapath: on
+ * failure of the stages (impairments, a switch-wide capture) the slot goes back unused and
+ * the ring is freed. Returns the slot index or a negative errno. Under sw->ctl. */
+static int fill_slot(struct vnetif_switch *sw, const struct vnetif_port_config *cfg,
+		     struct rte_ring *ring, const uint8_t mac[VNETIF_ETHER_ADDR_LEN],
+		     unsigned mtu, uint32_t gen)
+{
+	unsigned idx = slot_take(sw);
+	struct vnetif_port *p = &sw->slot[idx];
+	int rc;
+
+	slot_reset(sw, p);
+	vnetif_portsec_reset(p);
+	p->ring = ring;
+	memcpy(p->mac, mac, VNETIF_ETHER_ADDR_LEN);
+	atomic_store_explicit(&p->mtu, mtu, memory_order_relaxed);
+	atomic_store_explicit(&p->gen, gen, memory_order_release);
+	rc = vnetif_stage_connect(p, cfg);
+	if (rc) {
+		vnetif_stage_reset(p);
+		atomic_store_explicit(&p->gen, 0, memory_order_release);
+		p->ring = NULL;
+		rte_ring_free(ring);
+		slot_give_back(sw, idx, true);
+		return rc;
+	}
+	return (int)idx;
+}
+
+/* Makes the filled slot idx a connected port the datapath can see. Under sw->ctl. */
+static void publish_port(struct vnetif_switch *sw, unsigned idx)
+{
+	struct vnetif_port *p = &sw->slot[idx];
+
+	vnetif_fwd_port_join(&sw->fwd, p);
+	atomic_store_explicit(&p->state, PORT_CONNECTED, memory_order_release);
+	atomic_fetch_add_explicit(&sw->nports, 1, memory_order_relaxed);
+	if (idx + 1 > atomic_load(&sw->port_hwm))
+		atomic_store_explicit(&sw->port_hwm, idx + 1, memory_order_release);
+	atomic_store_explicit(&sw->ports[idx], p, memory_order_release);
+}
+
 VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config *cfg,
 			      vnetif_port **out)
 {
 	struct vnetif_port_config def = {0};
-	struct vnetif_port *p;
-	char rname[RTE_RING_NAMESIZE];
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	struct rte_ring *ring;
-	unsigned idx, mtu;
+	unsigned mtu;
 	uint32_t gen;
-	int rc = 0;
+	int rc;
 
 	if (!vnetif_switch_ok(sw) || out == NULL)
 		return -EINVAL;
@@ -245,50 +313,20 @@ VNETIF_API int vnetif_connect(vnetif_switch *sw, const struct vnetif_port_config
 		rc = -ENOSPC;
 		goto unlock;
 	}
-	if (!mac_is_zero(cfg->mac) && mac_in_use(sw, cfg->mac)) {
-		rc = -EADDRINUSE;
+	rc = choose_mac(sw, cfg, mac, &gen);
+	if (rc)
 		goto unlock;
-	}
-	gen = next_gen(sw);
-	if (mac_is_zero(cfg->mac)) {
-		for (auto_mac(mac, gen); mac_in_use(sw, mac); auto_mac(mac, gen))
-			gen = next_gen(sw);
-	} else {
-		memcpy(mac, cfg->mac, sizeof(mac));
-	}
-	snprintf(rname, sizeof(rname), "%s_p%u", sw->name, gen);
-	/* Head/tail sync, for the reasons given at the pool's creation (switch.c). */
-	ring = rte_ring_create(rname, sw->cfg.ring_size, (int)rte_socket_id(),
-			       RING_F_EXACT_SZ | RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ);
+	ring = create_port_ring(sw, gen);
 	if (ring == NULL) {
 		rc = -ENOMEM;
 		goto unlock;
 	}
-	idx = slot_take(sw);
-	p = &sw->slot[idx];
-	slot_reset(sw, p);
-	vnetif_portsec_reset(p);
-	p->ring = ring;
-	memcpy(p->mac, mac, sizeof(mac));
-	atomic_store_explicit(&p->mtu, mtu, memory_order_relaxed);
-	atomic_store_explicit(&p->gen, gen, memory_order_release);
-	/* Before the port is published: impairments, a switch-wide capture. */
-	rc = vnetif_stage_connect(p, cfg);
-	if (rc) {
-		vnetif_stage_reset(p);
-		atomic_store_explicit(&p->gen, 0, memory_order_release);
-		p->ring = NULL;
-		rte_ring_free(ring);
-		slot_give_back(sw, idx, true);
+	rc = fill_slot(sw, cfg, ring, mac, mtu, gen);
+	if (rc < 0)
 		goto unlock;
-	}
-	vnetif_fwd_port_join(&sw->fwd, p);
-	atomic_store_explicit(&p->state, PORT_CONNECTED, memory_order_release);
-	atomic_fetch_add_explicit(&sw->nports, 1, memory_order_relaxed);
-	if (idx + 1 > atomic_load(&sw->port_hwm))
-		atomic_store_explicit(&sw->port_hwm, idx + 1, memory_order_release);
-	atomic_store_explicit(&sw->ports[idx], p, memory_order_release);
-	*out = vnetif_port_handle_of(sw, idx, gen);
+	publish_port(sw, (unsigned)rc);
+	*out = vnetif_port_handle_of(sw, (unsigned)rc, gen);
+	rc = 0;
 unlock:
 	pthread_mutex_unlock(&sw->ctl);
 	return rc;

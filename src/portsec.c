@@ -16,6 +16,7 @@
 
 #include <rte_mbuf.h>
 
+#include "port.h"
 #include "vnetif_private.h"
 
 static uint64_t vnetif_mac_key(const uint8_t *mac)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "port.h"
 #include "vnetif_private.h"
 
 #define READER_BURST 64

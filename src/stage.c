@@ -24,6 +24,10 @@
 
 #define CLOCK_MAX_SLEEP_NS 10000000ull
 
+static void vnetif_stage_set_capture(struct vnetif_port *p, struct vnetif_capture *c,
+				     uint32_t ifid);
+static bool vnetif_stage_in_monitor(void);
+
 struct vnetif_stage {
 	struct impair_dir dir[2];
 	_Atomic unsigned flags;
@@ -257,7 +261,8 @@ void vnetif_stage_switch_fini(struct vnetif_switch *sw)
  * reset by vnetif_stage_reset() when the slot serves a new port, freed with the switch.
  * p->stage publishes it to the datapath; NULL (nothing to do) for a port that never
  * asked for impairments, a monitor or a capture. */
-struct vnetif_stage *vnetif_stage_get(struct vnetif_port *p)
+/* ctl held: make sure @p has a stage. */
+static struct vnetif_stage *vnetif_stage_get(struct vnetif_port *p)
 {
 	struct vnetif_stage *st = atomic_load(&p->stage_mem);
 
@@ -390,7 +395,8 @@ uint64_t vnetif_stage_drops(const struct vnetif_port *p)
 	return vnetif_impair_drops(&st->dir[0]) + vnetif_impair_drops(&st->dir[1]);
 }
 
-void vnetif_stage_set_capture(struct vnetif_port *p, struct vnetif_capture *c, uint32_t ifid)
+/* ctl held: attach (@c) or detach (NULL) a capture to @p. */
+static void vnetif_stage_set_capture(struct vnetif_port *p, struct vnetif_capture *c, uint32_t ifid)
 {
 	struct vnetif_stage *st = vnetif_stage_get(p);
 
@@ -600,7 +606,8 @@ bool vnetif_stage_capture_keep(struct vnetif_switch *sw, struct vnetif_capture *
 	return true;
 }
 
-bool vnetif_stage_in_monitor(void)
+/* True while this thread runs a monitor. */
+static bool vnetif_stage_in_monitor(void)
 {
 	return tls_monitor != NULL;
 }

@@ -48,10 +48,6 @@ void vnetif_capture_frames(struct vnetif_capture *c, uint32_t ifid, enum vnetif_
 int vnetif_capture_add_port(struct vnetif_capture *c, struct vnetif_port *p);
 void vnetif_capture_free(struct vnetif_capture *c);
 
-/* stage.c, ctl held: make sure @p has a stage; attach/detach a capture. */
-struct vnetif_stage *vnetif_stage_get(struct vnetif_port *p);
-void vnetif_stage_set_capture(struct vnetif_port *p, struct vnetif_capture *c, uint32_t ifid);
-
 /* ctl held: make @c the switch's capture, on port @only or (NULL) every port. */
 int vnetif_stage_capture_attach(struct vnetif_switch *sw, struct vnetif_capture *c,
 				struct vnetif_port *only);
@@ -61,8 +57,6 @@ void vnetif_stage_capture_unpublish(struct vnetif_switch *sw, struct vnetif_capt
 bool vnetif_stage_capture_keep(struct vnetif_switch *sw, struct vnetif_capture *c);
 /* ctl held: the switch's capture or NULL. */
 struct vnetif_capture *vnetif_stage_sw_capture(const struct vnetif_switch *sw);
-/* True while this thread runs a monitor. */
-bool vnetif_stage_in_monitor(void);
 /* True if a control call on @sw that waits would wait for the calling thread: it is in
  * a listener, a monitor or the impairment clock of @sw (a read-side section). */
 bool vnetif_stage_control_blocked(const struct vnetif_switch *sw);

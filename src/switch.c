@@ -11,6 +11,8 @@
 #include <rte_mempool.h>
 
 #include "stage.h"
+#include "eal.h"
+#include "port.h"
 #include "vnetif_private.h"
 
 VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg)

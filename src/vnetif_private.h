@@ -195,24 +195,4 @@ struct vnetif_port *vnetif_port_slot(const vnetif_port *h);
 int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **out,
 		      unsigned *tok);
 
-int vnetif_eal_ensure(void);
-/* portsec.c: clear a slot's security settings for its next port (ctl held). */
-void vnetif_portsec_reset(struct vnetif_port *p);
-/* Deliver frames already taken off @p's ring to its listener (vnetif_poll, reader). */
-unsigned vnetif_deliver_to_listener(struct vnetif_port *p, struct vnetif_listener *l,
-				    struct rte_mbuf **pkts, uint16_t n);
-void vnetif_port_wake(struct vnetif_port *p);
-
-/* reader.c, for the port's control calls (ctl not held). */
-/* Stop the reader and wait for it until @deadline_ns: 0, or -ETIMEDOUT (it stays
- * marked running; a later call joins it). */
-int vnetif_reader_join(struct vnetif_port *p, uint64_t deadline_ns);
-/* True if the calling thread is the reader thread of @p (or, @p NULL, of any port of @sw). */
-bool vnetif_reader_is_self(const struct vnetif_switch *sw, const struct vnetif_port *p);
-
-/* port.c, for switch destroy: disconnect a port (no flush), waiting unlocked. */
-int vnetif_port_close(struct vnetif_port *p, unsigned flush_timeout_ms);
-/* Initialise the slot table and free list of a new switch. */
-int vnetif_slots_init(struct vnetif_switch *sw);
-
 #endif /* VNETIF_PRIVATE_H */

@@ -16,19 +16,27 @@ static vnetif_switch *make_switch(bool async)
 	return vt_switch(&cfg);
 }
 
+/* A rig (vnetif_test.h) on a switch with sync or async delivery. */
+static struct vt_rig rig(bool async, const char *ports)
+{
+	struct vnetif_switch_config cfg;
+
+	vt_config(&cfg);
+	cfg.async_readers = async;
+	return vt_rig_up(&cfg, ports);
+}
+
 /* --- sync mode -------------------------------------------------------------------- */
 
 START_TEST(test_sync_listener_runs_before_write_returns)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t ma[6], mb[6];
+	struct vt_rig r = rig(false, "-c");
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	struct vt_cap *cap = r.cap[1];
+	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
 
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cap), 0);
-	vt_mac(a, ma);
 	for (uint32_t i = 0; i < 5; i++) {
-		vt_send(a, vt_mac(b, mb), 60 + i, i);
+		vt_send(a, mb, 60 + i, i);
 		/* right after the write: the listener ran, in this thread */
 		ck_assert_uint_eq(vt_cap_frames(cap), i + 1);
 		ck_assert(pthread_equal(cap->rec[i].thread, pthread_self()));
@@ -38,38 +46,30 @@ START_TEST(test_sync_listener_runs_before_write_returns)
 	ck_assert_ptr_eq(cap->port, b);
 	ck_assert_uint_eq(vt_drain(b), 0); /* nothing on the ring */
 	ck_assert_uint_eq(vt_stats(b).rx_packets, 5);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_sync_flood_all_listeners_ran)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *p[4];
-	struct vt_cap *cap[4];
+	struct vt_rig r = rig(false, "cccc");
+	vnetif_port **p = r.port;
+	struct vt_cap **cap = r.cap;
 
-	for (int i = 0; i < 4; i++) {
-		p[i] = vt_connect(sw);
-		cap[i] = vt_cap_new();
-		ck_assert_int_eq(vnetif_listen(p[i], vt_cap_listen, cap[i]), 0);
-	}
 	vt_send(p[0], VT_BCAST, 100, 1);
 	ck_assert_uint_eq(vt_cap_frames(cap[0]), 0);
 	for (int i = 1; i < 4; i++) {
 		ck_assert_uint_eq(vt_cap_frames(cap[i]), 1);
 		ck_assert_ptr_eq(cap[i]->port, p[i]);
 	}
-	for (int i = 0; i < 4; i++)
-		vt_cap_free(cap[i]);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_listener_replace_and_remove)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = rig(false, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *c1 = vt_cap_new(), *c2 = vt_cap_new();
 	uint8_t mb[6];
 
@@ -96,7 +96,7 @@ START_TEST(test_listener_replace_and_remove)
 	ck_assert_uint_eq(vt_drain(b), 1);
 	vt_cap_free(c1);
 	vt_cap_free(c2);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -206,8 +206,9 @@ static void burst_c_listener(vnetif_port *port, const void *frame, size_t len, v
  * counted (tx_drop_reentry on the writing port). */
 START_TEST(test_reentrant_queue_order_and_limit)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_rig r = rig(false, "---");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct burst_from_listener x;
 	struct vnetif_stats sb;
 
@@ -235,7 +236,7 @@ START_TEST(test_reentrant_queue_order_and_limit)
 	vt_send(a, x.mac_b, 60, 1);
 	ck_assert_uint_eq(x.c_calls, 10);
 	ck_assert_uint_eq(x.c_bad, 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -274,8 +275,9 @@ static void deadlk_check(struct deadlk_ctx *d, bool readers)
 
 START_TEST(test_sync_control_calls_from_listener)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_rig r = rig(false, "---");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct deadlk_ctx d;
 	uint8_t mb[6];
 
@@ -293,7 +295,7 @@ START_TEST(test_sync_control_calls_from_listener)
 	vt_send(a, VT_BCAST, 60, 3);
 	ck_assert_uint_eq(atomic_load(&d.calls), 3);
 	ck_assert_uint_eq(vt_drain(c), 1);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -307,8 +309,9 @@ static void count_listener(vnetif_port *port, const void *frame, size_t len, voi
 
 START_TEST(test_async_control_calls_from_reader)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
+	struct vt_rig r = rig(true, "---");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct deadlk_ctx d;
 	atomic_uint c_got = 0;
 	uint8_t mb[6], mc[6];
@@ -330,7 +333,7 @@ START_TEST(test_async_control_calls_from_reader)
 	ck_assert(VT_WAIT(atomic_load(&c_got) == 1));
 	ck_assert_int_eq(vnetif_reader_stop(b), 0);
 	ck_assert_int_eq(vnetif_reader_stop(c), 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -338,39 +341,35 @@ END_TEST
 
 START_TEST(test_async_write_returns_before_delivery)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t ma[6], mb[6];
+	struct vt_rig r = rig(true, "-c");
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	struct vt_cap *cap = r.cap[1];
+	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
 
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cap), 0);
-	vt_send(a, vt_mac(b, mb), 80, 1);
+	vt_send(a, mb, 80, 1);
 	ck_assert_uint_eq(vt_cap_frames(cap), 0);
 	ck_assert_uint_eq(vt_stats(b).rx_packets, 1); /* on its ring */
 	ck_assert_int_eq(vnetif_poll(b, 32), 1);
 	ck_assert_uint_eq(vt_cap_frames(cap), 1);
 	ck_assert(pthread_equal(cap->rec[0].thread, pthread_self()));
-	ck_assert(vt_frame_ok(cap->rec[0].data, cap->rec[0].len, mb, vt_mac(a, ma), 1));
+	ck_assert(vt_frame_ok(cap->rec[0].data, cap->rec[0].len, mb, ma, 1));
 	ck_assert_int_eq(vnetif_poll(b, 32), 0);
 	/* a flood is queued for every destination as well */
 	vt_send(b, VT_BCAST, 60, 2);
 	ck_assert_int_eq(vnetif_poll(b, 32), 0);
 	ck_assert_uint_eq(vt_drain(a), 1);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_async_poll_budget_and_order)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t mb[6];
+	struct vt_rig r = rig(true, "-c");
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	struct vt_cap *cap = r.cap[1];
 
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cap), 0);
 	for (uint32_t i = 0; i < 10; i++)
-		vt_send(a, vt_mac(b, mb), 60, i);
+		vt_send(a, r.mac[1], 60, i);
 	ck_assert_int_eq(vnetif_poll(b, 4), 4);
 	ck_assert_int_eq(vnetif_poll(b, 4), 4);
 	ck_assert_int_eq(vnetif_poll(b, 4), 2);
@@ -378,38 +377,31 @@ START_TEST(test_async_poll_budget_and_order)
 	ck_assert_uint_eq(vt_cap_frames(cap), 10);
 	for (unsigned i = 0; i < 10; i++)
 		ck_assert_uint_eq(vt_seq(cap->rec[i].data, cap->rec[i].len), i);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_async_poll_without_listener)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	uint8_t mb[6];
+	struct vt_rig r = rig(true, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1];
 
-	vt_send(a, vt_mac(b, mb), 60, 1);
+	vt_send(a, r.mac[1], 60, 1);
 	ck_assert_int_eq(vnetif_poll(b, 32), -ENOENT);
 	ck_assert_int_eq(vnetif_reader_start(b), -ENOENT);
 	ck_assert_uint_eq(vt_drain(b), 1);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_async_switch_poll)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw),
-		    *d = vt_connect(sw);
-	struct vt_cap *cb = vt_cap_new(), *cc = vt_cap_new();
-	uint8_t mb[6], mc[6], md[6];
+	struct vt_rig r = rig(true, "-cm-");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *d = r.port[3];
+	struct vt_cap *cb = r.cap[1], *cc = r.cap[2];
+	const uint8_t *mb = r.mac[1], *mc = r.mac[2], *md = r.mac[3];
 
-	vt_mac(b, mb);
-	vt_mac(c, mc);
-	vt_mac(d, md);
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cb), 0);
-	ck_assert_int_eq(vnetif_listen_mbuf(c, vt_cap_listen_mbuf, cc), 0);
 	for (uint32_t i = 0; i < 5; i++)
 		vt_send(a, mb, 60, i);
 	for (uint32_t i = 0; i < 3; i++)
@@ -431,9 +423,7 @@ START_TEST(test_async_switch_poll)
 	ck_assert_int_eq(vnetif_switch_poll(sw, 100), 14);
 	ck_assert_uint_eq(vt_cap_frames(cb), 15);
 	ck_assert_uint_eq(vt_cap_frames(cc), 13);
-	vt_cap_free(cb);
-	vt_cap_free(cc);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -467,8 +457,9 @@ static void *poll_one(void *arg)
 /* Async: a port's listener never runs in two threads at once; poll is exclusive. */
 START_TEST(test_async_poll_exclusive)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = rig(true, "--");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	static struct poll_thread pt;
 	pthread_t t;
 	uint8_t mb[6];
@@ -495,22 +486,19 @@ START_TEST(test_async_poll_exclusive)
 	ck_assert_int_eq(pt.rc, 1);
 	ck_assert_int_eq(vnetif_poll(b, 32), 5);
 	ck_assert_uint_eq(atomic_load(&pt.delivered), 6);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 /* Async: vnetif_switch_poll() leaves ports with a reader thread to that thread. */
 START_TEST(test_switch_poll_skips_reader_ports)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
-	struct vt_cap *cb = vt_cap_new(), *cc = vt_cap_new();
-	uint8_t mb[6], mc[6];
+	struct vt_rig r = rig(true, "-cc");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	struct vt_cap *cb = r.cap[1], *cc = r.cap[2];
+	const uint8_t *mb = r.mac[1], *mc = r.mac[2];
 
-	vt_mac(b, mb);
-	vt_mac(c, mc);
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cb), 0);
-	ck_assert_int_eq(vnetif_listen(c, vt_cap_listen, cc), 0);
 	ck_assert_int_eq(vnetif_reader_start(b), 0);
 	for (uint32_t i = 0; i < 50; i++) {
 		vt_send(a, mb, 60, i);
@@ -525,9 +513,7 @@ START_TEST(test_switch_poll_skips_reader_ports)
 	for (unsigned i = 0; i < cc->stored; i++)
 		ck_assert(pthread_equal(cc->rec[i].thread, pthread_self()));
 	ck_assert_int_eq(vnetif_reader_stop(b), 0);
-	vt_cap_free(cb);
-	vt_cap_free(cc);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -576,13 +562,11 @@ END_TEST
 
 START_TEST(test_reader_thread_delivers)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t mb[6];
+	struct vt_rig r = rig(true, "-c");
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	struct vt_cap *cap = r.cap[1];
+	const uint8_t *mb = r.mac[1];
 
-	vt_mac(b, mb);
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cap), 0);
 	ck_assert_int_eq(vnetif_reader_start(b), 0);
 	ck_assert_int_eq(vnetif_reader_start(b), -EALREADY);
 	for (uint32_t i = 0; i < 100; i++)
@@ -605,8 +589,7 @@ START_TEST(test_reader_thread_delivers)
 	vt_send(a, mb, 60, 102);
 	ck_assert(VT_WAIT(vt_cap_frames(cap) == 103));
 	ck_assert_int_eq(vnetif_reader_stop(b), 0);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -669,8 +652,8 @@ END_TEST
 /* No yield function: the idle reader sleeps, and a writer still wakes it. */
 START_TEST(test_reader_without_yield_wakes)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = rig(true, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct yield_ctx y;
 	uint8_t mb[6];
 
@@ -683,11 +666,11 @@ START_TEST(test_reader_without_yield_wakes)
 		ck_assert(VT_WAIT(atomic_load(&y.delivered) == i + 1));
 	}
 	ck_assert_int_eq(vnetif_reader_stop(b), 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
-static vnetif_switch *full_switch(bool async, enum vnetif_full_policy pol, unsigned retries,
+static struct vt_rig full_rig(bool async, enum vnetif_full_policy pol, unsigned retries,
 				  struct yield_ctx *y)
 {
 	struct vnetif_switch_config cfg;
@@ -699,29 +682,29 @@ static vnetif_switch *full_switch(bool async, enum vnetif_full_policy pol, unsig
 	cfg.backpressure_retries = retries;
 	cfg.yield = counting_yield;
 	cfg.yield_arg = y;
-	return vt_switch(&cfg);
+	return vt_rig_up(&cfg, "--");
 }
 
 static void ring_full_drop_exact(bool async)
 {
 	struct yield_ctx y;
-	vnetif_switch *sw;
+	struct vt_rig r;
 	vnetif_port *a, *b;
-	uint8_t mb[6];
+	const uint8_t *mb;
 	struct vnetif_stats sb;
 
 	memset(&y, 0, sizeof(y));
-	sw = full_switch(async, VNETIF_FULL_DROP, 1000, &y);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(b, mb);
+	r = full_rig(async, VNETIF_FULL_DROP, 1000, &y);
+	a = r.port[0];
+	b = r.port[1];
+	mb = r.mac[1];
 	for (uint32_t i = 0; i < 64 + 10; i++)
 		vt_send(a, mb, 60, i);
 	sb = vt_stats(b);
 	ck_assert_uint_eq(sb.rx_drop_ring_full, 10);
 	ck_assert_uint_eq(sb.rx_packets, 64);
 	ck_assert_uint_eq(vt_stats(a).tx_packets, 74);
-	ck_assert_uint_eq(vt_sw_stats(sw).drops, 10);
+	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 10);
 	ck_assert_uint_eq(atomic_load(&y.calls), 0); /* drop mode never yields */
 	/* the first 64 are on the ring, in order */
 	{
@@ -735,7 +718,7 @@ static void ring_full_drop_exact(bool async)
 			rte_pktmbuf_free(pkts[i]);
 		}
 	}
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 
 START_TEST(test_ring_full_drop_exact_sync)
@@ -753,15 +736,15 @@ END_TEST
 START_TEST(test_backpressure_yields_then_drops)
 {
 	struct yield_ctx y;
-	vnetif_switch *sw;
+	struct vt_rig r;
 	vnetif_port *a, *b;
-	uint8_t mb[6];
+	const uint8_t *mb;
 
 	memset(&y, 0, sizeof(y));
-	sw = full_switch(true, VNETIF_FULL_BACKPRESSURE, 5, &y);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(b, mb);
+	r = full_rig(true, VNETIF_FULL_BACKPRESSURE, 5, &y);
+	a = r.port[0];
+	b = r.port[1];
+	mb = r.mac[1];
 	for (uint32_t i = 0; i < 64; i++)
 		vt_send(a, mb, 60, i);
 	ck_assert_uint_eq(atomic_load(&y.calls), 0);
@@ -770,7 +753,7 @@ START_TEST(test_backpressure_yields_then_drops)
 	ck_assert_uint_le(atomic_load(&y.calls), 5);
 	ck_assert_uint_eq(vt_stats(b).rx_drop_ring_full, 1);
 	ck_assert_uint_eq(vt_drain(b), 64);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -778,15 +761,15 @@ END_TEST
 START_TEST(test_backpressure_yield_makes_room)
 {
 	struct yield_ctx y;
-	vnetif_switch *sw;
+	struct vt_rig r;
 	vnetif_port *a, *b;
-	uint8_t mb[6];
+	const uint8_t *mb;
 
 	memset(&y, 0, sizeof(y));
-	sw = full_switch(true, VNETIF_FULL_BACKPRESSURE, 1000, &y);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(b, mb);
+	r = full_rig(true, VNETIF_FULL_BACKPRESSURE, 1000, &y);
+	a = r.port[0];
+	b = r.port[1];
+	mb = r.mac[1];
 	for (uint32_t i = 0; i < 64; i++)
 		vt_send(a, mb, 60, i);
 	y.drain = b;
@@ -802,7 +785,7 @@ START_TEST(test_backpressure_yield_makes_room)
 		ck_assert_uint_eq(vt_seq(rte_pktmbuf_mtod(m, uint8_t *), 60), 64);
 		rte_pktmbuf_free(m);
 	}
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -915,15 +898,13 @@ END_TEST
 
 START_TEST(test_mbuf_listener_owns_mbufs)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t ma[6], mb[6];
+	struct vt_rig r = rig(false, "-m");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0];
+	struct vt_cap *cap = r.cap[1];
+	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
 
-	cap->keep_mbufs = true;
-	vt_mac(a, ma);
-	vt_mac(b, mb);
-	ck_assert_int_eq(vnetif_listen_mbuf(b, vt_cap_listen_mbuf, cap), 0);
+	cap->keep_mbufs = true; /* before any frame */
 	for (uint32_t i = 0; i < 8; i++)
 		vt_send(a, mb, 100 + i, i);
 	ck_assert_uint_eq(vt_cap_frames(cap), 8);
@@ -938,21 +919,19 @@ START_TEST(test_mbuf_listener_owns_mbufs)
 	}
 	vt_cap_release(cap);
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 0);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 /* Sync flood to mbuf listeners: each listener owns one reference of the same mbuf. */
 START_TEST(test_mbuf_listeners_share_flood)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
-	struct vt_cap *cb = vt_cap_new(), *cc = vt_cap_new();
+	struct vt_rig r = rig(false, "-mm");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0];
+	struct vt_cap *cb = r.cap[1], *cc = r.cap[2];
 
-	cb->keep_mbufs = cc->keep_mbufs = true;
-	ck_assert_int_eq(vnetif_listen_mbuf(b, vt_cap_listen_mbuf, cb), 0);
-	ck_assert_int_eq(vnetif_listen_mbuf(c, vt_cap_listen_mbuf, cc), 0);
+	cb->keep_mbufs = cc->keep_mbufs = true; /* before any frame */
 	vt_send(a, VT_BCAST, 200, 1);
 	ck_assert_uint_eq(cb->kept, 1);
 	ck_assert_uint_eq(cc->kept, 1);
@@ -964,30 +943,25 @@ START_TEST(test_mbuf_listeners_share_flood)
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 1);
 	vt_cap_release(cc);
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 0);
-	vt_cap_free(cb);
-	vt_cap_free(cc);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_mbuf_listener_bursts_async)
 {
-	vnetif_switch *sw = make_switch(true);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t mb[6];
+	struct vt_rig r = rig(true, "-m");
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	struct vt_cap *cap = r.cap[1];
 
-	ck_assert_int_eq(vnetif_listen_mbuf(b, vt_cap_listen_mbuf, cap), 0);
 	for (uint32_t i = 0; i < 20; i++)
-		vt_send(a, vt_mac(b, mb), 60, i);
+		vt_send(a, r.mac[1], 60, i);
 	ck_assert_int_eq(vnetif_poll(b, 32), 20);
 	ck_assert_uint_eq(vt_cap_frames(cap), 20);
 	ck_assert_uint_le(atomic_load(&cap->calls), 20);
 	ck_assert_uint_ge(atomic_load(&cap->calls), 1);
 	for (unsigned i = 0; i < 20; i++)
 		ck_assert_uint_eq(vt_seq(cap->rec[i].data, cap->rec[i].len), i);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -995,13 +969,12 @@ END_TEST
 
 START_TEST(test_write_mtu_enforced)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	uint8_t ma[6], mb[6];
+	struct vt_rig r = rig(false, "--");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
 	struct vnetif_stats sa;
 
-	vt_mac(a, ma);
-	vt_mac(b, mb);
 	ck_assert_int_eq(vt_write(a, mb, ma, 1514, 1), 0);
 	ck_assert_int_eq(vt_write(a, mb, ma, 1515, 2), -EMSGSIZE);
 	ck_assert_int_eq(vt_write(a, mb, ma, 9614, 3), -EMSGSIZE);
@@ -1019,19 +992,18 @@ START_TEST(test_write_mtu_enforced)
 	ck_assert_int_eq(vnetif_set_mtu(b, VNETIF_MTU_MIN), 0);
 	ck_assert_int_eq(vt_write(a, mb, ma, 114, 6), 0);
 	ck_assert_uint_eq(vt_drain(b), 1);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_write_runt_einval)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	uint8_t ma[6], mb[6], f[14];
+	struct vt_rig r = rig(false, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1];
+	uint8_t f[14];
 	struct vnetif_stats sa;
 
-	vt_mac(a, ma);
-	vt_fill(f, sizeof(f), vt_mac(b, mb), ma, 0);
+	vt_fill(f, sizeof(f), r.mac[1], r.mac[0], 0);
 	ck_assert_int_eq(vnetif_write(a, f, 13), -EINVAL);
 	ck_assert_int_eq(vnetif_write(a, f, 1), -EINVAL);
 	ck_assert_int_eq(vnetif_write(a, f, 0), -EINVAL);
@@ -1040,21 +1012,19 @@ START_TEST(test_write_runt_einval)
 	ck_assert_uint_eq(sa.tx_packets, 0);
 	ck_assert_int_eq(vnetif_write(a, f, 14), 0);
 	ck_assert_uint_eq(vt_drain(b), 1);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_writev_gathers)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t ma[6], mb[6], f[1514];
+	struct vt_rig r = rig(false, "-c");
+	vnetif_port *a = r.port[0];
+	struct vt_cap *cap = r.cap[1];
+	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
+	uint8_t f[1514];
 	struct iovec iov[65];
 
-	vt_mac(a, ma);
-	vt_mac(b, mb);
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cap), 0);
 	vt_fill(f, sizeof(f), mb, ma, 42);
 	/* header split across three pieces, an empty piece in the middle */
 	iov[0] = (struct iovec){f, 5};
@@ -1088,25 +1058,23 @@ START_TEST(test_writev_gathers)
 	ck_assert_uint_eq(vt_stats(a).tx_drop_oversize, 1);
 	ck_assert_uint_eq(vt_stats(a).tx_packets, 2);
 	ck_assert_uint_eq(vt_cap_frames(cap), 2);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 /* A jumbo frame spans several mbufs; both listener kinds and rx_burst see it whole. */
 START_TEST(test_write_jumbo_chained)
 {
-	vnetif_switch *sw = make_switch(false);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw), *c = vt_connect(sw);
-	struct vt_cap *cap = vt_cap_new();
-	uint8_t ma[6], *buf = malloc(VT_FRAME_MAX);
+	struct vt_rig r = rig(false, "-c-");
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
+	struct vt_cap *cap = r.cap[1];
+	const uint8_t *ma = r.mac[0];
+	uint8_t *buf = malloc(VT_FRAME_MAX);
 	struct rte_mbuf *m;
 	const size_t len = VT_FRAME_MAX;
 
 	ck_assert_ptr_nonnull(buf);
-	vt_mac(a, ma);
 	ck_assert_int_eq(vnetif_set_mtu(a, VNETIF_MTU_MAX), 0);
-	ck_assert_int_eq(vnetif_listen(b, vt_cap_listen, cap), 0);
 	ck_assert_int_eq(vt_write(a, VT_BCAST, ma, len, 7), 0);
 	ck_assert_uint_eq(cap->rec[0].len, len);
 	ck_assert(vt_frame_ok(cap->rec[0].data, len, VT_BCAST, ma, 7));
@@ -1123,8 +1091,7 @@ START_TEST(test_write_jumbo_chained)
 	ck_assert(vt_frame_ok(cap->rec[1].data, len - 1, VT_BCAST, ma, 8));
 	ck_assert_uint_eq(vt_drain(c), 1);
 	free(buf);
-	vt_cap_free(cap);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 

@@ -11,34 +11,22 @@ Suite *policy_suite(void);
 
 #define NP 4
 
-struct net {
-	vnetif_switch *sw;
-	vnetif_port *p[NP];
-	uint8_t mac[NP][6];
-};
+/* A switch with NP ports without listeners (frames stay on their rings): a rig. */
+#define NP_PORTS "----"
+_Static_assert(sizeof(NP_PORTS) - 1 == NP, "one port kind per port");
 
-static void net_up(struct net *n, const struct vnetif_switch_config *cfg)
+static void net_up(struct vt_rig *n, const struct vnetif_switch_config *cfg)
 {
-	n->sw = vt_switch(cfg);
-	for (int i = 0; i < NP; i++) {
-		n->p[i] = vt_connect(n->sw);
-		vt_mac(n->p[i], n->mac[i]);
-	}
+	*n = vt_rig_up(cfg, NP_PORTS);
 }
 
-static void net_down(struct net *n)
-{
-	for (int i = 0; i < NP; i++)
-		ck_assert_msg(vt_drain(n->p[i]) == 0, "port %d has frames left", i);
-	vt_teardown(n->sw);
-}
 
 /* ---- a burst forwards as the same frames written one by one ----------------------- */
 
 /* [a->H, H->b] from one port: H is not known when the first frame is sent. */
 START_TEST(test_burst_later_source_does_not_reroute)
 {
-	struct net n;
+	struct vt_rig n;
 	struct rte_mempool *mp;
 	struct rte_mbuf *pkts[2];
 	struct vnetif_stats s;
@@ -47,14 +35,14 @@ START_TEST(test_burst_later_source_does_not_reroute)
 	mp = vnetif_switch_pool(n.sw);
 	pkts[0] = vt_mbuf(mp, VT_FOREIGN(7), n.mac[0], 60, 1);   /* a -> H: unknown, floods */
 	pkts[1] = vt_mbuf(mp, n.mac[1], VT_FOREIGN(7), 60, 2);   /* H -> b: learns H on p0 */
-	ck_assert_int_eq(vnetif_tx_burst(n.p[0], pkts, 2), 2);
-	s = vt_stats(n.p[0]);
+	ck_assert_int_eq(vnetif_tx_burst(n.port[0], pkts, 2), 2);
+	s = vt_stats(n.port[0]);
 	ck_assert_uint_eq(s.tx_drop_own_port, 0);
 	ck_assert_uint_eq(s.tx_flooded, 1);
-	ck_assert_uint_eq(vt_drain(n.p[1]), 2); /* the flooded frame and the unicast one */
-	ck_assert_uint_eq(vt_drain(n.p[2]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[3]), 1);
-	net_down(&n);
+	ck_assert_uint_eq(vt_drain(n.port[1]), 2); /* the flooded frame and the unicast one */
+	ck_assert_uint_eq(vt_drain(n.port[2]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[3]), 1);
+	vt_rig_down_empty(&n);
 }
 END_TEST
 
@@ -63,24 +51,24 @@ END_TEST
  * turn an earlier frame to H into an own-port drop nor a unicast. */
 START_TEST(test_burst_later_move_does_not_reroute)
 {
-	struct net n;
+	struct vt_rig n;
 	struct rte_mempool *mp;
 	struct rte_mbuf *pkts[3];
 
 	net_up(&n, NULL);
 	mp = vnetif_switch_pool(n.sw);
 	/* H learned on p2 first */
-	ck_assert_int_eq(vt_write(n.p[2], n.mac[3], VT_FOREIGN(8), 60, 1), 0);
-	ck_assert_uint_eq(vt_drain(n.p[3]), 1);
+	ck_assert_int_eq(vt_write(n.port[2], n.mac[3], VT_FOREIGN(8), 60, 1), 0);
+	ck_assert_uint_eq(vt_drain(n.port[3]), 1);
 	/* p0: [a->H (to p2), H->b (moves H to p0), a->H (own port now)] */
 	pkts[0] = vt_mbuf(mp, VT_FOREIGN(8), n.mac[0], 60, 2);
 	pkts[1] = vt_mbuf(mp, n.mac[1], VT_FOREIGN(8), 60, 3);
 	pkts[2] = vt_mbuf(mp, VT_FOREIGN(8), n.mac[0], 60, 4);
-	ck_assert_int_eq(vnetif_tx_burst(n.p[0], pkts, 3), 3);
-	ck_assert_uint_eq(vt_drain(n.p[2]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[1]), 1);
-	ck_assert_uint_eq(vt_stats(n.p[0]).tx_drop_own_port, 1);
-	net_down(&n);
+	ck_assert_int_eq(vnetif_tx_burst(n.port[0], pkts, 3), 3);
+	ck_assert_uint_eq(vt_drain(n.port[2]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[1]), 1);
+	ck_assert_uint_eq(vt_stats(n.port[0]).tx_drop_own_port, 1);
+	vt_rig_down_empty(&n);
 }
 END_TEST
 
@@ -105,7 +93,7 @@ struct frame_spec {
 /* A random frame from @port: sources are the port's own MAC, another port's MAC, a few
  * shared foreign MACs (so MACs move), now and then a multicast source (a bad frame);
  * destinations are any of those or broadcast. */
-static void random_frame(uint32_t *seed, const struct net *n, int port, struct frame_spec *f)
+static void random_frame(uint32_t *seed, const struct vt_rig *n, int port, struct frame_spec *f)
 {
 	uint32_t r = rnd(seed);
 	unsigned pick;
@@ -132,7 +120,7 @@ static void random_frame(uint32_t *seed, const struct net *n, int port, struct f
 }
 
 /* Send @cnt frames of @f (all from one port) as one burst, or one at a time. */
-static void send_frames(struct net *n, const struct frame_spec *f, unsigned cnt, uint32_t seq0,
+static void send_frames(struct vt_rig *n, const struct frame_spec *f, unsigned cnt, uint32_t seq0,
 			bool burst)
 {
 	struct rte_mempool *mp = vnetif_switch_pool(n->sw);
@@ -141,23 +129,23 @@ static void send_frames(struct net *n, const struct frame_spec *f, unsigned cnt,
 	for (unsigned i = 0; i < cnt; i++)
 		pkts[i] = vt_mbuf(mp, f[i].dst, f[i].src, f[i].len, seq0 + i);
 	if (burst) {
-		ck_assert_int_eq(vnetif_tx_burst(n->p[f[0].port], pkts, (uint16_t)cnt), (int)cnt);
+		ck_assert_int_eq(vnetif_tx_burst(n->port[f[0].port], pkts, (uint16_t)cnt), (int)cnt);
 	} else {
 		for (unsigned i = 0; i < cnt; i++)
-			ck_assert_int_eq(vnetif_tx_burst(n->p[f[i].port], &pkts[i], 1), 1);
+			ck_assert_int_eq(vnetif_tx_burst(n->port[f[i].port], &pkts[i], 1), 1);
 	}
 }
 
 /* Every port's ring holds the same frames, in the same order, on both switches. */
-static void compare_rings(struct net *a, struct net *b, uint32_t seed, unsigned round)
+static void compare_rings(struct vt_rig *a, struct vt_rig *b, uint32_t seed, unsigned round)
 {
 	for (int i = 0; i < NP; i++) {
 		struct rte_mbuf *ma[64], *mb[64];
 		int ka, kb;
 
 		do {
-			ka = vnetif_rx_burst(a->p[i], ma, 64);
-			kb = vnetif_rx_burst(b->p[i], mb, 64);
+			ka = vnetif_rx_burst(a->port[i], ma, 64);
+			kb = vnetif_rx_burst(b->port[i], mb, 64);
 			ck_assert_msg(ka == kb, "seed %u round %u port %d: burst delivered %d, one by one %d",
 				      seed, round, i, ka, kb);
 			for (int k = 0; k < ka; k++) {
@@ -175,12 +163,12 @@ static void compare_rings(struct net *a, struct net *b, uint32_t seed, unsigned 
 	}
 }
 
-static void compare_counters(struct net *a, struct net *b, uint32_t seed, unsigned round)
+static void compare_counters(struct vt_rig *a, struct vt_rig *b, uint32_t seed, unsigned round)
 {
 	struct vnetif_switch_stats sa = vt_sw_stats(a->sw), sb = vt_sw_stats(b->sw);
 
 	for (int i = 0; i < NP; i++) {
-		struct vnetif_stats pa = vt_stats(a->p[i]), pb = vt_stats(b->p[i]);
+		struct vnetif_stats pa = vt_stats(a->port[i]), pb = vt_stats(b->port[i]);
 
 		ck_assert_msg(memcmp(&pa, &pb, sizeof(pa)) == 0,
 			      "seed %u round %u port %d: counters differ (own_port %" PRIu64
@@ -198,7 +186,7 @@ static void compare_counters(struct net *a, struct net *b, uint32_t seed, unsign
  * and frame by frame on another; delivery per port and every counter must agree. */
 START_TEST(test_burst_equals_one_by_one)
 {
-	struct net a, b;
+	struct vt_rig a, b;
 	struct frame_spec f[MAXBURST];
 	unsigned rounds = vt_tsan() ? 60 : 600;
 	uint32_t seq = 1;
@@ -220,8 +208,8 @@ START_TEST(test_burst_equals_one_by_one)
 			compare_rings(&a, &b, seed, r);
 			compare_counters(&a, &b, seed, r);
 		}
-		net_down(&a);
-		net_down(&b);
+		vt_rig_down_empty(&a);
+		vt_rig_down_empty(&b);
 	}
 }
 END_TEST
@@ -242,27 +230,27 @@ static uint64_t changes(vnetif_switch *sw)
  */
 START_TEST(test_learned_source_cache_does_not_wrap)
 {
-	struct net n;
+	struct vt_rig n;
 	uint64_t c0, moved;
 
 	net_up(&n, NULL);
-	ck_assert_int_eq(vt_write(n.p[0], VT_BCAST, VT_FOREIGN(1), 60, 1), 0);
+	ck_assert_int_eq(vt_write(n.port[0], VT_BCAST, VT_FOREIGN(1), 60, 1), 0);
 	c0 = changes(n.sw);
-	ck_assert_int_eq(vt_write(n.p[1], VT_BCAST, VT_FOREIGN(1), 60, 2), 0); /* H to p1 */
+	ck_assert_int_eq(vt_write(n.port[1], VT_BCAST, VT_FOREIGN(1), 60, 2), 0); /* H to p1 */
 	for (uint32_t i = 0; changes(n.sw) < c0 + 65536; i++)
-		ck_assert_int_eq(vt_write(n.p[2 + (i & 1)], n.mac[0], VT_FOREIGN(2), 60, 3), 0);
+		ck_assert_int_eq(vt_write(n.port[2 + (i & 1)], n.mac[0], VT_FOREIGN(2), 60, 3), 0);
 	ck_assert_uint_eq(changes(n.sw), c0 + 65536);
 	for (int i = 0; i < NP; i++)
-		vt_drain(n.p[i]);
+		vt_drain(n.port[i]);
 	moved = vt_sw_stats(n.sw).fdb_moved;
-	ck_assert_int_eq(vt_write(n.p[0], VT_BCAST, VT_FOREIGN(1), 60, 4), 0); /* H back to p0 */
+	ck_assert_int_eq(vt_write(n.port[0], VT_BCAST, VT_FOREIGN(1), 60, 4), 0); /* H back to p0 */
 	ck_assert_uint_eq(vt_sw_stats(n.sw).fdb_moved, moved + 1);
 	for (int i = 1; i < NP; i++)
-		ck_assert_uint_eq(vt_drain(n.p[i]), 1);
-	vt_send(n.p[3], VT_FOREIGN(1), 60, 5);
-	ck_assert_uint_eq(vt_drain(n.p[0]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[1]), 0);
-	net_down(&n);
+		ck_assert_uint_eq(vt_drain(n.port[i]), 1);
+	vt_send(n.port[3], VT_FOREIGN(1), 60, 5);
+	ck_assert_uint_eq(vt_drain(n.port[0]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[1]), 0);
+	vt_rig_down_empty(&n);
 }
 END_TEST
 
@@ -274,41 +262,41 @@ START_TEST(test_learning_across_slot_reuse)
 {
 	struct vnetif_switch_config cfg;
 	vnetif_port *old;
-	struct net n;
+	struct vt_rig n;
 	uint64_t learned, flooded;
 
 	vt_config(&cfg);
 	cfg.max_ports = NP; /* the next connect must take the slot p0 leaves */
 	net_up(&n, &cfg);
-	ck_assert_int_eq(vt_write(n.p[0], VT_BCAST, VT_FOREIGN(9), 60, 1), 0); /* H on p0 */
+	ck_assert_int_eq(vt_write(n.port[0], VT_BCAST, VT_FOREIGN(9), 60, 1), 0); /* H on p0 */
 	for (int i = 1; i < NP; i++)
-		ck_assert_uint_eq(vt_drain(n.p[i]), 1);
-	old = n.p[0];
+		ck_assert_uint_eq(vt_drain(n.port[i]), 1);
+	old = n.port[0];
 	ck_assert_int_eq(vnetif_disconnect(old, 0), 0);
-	n.p[0] = vt_connect(n.sw);
-	vt_mac(n.p[0], n.mac[0]);
+	n.port[0] = vt_connect(n.sw);
+	vt_mac(n.port[0], n.mac[0]);
 	ck_assert_int_eq(vnetif_stats_reset(old), -ENOTCONN); /* same slot, newer port */
 
 	/* H was forgotten with p0: a frame to it floods, also to the slot's new port */
-	flooded = vt_stats(n.p[1]).tx_flooded;
-	vt_send(n.p[1], VT_FOREIGN(9), 60, 2);
-	ck_assert_uint_eq(vt_stats(n.p[1]).tx_flooded, flooded + 1);
-	ck_assert_uint_eq(vt_drain(n.p[0]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[2]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[3]), 1);
+	flooded = vt_stats(n.port[1]).tx_flooded;
+	vt_send(n.port[1], VT_FOREIGN(9), 60, 2);
+	ck_assert_uint_eq(vt_stats(n.port[1]).tx_flooded, flooded + 1);
+	ck_assert_uint_eq(vt_drain(n.port[0]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[2]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[3]), 1);
 
 	/* the new port sends from H: learned anew, on it */
 	learned = vt_sw_stats(n.sw).fdb_learned;
-	ck_assert_int_eq(vt_write(n.p[0], VT_BCAST, VT_FOREIGN(9), 60, 3), 0);
+	ck_assert_int_eq(vt_write(n.port[0], VT_BCAST, VT_FOREIGN(9), 60, 3), 0);
 	ck_assert_uint_eq(vt_sw_stats(n.sw).fdb_learned, learned + 1);
 	for (int i = 1; i < NP; i++)
-		ck_assert_uint_eq(vt_drain(n.p[i]), 1);
-	vt_send(n.p[1], VT_FOREIGN(9), 60, 4);
-	ck_assert_uint_eq(vt_stats(n.p[1]).tx_flooded, flooded + 1);
-	ck_assert_uint_eq(vt_drain(n.p[0]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[2]), 0);
-	ck_assert_uint_eq(vt_drain(n.p[3]), 0);
-	net_down(&n);
+		ck_assert_uint_eq(vt_drain(n.port[i]), 1);
+	vt_send(n.port[1], VT_FOREIGN(9), 60, 4);
+	ck_assert_uint_eq(vt_stats(n.port[1]).tx_flooded, flooded + 1);
+	ck_assert_uint_eq(vt_drain(n.port[0]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[2]), 0);
+	ck_assert_uint_eq(vt_drain(n.port[3]), 0);
+	vt_rig_down_empty(&n);
 }
 END_TEST
 
@@ -378,37 +366,37 @@ END_TEST
  * (UBSan once caught memmove(NULL, NULL, 0) here). */
 START_TEST(test_disconnect_nothing_to_forget)
 {
-	struct net n;
+	struct vt_rig n;
 
 	net_up(&n, NULL);
-	ck_assert_int_eq(vt_write(n.p[1], VT_BCAST, n.mac[0], 60, 1), 0); /* p0's MAC to p1 */
+	ck_assert_int_eq(vt_write(n.port[1], VT_BCAST, n.mac[0], 60, 1), 0); /* p0's MAC to p1 */
 	for (int i = 0; i < NP; i++)
-		vt_drain(n.p[i]);
-	ck_assert_int_eq(vnetif_disconnect(n.p[0], 0), 0);
-	vt_send(n.p[2], n.mac[0], 60, 2); /* still learned on p1 */
-	ck_assert_uint_eq(vt_drain(n.p[1]), 1);
-	ck_assert_uint_eq(vt_drain(n.p[3]), 0);
-	vt_teardown(n.sw);
+		vt_drain(n.port[i]);
+	ck_assert_int_eq(vnetif_disconnect(n.port[0], 0), 0);
+	vt_send(n.port[2], n.mac[0], 60, 2); /* still learned on p1 */
+	ck_assert_uint_eq(vt_drain(n.port[1]), 1);
+	ck_assert_uint_eq(vt_drain(n.port[3]), 0);
+	vt_rig_down(&n);
 }
 END_TEST
 
 START_TEST(test_hub_has_no_table)
 {
 	struct vnetif_switch_config cfg;
-	struct net n;
+	struct vt_rig n;
 
 	vt_config(&cfg);
 	cfg.fwd_mode = VNETIF_FWD_HUB;
 	net_up(&n, &cfg);
-	ck_assert_int_eq(vt_write(n.p[0], n.mac[1], VT_FOREIGN(1), 60, 1), 0);
-	ck_assert_int_eq(vt_write(n.p[1], VT_FOREIGN(1), n.mac[1], 60, 2), 0);
+	ck_assert_int_eq(vt_write(n.port[0], n.mac[1], VT_FOREIGN(1), 60, 1), 0);
+	ck_assert_int_eq(vt_write(n.port[1], VT_FOREIGN(1), n.mac[1], 60, 2), 0);
 	for (int i = 0; i < NP; i++)
-		ck_assert_uint_eq(vt_drain(n.p[i]), i == 0 ? 1 : i == 1 ? 1 : 2);
-	ck_assert_uint_eq(vt_stats(n.p[1]).tx_drop_own_port, 0);
+		ck_assert_uint_eq(vt_drain(n.port[i]), i == 0 ? 1 : i == 1 ? 1 : 2);
+	ck_assert_uint_eq(vt_stats(n.port[1]).tx_drop_own_port, 0);
 	ck_assert_uint_eq(vt_sw_stats(n.sw).fdb_learned, 0);
-	ck_assert_int_eq(vnetif_disconnect(n.p[0], 0), 0);
-	ck_assert_int_eq(vnetif_disconnect(n.p[1], 0), 0);
-	vt_teardown(n.sw);
+	ck_assert_int_eq(vnetif_disconnect(n.port[0], 0), 0);
+	ck_assert_int_eq(vnetif_disconnect(n.port[1], 0), 0);
+	vt_rig_down(&n);
 }
 END_TEST
 

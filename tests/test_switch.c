@@ -282,9 +282,10 @@ END_TEST
  */
 START_TEST(test_switches_isolated)
 {
-	vnetif_switch *s1 = vt_switch(NULL), *s2 = vt_switch(NULL);
-	vnetif_port *a1 = vt_connect(s1), *b1 = vt_connect(s1), *c1 = vt_connect(s1);
-	vnetif_port *a2 = vt_connect(s2), *b2 = vt_connect(s2), *c2 = vt_connect(s2);
+	struct vt_rig r1 = vt_rig_up(NULL, "---"), r2 = vt_rig_up(NULL, "---");
+	vnetif_switch *s1 = r1.sw, *s2 = r2.sw;
+	vnetif_port *a1 = r1.port[0], *b1 = r1.port[1], *c1 = r1.port[2];
+	vnetif_port *a2 = r2.port[0], *b2 = r2.port[1], *c2 = r2.port[2];
 	uint8_t ma1[6], ma2[6], mb1[6];
 	struct vnetif_switch_stats before = vt_sw_stats(s2), after;
 
@@ -325,19 +326,20 @@ START_TEST(test_switches_isolated)
 	ck_assert_uint_eq(vt_stats(b2).tx_flooded, 1);
 	ck_assert_uint_eq(vt_drain(a1) + vt_drain(b1) + vt_drain(c1), 0);
 
-	vt_teardown(s1);
-	vt_teardown(s2);
+	vt_rig_down(&r1);
+	vt_rig_down(&r2);
 }
 END_TEST
 
 START_TEST(test_switch_stats_ports_and_drops)
 {
-	vnetif_switch *sw = vt_switch(NULL);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
-	uint8_t big[1600], ma[6];
+	struct vt_rig r = vt_rig_up(NULL, "--");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0];
+	uint8_t big[1600];
 
 	ck_assert_uint_eq(vt_sw_stats(sw).ports, 2);
-	vt_fill(big, sizeof(big), VT_BCAST, vt_mac(a, ma), 1);
+	vt_fill(big, sizeof(big), VT_BCAST, r.mac[0], 1);
 	ck_assert_int_eq(vnetif_write(a, big, 1515), -EMSGSIZE);
 	ck_assert_uint_eq(vt_sw_stats(sw).drops, 1);
 	ck_assert_int_eq(vnetif_disconnect(a, 0), 0);
@@ -345,8 +347,7 @@ START_TEST(test_switch_stats_ports_and_drops)
 	/* drops of ports no longer connected still count */
 	ck_assert_uint_eq(vt_sw_stats(sw).drops, 1);
 	ck_assert_uint_eq(vt_stats(a).tx_drop_oversize, 1);
-	(void)b;
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -439,20 +440,20 @@ END_TEST
 
 START_TEST(test_pool_in_use_own_pool)
 {
-	vnetif_switch *sw = vt_switch(NULL);
-	vnetif_port *a = vt_connect(sw), *b = vt_connect(sw);
+	struct vt_rig r = vt_rig_up(NULL, "--");
+	vnetif_switch *sw = r.sw;
+	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct rte_mbuf *m;
-	uint8_t mb[6];
 
 	for (uint32_t i = 0; i < 10; i++)
-		vt_send(a, vt_mac(b, mb), 100, i);
+		vt_send(a, r.mac[1], 100, i);
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 10);
 	m = rte_pktmbuf_alloc(vnetif_switch_pool(sw));
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 11);
 	rte_pktmbuf_free(m);
 	ck_assert_uint_eq(vt_drain(b), 10);
 	ck_assert_uint_eq(vt_sw_stats(sw).pool_in_use, 0);
-	vt_teardown(sw);
+	vt_rig_down(&r);
 }
 END_TEST
 

@@ -543,6 +543,73 @@ static inline void vt_gate_pass(struct vt_gate *g)
 		usleep(200);
 }
 
+/* --- the rig: a switch with ports, MACs and recorders, up and down in one call ---- */
+
+#define VT_RIG_PORTS 8
+
+/*
+ * What most tests start from. r = vt_rig_up(cfg, "-cm") makes a switch (cfg NULL:
+ * vt_config() defaults) and connects one port per character, in order: port i is
+ * r.port[i] with MAC r.mac[i] and a recorder r.cap[i] (struct vt_cap, always there), and
+ * its character says what listens on it: '-' nothing (frames wait on its ring), 'c' the
+ * recorder as a copying listener (vt_cap_listen), 'm' the recorder as an mbuf listener
+ * (vt_cap_listen_mbuf). vt_rig_down() frees the recorders (and the mbufs they kept),
+ * then vt_teardown(): every mbuf is back in the pool, the switch destroys.
+ */
+struct vt_rig {
+	vnetif_switch *sw;
+	unsigned n;
+	vnetif_port *port[VT_RIG_PORTS];
+	uint8_t mac[VT_RIG_PORTS][VNETIF_ETHER_ADDR_LEN];
+	struct vt_cap *cap[VT_RIG_PORTS];
+};
+
+static inline struct vt_rig vt_rig_up(const struct vnetif_switch_config *cfg, const char *ports)
+{
+	struct vt_rig rig = {0}, *r = &rig;
+
+	r->n = (unsigned)strlen(ports);
+	ck_assert_uint_le(r->n, VT_RIG_PORTS);
+	r->sw = vt_switch(cfg);
+	for (unsigned i = 0; i < r->n; i++) {
+		r->port[i] = vt_connect(r->sw);
+		vt_mac(r->port[i], r->mac[i]);
+		r->cap[i] = vt_cap_new();
+	}
+	for (unsigned i = 0; i < r->n; i++) {
+		switch (ports[i]) {
+		case '-':
+			break;
+		case 'c':
+			ck_assert_int_eq(vnetif_listen(r->port[i], vt_cap_listen, r->cap[i]), 0);
+			break;
+		case 'm':
+			ck_assert_int_eq(
+				vnetif_listen_mbuf(r->port[i], vt_cap_listen_mbuf, r->cap[i]), 0);
+			break;
+		default:
+			ck_abort_msg("vt_rig_up: port kind '%c' is not one of - c m", ports[i]);
+		}
+	}
+	return rig;
+}
+
+static inline void vt_rig_down(struct vt_rig *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		vt_cap_free(r->cap[i]);
+	vt_teardown(r->sw);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Every port's ring is empty (a frame left names its port), then vt_rig_down(). */
+static inline void vt_rig_down_empty(struct vt_rig *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		ck_assert_msg(vt_drain(r->port[i]) == 0, "port %u has frames left", i);
+	vt_rig_down(r);
+}
+
 /* --- running a suite -------------------------------------------------------------- */
 
 /* A test case whose tests get vt_cleanup() after them (also after a failure). */
