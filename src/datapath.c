@@ -67,7 +67,8 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 	return ok;
 }
 
-unsigned vnetif_deliver_to_listener(struct vnetif_port *port, struct vnetif_listener *l,
+/* Hand frames (off a ring, or from a sync write) to the port's listener. */
+static unsigned deliver_to_listener(struct vnetif_port *port, struct vnetif_listener *l,
 				    struct rte_mbuf **pkts, uint16_t n)
 {
 	vnetif_port *p = vnetif_port_handle(port); /* listeners get the handle */
@@ -107,7 +108,7 @@ static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
 		vnetif_count(&dst->rx[RX_PACKETS], n);
 		vnetif_count(&dst->rx[RX_BYTES], bytes);
 		tls_depth++;
-		vnetif_deliver_to_listener(dst, l, pkts, n);
+		deliver_to_listener(dst, l, pkts, n);
 		tls_depth--;
 		return;
 	}
@@ -400,14 +401,14 @@ static unsigned poll_ring(struct vnetif_port *port, struct vnetif_listener *l, u
 		for (unsigned j = 0; j < k; j++)
 			vnetif_tsan_acquire(pkts[j]);
 		if (l->kind == LISTEN_MBUF) {
-			vnetif_deliver_to_listener(port, l, pkts, (uint16_t)k);
+			deliver_to_listener(port, l, pkts, (uint16_t)k);
 			i = k;
 		} else {
 			for (; i < k; i++) {
 				if (i > 0 && atomic_load_explicit(&port->state, memory_order_acquire) ==
 						     PORT_CLOSING)
 					break;
-				vnetif_deliver_to_listener(port, l, pkts + i, 1);
+				deliver_to_listener(port, l, pkts + i, 1);
 			}
 		}
 		done += i;

@@ -30,6 +30,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "eal.h"
 #include "vnetif_private.h"
 
 /* Orders one thread's use of an lcore id's caches before the next owner's: DPDK's own

@@ -12,9 +12,6 @@
 
 /* portsec.c: clear a slot's security settings for its next port (ctl held). */
 void vnetif_portsec_reset(struct vnetif_port *p);
-/* Deliver frames already taken off @p's ring to its listener (vnetif_poll, reader). */
-unsigned vnetif_deliver_to_listener(struct vnetif_port *p, struct vnetif_listener *l,
-				    struct rte_mbuf **pkts, uint16_t n);
 void vnetif_port_wake(struct vnetif_port *p);
 
 /* reader.c, for the port's control calls (ctl not held). */
