@@ -27,7 +27,7 @@
 #include <rte_mempool.h>
 #include <rte_pcapng.h>
 
-#include "port.h"
+#include "slot.h"
 #include "stage.h"
 
 #define PCAPNG_SHB 0x0A0D0D0Au

@@ -12,7 +12,8 @@
 #include <rte_ether.h>
 
 #include "stage.h"
-#include "port.h"
+#include "portsec.h"
+#include "slot.h"
 #include "vnetif_private.h"
 
 /*

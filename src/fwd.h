@@ -89,16 +89,4 @@ uint64_t vnetif_fwd_reclaim_mark(struct vnetif_fwd *f);
 void vnetif_fwd_reclaim(struct vnetif_fwd *f, uint64_t mark);
 void vnetif_fwd_stats(struct vnetif_fwd *f, struct vnetif_switch_stats *st);
 
-/* Port security's stage in front of the policy (portsec.c): frames of a MAC-locked port
- * whose source it may not use are answered DROP(TX_DROP_MAC_LOCK) and never shown to
- * the policy (which would learn from them); the rest go to the policy's lookup. */
-void vnetif_portsec_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
-			   struct rte_mbuf **pkts, uint16_t n, struct vnetif_port **dst);
-
-static inline void vnetif_fwd_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
-				     struct rte_mbuf **pkts, uint16_t n, struct vnetif_port **dst)
-{
-	vnetif_portsec_lookup(f, src, pkts, n, dst);
-}
-
 #endif /* VNETIF_FWD_H */

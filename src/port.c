@@ -42,55 +42,10 @@
 
 #include "stage.h"
 #include "port.h"
+#include "portsec.h"
+#include "reader.h"
+#include "slot.h"
 #include "vnetif_private.h"
-
-struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
-{
-	uintptr_t v = (uintptr_t)h;
-	struct vnetif_switch *sw;
-	unsigned idx;
-
-	if (!(v & VNETIF_HANDLE_TAG))
-		return NULL;
-	sw = (struct vnetif_switch *)(uintptr_t)(((v >> VNETIF_HANDLE_IDX_BITS) &
-						  ((1ull << VNETIF_HANDLE_SW_BITS) - 1)) *
-						 VNETIF_HANDLE_SW_ALIGN);
-	idx = v & ((1u << VNETIF_HANDLE_IDX_BITS) - 1);
-	if (!vnetif_switch_ok(sw) || idx >= sw->cfg.max_ports)
-		return NULL;
-	return &sw->slot[idx];
-}
-
-static uint32_t handle_gen(const vnetif_port *h)
-{
-	return (uint32_t)((uintptr_t)h >> VNETIF_HANDLE_GEN_SHIFT) & VNETIF_HANDLE_GEN_MASK;
-}
-
-static bool is_current(const struct vnetif_port *p, const vnetif_port *h)
-{
-	return (atomic_load_explicit(&p->gen, memory_order_acquire) & VNETIF_HANDLE_GEN_MASK) ==
-	       handle_gen(h);
-}
-
-int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **out,
-		      unsigned *tok)
-{
-	struct vnetif_port *p = vnetif_port_slot(h);
-	int st;
-
-	if (p == NULL)
-		return -EINVAL;
-	*tok = vnetif_srcu_lock(&p->sw->srcu);
-	/* State first: a slot is reused (new number, then CONNECTED) only after a grace
-	 * period, so a CONNECTED seen here with a matching number is this handle's port. */
-	st = atomic_load_explicit(&p->state, memory_order_acquire);
-	if ((st == PORT_CONNECTED || (draining && st == PORT_FLUSHING)) && is_current(p, h)) {
-		*out = p;
-		return 0;
-	}
-	vnetif_srcu_unlock(&p->sw->srcu, *tok);
-	return -ENOTCONN;
-}
 
 /* ---- slots ---------------------------------------------------------------------------- */
 
@@ -435,7 +390,7 @@ static int close_port(struct vnetif_port *p, const vnetif_port *h, unsigned flus
 	int rc;
 
 	pthread_mutex_lock(&sw->ctl);
-	if ((h && !is_current(p, h)) || atomic_load(&p->state) == PORT_CLOSED) {
+	if ((h && !vnetif_handle_is_current(p, h)) || atomic_load(&p->state) == PORT_CLOSED) {
 		pthread_mutex_unlock(&sw->ctl);
 		return -ENOTCONN;
 	}
@@ -505,7 +460,7 @@ VNETIF_API int vnetif_reader_stop(vnetif_port *port)
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&sw->ctl);
-	if (!is_current(p, port) || atomic_load(&p->state) != PORT_CONNECTED)
+	if (!vnetif_handle_is_current(p, port) || atomic_load(&p->state) != PORT_CONNECTED)
 		rc = -ENOTCONN;
 	else if (p->is_busy)
 		rc = claim(p);
@@ -592,7 +547,7 @@ VNETIF_API int vnetif_stats_get(const vnetif_port *port, struct vnetif_stats *st
 	if (p == NULL || st == NULL)
 		return -EINVAL;
 	gen = atomic_load_explicit(&p->gen, memory_order_acquire);
-	if ((gen & VNETIF_HANDLE_GEN_MASK) != handle_gen(port))
+	if ((gen & VNETIF_HANDLE_GEN_MASK) != vnetif_handle_gen(port))
 		return -ENOTCONN;
 #define TX(i) atomic_load_explicit(&p->tx[i], memory_order_acquire)
 #define RX(i) atomic_load_explicit(&p->rx[i], memory_order_acquire)

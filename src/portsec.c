@@ -16,7 +16,7 @@
 
 #include <rte_mbuf.h>
 
-#include "port.h"
+#include "portsec.h"
 #include "vnetif_private.h"
 
 static uint64_t vnetif_mac_key(const uint8_t *mac)
@@ -75,10 +75,6 @@ void vnetif_portsec_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
 	struct vnetif_port *answer[VNETIF_CHUNK];
 	uint16_t np = 0;
 
-	if (likely(!atomic_load_explicit(&src->sec_on, memory_order_acquire))) {
-		f->ops->lookup(f->priv, src, pkts, n, dst);
-		return;
-	}
 	for (uint16_t i = 0; i < n; i++) {
 		const uint8_t *eh = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 

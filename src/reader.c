@@ -7,59 +7,24 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "port.h"
+#include "reader.h"
+#include "slot.h"
 #include "vnetif_private.h"
 
 #define READER_BURST 64
-
-static __thread const struct vnetif_port *tls_reader; /* the port this thread reads */
-
-bool vnetif_reader_is_self(const struct vnetif_switch *sw, const struct vnetif_port *p)
-{
-	return tls_reader != NULL && (p ? tls_reader == p : tls_reader->sw == sw);
-}
-
-static void futex_wait(_Atomic uint32_t *word, uint32_t val, long ns)
-{
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
-
-	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
-}
-
-static void futex_wake(_Atomic uint32_t *word)
-{
-	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
-/*
- * Writer side: wake the port's reader if it sleeps. Store-load ordering on both sides:
- * the reader (set sleeping; check ring) and the writer (fill ring; check sleeping) each
- * use a seq_cst read-modify-write of the futex word (a full barrier, and unlike a fence
- * visible to ThreadSanitizer), so one of the two sees the other's write.
- */
-void vnetif_port_wake(struct vnetif_port *p)
-{
-	if (!atomic_load_explicit(&p->reader_on, memory_order_relaxed))
-		return;
-	if (atomic_fetch_or_explicit(&p->rx_sleeping, 0, memory_order_seq_cst) &&
-	    atomic_exchange_explicit(&p->rx_sleeping, 0, memory_order_relaxed))
-		futex_wake(&p->rx_sleeping);
-}
 
 static void reader_sleep(struct vnetif_port *p)
 {
 	atomic_exchange_explicit(&p->rx_sleeping, 1, memory_order_seq_cst);
 	if (rte_ring_count(p->ring) == 0 &&
 	    !atomic_load_explicit(&p->reader_stop, memory_order_relaxed))
-		futex_wait(&p->rx_sleeping, 1, VNETIF_WAIT_READER_SLEEP_MS * 1000000L);
+		vnetif_futex_wait(&p->rx_sleeping, 1, VNETIF_WAIT_READER_SLEEP_MS * 1000000L);
 	atomic_store_explicit(&p->rx_sleeping, 0, memory_order_relaxed);
 }
 
@@ -70,7 +35,7 @@ static void *reader_main(void *arg)
 	struct vnetif_wait w = vnetif_wait_init(p->sw->cfg.yield, p->sw->cfg.yield_arg,
 						VNETIF_WAIT_READER);
 
-	tls_reader = p;
+	vnetif_reader_mark_self(p);
 	/* best effort: an lcore id gives this thread mbuf caches (mcache.c); without one
 	 * (all RTE_MAX_LCORE taken) it works the same, uncached */
 	bool cached = vnetif_thread_register() == 0;
@@ -90,7 +55,7 @@ static void *reader_main(void *arg)
 	}
 	if (cached)
 		vnetif_thread_unregister(); /* flushes the caches: the pool is whole again */
-	tls_reader = NULL;
+	vnetif_reader_mark_self(NULL);
 	atomic_store_explicit(&p->reader_done, true, memory_order_release);
 	return NULL;
 }
@@ -170,7 +135,7 @@ int vnetif_reader_join(struct vnetif_port *p, uint64_t deadline_ns)
 		return 0;
 	atomic_store_explicit(&p->reader_stop, true, memory_order_release);
 	atomic_store_explicit(&p->rx_sleeping, 0, memory_order_relaxed);
-	futex_wake(&p->rx_sleeping);
+	vnetif_futex_wake(&p->rx_sleeping);
 	while (!atomic_load_explicit(&p->reader_done, memory_order_acquire)) {
 		if (vnetif_now_ns() >= deadline_ns)
 			return -ETIMEDOUT;

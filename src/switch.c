@@ -13,6 +13,7 @@
 #include "stage.h"
 #include "eal.h"
 #include "port.h"
+#include "slot.h"
 #include "vnetif_private.h"
 
 VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg)

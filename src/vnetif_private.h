@@ -183,6 +183,17 @@ static inline vnetif_port *vnetif_port_handle(const struct vnetif_port *p)
 }
 
 /* The slot a port handle names, or NULL if @h is not a port handle. */
+static inline uint32_t vnetif_handle_gen(const vnetif_port *h)
+{
+	return (uint32_t)((uintptr_t)h >> VNETIF_HANDLE_GEN_SHIFT) & VNETIF_HANDLE_GEN_MASK;
+}
+
+static inline bool vnetif_handle_is_current(const struct vnetif_port *p, const vnetif_port *h)
+{
+	return (atomic_load_explicit(&p->gen, memory_order_acquire) & VNETIF_HANDLE_GEN_MASK) ==
+	       vnetif_handle_gen(h);
+}
+
 struct vnetif_port *vnetif_port_slot(const vnetif_port *h);
 
 /*

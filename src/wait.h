@@ -8,6 +8,7 @@
 #ifndef VNETIF_WAIT_H
 #define VNETIF_WAIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,6 +52,10 @@ static inline uint64_t vnetif_deadline_ms(unsigned ms)
  * sleeps on its futex (it alone knows what wakes it) and calls vnetif_wait_reset().
  */
 bool vnetif_wait_pause(struct vnetif_wait *w);
+
+/* A reader's sleep: wait on @word while it holds @val, at most @ns; and its wake-up. */
+void vnetif_futex_wait(_Atomic uint32_t *word, uint32_t val, long ns);
+void vnetif_futex_wake(_Atomic uint32_t *word);
 
 static inline void vnetif_wait_reset(struct vnetif_wait *w)
 {
