@@ -12,6 +12,7 @@
 #include <rte_ether.h>
 
 #include "stage.h"
+#include "datapath.h"
 #include "portsec.h"
 #include "slot.h"
 #include "vnetif_private.h"

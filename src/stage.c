@@ -131,7 +131,7 @@ static void release_port(struct vnetif_port *p, struct vnetif_stage *st, enum vn
 			if (flags & (STAGE_MONITOR | STAGE_CAPTURE))
 				observe(p, st, flags, dir, pkts, (uint16_t)k);
 		}
-		vnetif_stage_resume(p, dir, pkts, (uint16_t)k);
+		p->sw->stage_resume(p, dir, pkts, (uint16_t)k);
 	} while (k == VNETIF_CHUNK);
 }
 

@@ -17,10 +17,6 @@
 uint16_t vnetif_stage_run(struct vnetif_port *p, enum vnetif_dir dir, struct rte_mbuf **in,
 			  uint16_t n, struct rte_mbuf **out);
 
-/* datapath.c: frames a stage released later go on from where the stage left them.
- * In a read-side section, @p connected. */
-void vnetif_stage_resume(struct vnetif_port *p, enum vnetif_dir dir, struct rte_mbuf **pkts,
-			 uint16_t n);
 
 /* port.c, ctl held, port not yet published: set the config's impairments and join a
  * switch-wide capture. 0 or -ENOMEM/-EAGAIN (nothing to undo but vnetif_stage_free). */

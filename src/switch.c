@@ -12,6 +12,7 @@
 
 #include "stage.h"
 #include "eal.h"
+#include "datapath.h"
 #include "port.h"
 #include "slot.h"
 #include "vnetif_private.h"
@@ -147,6 +148,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		sw->own_pool = true;
 	}
 	pthread_mutex_init(&sw->ctl, NULL);
+	sw->stage_resume = vnetif_stage_resume;
 	sw->magic = VNETIF_SWITCH_MAGIC;
 	*out = sw;
 	return 0;

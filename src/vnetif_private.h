@@ -120,8 +120,13 @@ struct vnetif_port {
 	_Atomic uint64_t rx[RX_NSTATS] __rte_cache_aligned;
 };
 
+/* The fabric's entry for frames a stage releases later (datapath.h). */
+typedef void (*vnetif_resume_fn)(struct vnetif_port *p, enum vnetif_dir dir,
+				 struct rte_mbuf **pkts, uint16_t n);
+
 struct vnetif_switch {
 	uint32_t magic;
+	vnetif_resume_fn stage_resume; /* set at create: vnetif_stage_resume (datapath.c) */
 	char name[16];
 	struct vnetif_switch_config cfg;
 	struct rte_mempool *pool;
