@@ -41,18 +41,10 @@
 
 #include "vnetif_ethdev.h"
 
-#ifdef VNETIF_TSAN
-/* Devices hand mbufs between threads inside DPDK (net_ring, memif), where
- * ThreadSanitizer cannot see it: frames from a device are acquired, frames to a device
- * released (an application feeding a view does the same on its side). */
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define tsan_acquire_burst(p, n) for (unsigned i_ = 0; i_ < (n); i_++) __tsan_acquire((p)[i_])
-#define tsan_release_burst(p, n) for (unsigned i_ = 0; i_ < (n); i_++) __tsan_release((p)[i_])
-#else
-#define tsan_acquire_burst(p, n) ((void)(p))
-#define tsan_release_burst(p, n) ((void)(p))
-#endif
+/* Devices hand mbufs between threads inside DPDK (net_ring, memif): frames from a device
+ * are acquired, frames to a device released (an application feeding a view does the
+ * same on its side). */
+#include "tsan_burst.h"
 
 #define ETHDEV_MAGIC 0x56455448u /* "VETH" */
 #define BURST_MAX 512

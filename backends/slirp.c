@@ -29,17 +29,9 @@
 
 #include "vnetif_slirp.h"
 
-#ifdef VNETIF_TSAN
-/* Frames go from the listener's thread to the uplink's through an rte_ring, where
- * ThreadSanitizer cannot see the hand-off: released on enqueue, acquired on dequeue. */
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define tsan_acquire_burst(p, n) for (unsigned i_ = 0; i_ < (n); i_++) __tsan_acquire((p)[i_])
-#define tsan_release_burst(p, n) for (unsigned i_ = 0; i_ < (n); i_++) __tsan_release((p)[i_])
-#else
-#define tsan_acquire_burst(p, n) ((void)(p))
-#define tsan_release_burst(p, n) ((void)(p))
-#endif
+/* Frames go from the listener's thread to the uplink's through an rte_ring: released
+ * on enqueue, acquired on dequeue. */
+#include "tsan_burst.h"
 
 #define SLIRP_MAGIC 0x534c4952u /* "SLIR" */
 #define BURST 32

@@ -11,68 +11,9 @@
 set -u
 secs=${1:-10}
 here=$(cd "$(dirname "$0")" && pwd)
-sw=${VNETIF_SWITCH:-}
-if [ -z "$sw" ]; then
-  for d in "$here"/../build*/tools; do [ -x "$d/vnetif-switch" ] && sw="$d/vnetif-switch" && break; done
-fi
-command -v dpdk-testpmd >/dev/null || { echo "bench-memif.sh: dpdk-testpmd not found (Debian package dpdk)"; exit 1; }
-if [ -z "$sw" ] || [ ! -x "$sw" ]; then
-  echo "bench-memif.sh: vnetif-switch not built (or set VNETIF_SWITCH)"; exit 1
-fi
-
-run=$(mktemp -d /tmp/vnetif-bench.XXXXXX)
-pids=()
-# shellcheck disable=SC2317  # called through the trap
-cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  for _ in $(seq 50); do # up to 5 s to exit cleanly (runtime directories removed)
-    alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  pids=()
-  rm -rf /var/run/dpdk/vnetif-bench-*
-}
-trap 'cleanup; rm -rf "$run"' EXIT INT TERM
-
-testpmd() { # prefix lcores vdev mode log
-  dpdk-testpmd --lcores="$2" --no-huge -m 512 --no-pci --file-prefix="vnetif-bench-$1" \
-    --vdev="$3" -- --forward-mode="$4" --auto-start --total-num-mbufs=16384 \
-    --stats-period=1 >"$5" 2>&1 &
-  pids+=($!)
-}
-
-# Wait until the memif server (pid $2) listens on socket $1: up to 60 s, however loaded
-# the machine is; fail if the server exits first.
-wait_socket() {
-  for _ in $(seq 600); do
-    [ -S "$1" ] && return 0
-    kill -0 "$2" 2>/dev/null || { echo "bench-memif.sh: the server on $1 exited:"; cat "$3"; exit 1; }
-    sleep 0.1
-  done
-  echo "bench-memif.sh: no socket $1 after 60 s"; cat "$3"; exit 1
-}
-
-# Wait until frames flow: log $1 has a line matching $2 (up to 60 s: the client's EAL
-# start and memif connection take seconds on a loaded machine); fail if process $3 exits.
-wait_flow() {
-  for _ in $(seq 600); do
-    grep -qE "$2" "$1" && return 0
-    kill -0 "$3" 2>/dev/null || { echo "bench-memif.sh: the client exited:"; cat "$1"; exit 1; }
-    sleep 0.1
-  done
-  echo "bench-memif.sh: no frames after 60 s"; tail -n 20 "$1"; exit 1
-}
-
-# Median and best of per-second rates in Mpps from the first non-zero sample on, less one
-# warm-up sample; reads numbers in pps (one per line) on stdin. The best second is the
-# least disturbed by other work on a shared machine.
-stats_mpps() {
-  awk '$1 > 0 { on = 1 } on' | tail -n +2 | sort -n | awk '{ v[n++] = $1 / 1e6 }
-    END { if (!n) { print "0 0"; exit } printf "%.2f %.2f", v[int(n / 2)], v[n - 1] }'
-}
+prog=bench-memif.sh tag=bench
+# shellcheck source=tools/bench-lib.sh
+. "$here/bench-lib.sh"
 
 # 1. direct pair: testpmd (server, rxonly) <- testpmd (client, txonly)
 testpmd rx "0@1,1@1" "net_memif0,role=server,socket=$run/d.sock,socket-abstract=no" rxonly "$run/direct-rx.log"

@@ -13,57 +13,9 @@
 set -u
 secs=${1:-10}
 here=$(cd "$(dirname "$0")" && pwd)
-sw=${VNETIF_SWITCH:-}
-if [ -z "$sw" ]; then
-  for d in "$here"/../build*/tools; do [ -x "$d/vnetif-switch" ] && sw="$d/vnetif-switch" && break; done
-fi
-command -v dpdk-testpmd >/dev/null || { echo "bench-vhost.sh: dpdk-testpmd not found (Debian package dpdk)"; exit 1; }
-if [ -z "$sw" ] || [ ! -x "$sw" ]; then
-  echo "bench-vhost.sh: vnetif-switch not built (or set VNETIF_SWITCH)"; exit 1
-fi
-
-run=$(mktemp -d /tmp/vnetif-bvh.XXXXXX)
-pids=()
-# shellcheck disable=SC2317  # called through the trap
-cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  for _ in $(seq 50); do # up to 5 s to exit cleanly (runtime directories removed)
-    alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  pids=()
-  rm -rf /var/run/dpdk/vnetif-bvh-*
-}
-trap 'cleanup; rm -rf "$run"' EXIT INT TERM
-
-testpmd() { # prefix lcores vdev mode log
-  dpdk-testpmd --lcores="$2" --no-huge -m 512 --no-pci --file-prefix="vnetif-bvh-$1" \
-    --vdev="$3" -- --forward-mode="$4" --auto-start --total-num-mbufs=16384 \
-    --stats-period=1 >"$5" 2>&1 &
-  pids+=($!)
-}
-
-# Wait until the vhost-user server (pid $2) listens on socket $1: up to 60 s, however loaded
-# the machine is; fail if the server exits first.
-wait_socket() {
-  for _ in $(seq 600); do
-    [ -S "$1" ] && return 0
-    kill -0 "$2" 2>/dev/null || { echo "bench-vhost.sh: the server on $1 exited:"; cat "$3"; exit 1; }
-    sleep 0.1
-  done
-  echo "bench-vhost.sh: no socket $1 after 60 s"; cat "$3"; exit 1
-}
-
-# Median and best of per-second rates in Mpps, after the first two (warm-up) samples;
-# reads numbers in pps (one per line) on stdin. The best second is the least disturbed
-# by other work on a shared machine.
-stats_mpps() {
-  tail -n +3 | sort -n | awk '{ v[n++] = $1 / 1e6 }
-    END { if (!n) { print "0 0"; exit } printf "%.2f %.2f", v[int(n / 2)], v[n - 1] }'
-}
+prog=bench-vhost.sh tag=bvh
+# shellcheck source=tools/bench-lib.sh
+. "$here/bench-lib.sh"
 
 # 1. direct pair: testpmd (vhost-user server, rxonly) <- testpmd (virtio-user, txonly)
 testpmd rx "0@1,1@1" "net_vhost0,iface=$run/d.sock,queues=1" rxonly "$run/direct-rx.log"
