@@ -278,9 +278,6 @@ static unsigned move_frames(struct vnetif_ethdev *e, unsigned budget)
 			int n = vnetif_rx_burst(e->port, pkts, want);
 
 			if (n > 0) {
-				/* Counted before the device has them: once the peer sees a
-				 * frame, the counter that says it left the switch must too. */
-				count(&e->from_switch, (unsigned)n);
 				tsan_release_burst(pkts, (unsigned)n);
 				uint16_t sent = rte_eth_tx_burst(e->pid, 0, pkts, (uint16_t)n);
 
@@ -288,6 +285,7 @@ static unsigned move_frames(struct vnetif_ethdev *e, unsigned budget)
 					rte_pktmbuf_free_bulk(pkts + sent, (unsigned)n - sent);
 					count(&e->tx_drop_dev_full, (unsigned)n - sent);
 				}
+				count(&e->from_switch, (unsigned)n);
 				tx += (unsigned)n;
 				more |= n == want;
 			}
