@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk-dev check liblwip-dev
       dpkg-dev debian-archive-keyring iproute2 iputils-ping iperf3 gnuplot-nox tshark
       clang                                 # scripts/fuzz.sh: libFuzzer targets
+      valgrind                              # scripts/valgrind.sh
       libslirp-dev                          # the NAT uplink (backends/slirp.c)
       qemu-system-x86 curl python3)         # test_vm: guests on vhost-user ports
 missing=()

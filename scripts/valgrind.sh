@@ -46,7 +46,7 @@ for s in "${suites[@]}"; do
   log="$bdir/valgrind/$name.log"
   start=$(date +%s)
   rc=0
-  CK_FORK=no CK_DEFAULT_TIMEOUT=1200 VNETIF_TEST_SCALE=tsan timeout 1800 \
+  CK_FORK=no CK_DEFAULT_TIMEOUT=1200 VNETIF_TEST_SCALE=tsan VNETIF_TEST_GRACE_MS=30000 timeout 1800 \
     valgrind -q --error-exitcode=99 --leak-check=$leak --errors-for-leak-kinds=definite \
       --show-leak-kinds=definite --suppressions=tests/valgrind.supp \
       "$exe" $arg >"$log" 2>&1 || rc=$?
