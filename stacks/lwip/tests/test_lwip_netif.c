@@ -81,17 +81,22 @@ START_TEST(test_netif_driver)
 	struct vnetif_switch_config sc;
 	vnetif_switch *sw;
 	vnetif_port *port;
-	struct netif nif;
+	/* static: lwIP keeps a pointer to the netif (and the echo thread to its context) in
+	 * its own threads; a failed check leaves the test without netif_remove(), and a
+	 * netif on a dead stack frame would turn that failure into memory errors */
+	static struct netif nif;
+	static struct echo_srv e;
 	ip4_addr_t ip, mask, gw;
 	struct vnetif_lwip_config c = lt_cfg(INST_IP);
 	vnetif_lwip_stack *inst;
 	uint8_t mac[6], pmac[6];
-	struct echo_srv e = {0};
 	pthread_t t;
 	struct sockaddr_in la = lt_addr("0.0.0.0", 8080), sa = lt_addr(INST_IP, 8081);
 	int fd, one = 1;
 	char out[3000], in[3000];
 
+	memset(&nif, 0, sizeof(nif));
+	memset(&e, 0, sizeof(e));
 	vt_config(&sc);
 	sc.async_readers = _i != 0;
 	sw = vt_switch(&sc);
@@ -212,6 +217,60 @@ START_TEST(test_netif_driver)
 }
 END_TEST
 
+/* An input function that refuses every frame, as tcpip_input does with a full mailbox. */
+static err_t refusing_input(struct pbuf *p, struct netif *inp)
+{
+	(void)p;
+	(void)inp;
+	return ERR_MEM;
+}
+
+/* Every frame the driver's listener receives reaches netif->input or is counted: here
+ * netif->input refuses them all, and each is counted as dropped (the pbufs freed, the
+ * mbufs back in the pool: vt_teardown checks). */
+START_TEST(test_netif_input_refused_is_counted)
+{
+	struct vnetif_switch_config sc;
+	static struct netif nif;
+	vnetif_switch *sw;
+	vnetif_port *port, *raw;
+	ip4_addr_t ip, mask, gw;
+	uint8_t f[64], pmac[6], rmac[6];
+	uint64_t before;
+
+	memset(&nif, 0, sizeof(nif));
+	vt_config(&sc);
+	sw = vt_switch(&sc);
+	main_lwip_up();
+	port = vt_connect(sw);
+	raw = vt_connect(sw);
+	IP4_ADDR(&ip, 10, 0, 1, 200);
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	IP4_ADDR(&gw, 0, 0, 0, 0);
+	LOCK_TCPIP_CORE();
+	ck_assert_ptr_nonnull(netif_add(&nif, &ip, &mask, &gw, port, vnetif_lwip_netif_init, refusing_input));
+	netif_set_up(&nif);
+	UNLOCK_TCPIP_CORE();
+	vt_mac(port, pmac);
+	vt_mac(raw, rmac);
+	before = vnetif_lwip_netif_rx_dropped();
+	for (int k = 0; k < 10; k++) {
+		size_t n = ltf_eth(f, pmac, rmac, 0x0806);
+
+		memset(f + n, k, sizeof(f) - n);
+		ck_assert_int_eq(vnetif_write(raw, f, sizeof(f)), 0);
+	}
+	ck_assert_msg(VT_WAIT(vnetif_lwip_netif_rx_dropped() == before + 10), "dropped %" PRIu64,
+		      vnetif_lwip_netif_rx_dropped() - before);
+	ck_assert_int_eq(vnetif_disconnect(port, 0), 0);
+	ck_assert_int_eq(vnetif_disconnect(raw, 0), 0); /* frees lwIP's ARP announcements */
+	LOCK_TCPIP_CORE();
+	netif_remove(&nif);
+	UNLOCK_TCPIP_CORE();
+	vt_teardown(sw);
+}
+END_TEST
+
 static Suite *netif_suite(void)
 {
 	Suite *s = suite_create("lwip_netif");
@@ -220,6 +279,7 @@ static Suite *netif_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_checked_fixture(tc, NULL, vt_cleanup);
 	tcase_add_loop_test(tc, test_netif_driver, 0, 2);
+	tcase_add_test(tc, test_netif_input_refused_is_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
