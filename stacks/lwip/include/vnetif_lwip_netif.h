@@ -29,6 +29,9 @@
  * Frames malformed where lwIP 2.1.3 trusts the sender (see vnetif_lwip_stats.rx_refused
  * in vnetif_lwip.h: one UDP-Lite frame with a bad checksum coverage would make lwIP
  * abort) are dropped before netif->input and counted: vnetif_lwip_netif_rx_refused().
+ * Frames lwIP could not take (no pbuf for it, or netif->input refused it: tcpip_input's
+ * mailbox full) are dropped and counted: vnetif_lwip_netif_rx_dropped(). Every frame
+ * the listener receives is handed to netif->input or counted in one of the two.
  */
 #ifndef VNETIF_LWIP_NETIF_H
 #define VNETIF_LWIP_NETIF_H
@@ -49,6 +52,12 @@ err_t vnetif_lwip_netif_init(struct netif *netif);
 /** Frames the driver's input guard refused so far, over every netif of this driver in
  *  the process. Thread-safe. */
 uint64_t vnetif_lwip_netif_rx_refused(void);
+
+/** Frames dropped so far because lwIP could not take them (no PBUF_RAM pbuf: lwIP's heap
+ *  exhausted or a frame over 65535 bytes; or netif->input returned an error, e.g.
+ *  tcpip_input with a full mailbox), over every netif of this driver in the process.
+ *  Thread-safe. */
+uint64_t vnetif_lwip_netif_rx_dropped(void);
 
 #ifdef __cplusplus
 }

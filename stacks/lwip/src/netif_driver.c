@@ -3,7 +3,7 @@
  * The plain netif driver (ethernetif.c shape) for an application's own lwIP: low-level
  * output gathers the pbuf chain into vnetif_writev(); low-level input is a
  * vnetif_listen_mbuf() listener that copies each frame into a PBUF_RAM pbuf and hands it
- * to netif->input. Ownership: the listener owns the mbufs and frees them; a pbuf belongs
+ * to netif->input; a frame it cannot hand over is counted (rx_refused, rx_dropped). Ownership: the listener owns the mbufs and frees them; a pbuf belongs
  * to lwIP once netif->input accepted it, and is freed here if it did not.
  */
 #include <stdatomic.h>
@@ -21,11 +21,16 @@
 
 #define OUT_SEGS 64
 
-static _Atomic uint64_t rx_refused;
+static _Atomic uint64_t rx_refused, rx_dropped;
 
 uint64_t vnetif_lwip_netif_rx_refused(void)
 {
 	return atomic_load_explicit(&rx_refused, memory_order_relaxed);
+}
+
+uint64_t vnetif_lwip_netif_rx_dropped(void)
+{
+	return atomic_load_explicit(&rx_dropped, memory_order_relaxed);
 }
 
 static err_t low_level_output(struct netif *netif, struct pbuf *p)
@@ -64,8 +69,10 @@ static void low_level_input(vnetif_port *port, struct rte_mbuf **pkts, uint16_t 
 
 		if (m->pkt_len <= 0xffff)
 			p = pbuf_alloc(PBUF_RAW, (u16_t)m->pkt_len, PBUF_RAM);
-		if (p == NULL)
+		if (p == NULL) {
+			atomic_fetch_add_explicit(&rx_dropped, 1, memory_order_relaxed);
 			continue;
+		}
 		for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
 			memcpy((u8_t *)p->payload + off, rte_pktmbuf_mtod(seg, const void *),
 			       seg->data_len);
@@ -76,8 +83,10 @@ static void low_level_input(vnetif_port *port, struct rte_mbuf **pkts, uint16_t 
 			pbuf_free(p);
 			continue;
 		}
-		if (netif->input(p, netif) != ERR_OK)
+		if (netif->input(p, netif) != ERR_OK) {
+			atomic_fetch_add_explicit(&rx_dropped, 1, memory_order_relaxed);
 			pbuf_free(p);
+		}
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 }
