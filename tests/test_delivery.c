@@ -623,7 +623,7 @@ static void flag_listener(vnetif_port *port, const void *frame, size_t len, void
 START_TEST(test_yield_called_by_idle_reader)
 {
 	struct vnetif_switch_config cfg;
-	struct yield_ctx y;
+	static struct yield_ctx y; /* a reader a failed check left running still uses it */
 	vnetif_switch *sw;
 	vnetif_port *a, *b;
 	uint8_t mb[6];
@@ -654,7 +654,7 @@ START_TEST(test_reader_without_yield_wakes)
 {
 	struct vt_rig r = rig(true, "--");
 	vnetif_port *a = r.port[0], *b = r.port[1];
-	struct yield_ctx y;
+	static struct yield_ctx y; /* a reader a failed check left running still uses it */
 	uint8_t mb[6];
 
 	memset(&y, 0, sizeof(y));
@@ -687,7 +687,7 @@ static struct vt_rig full_rig(bool async, enum vnetif_full_policy pol, unsigned 
 
 static void ring_full_drop_exact(bool async)
 {
-	struct yield_ctx y;
+	static struct yield_ctx y; /* a reader a failed check left running still uses it */
 	struct vt_rig r;
 	vnetif_port *a, *b;
 	const uint8_t *mb;
@@ -735,7 +735,7 @@ END_TEST
 
 START_TEST(test_backpressure_yields_then_drops)
 {
-	struct yield_ctx y;
+	static struct yield_ctx y; /* a reader a failed check left running still uses it */
 	struct vt_rig r;
 	vnetif_port *a, *b;
 	const uint8_t *mb;
@@ -760,7 +760,7 @@ END_TEST
 /* The writer's yield can make room (here it empties the ring): the frame gets in. */
 START_TEST(test_backpressure_yield_makes_room)
 {
-	struct yield_ctx y;
+	static struct yield_ctx y; /* a reader a failed check left running still uses it */
 	struct vt_rig r;
 	vnetif_port *a, *b;
 	const uint8_t *mb;
