@@ -359,14 +359,17 @@ int main(int argc, char **argv)
 {
 	size_t n = 100000;
 	double seconds = 1.0;
+	bool rr_only = false;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:rh")) != -1) {
 		switch (c) {
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 't': seconds = atof(optarg); break;
+		case 'r': rr_only = true; break;
 		default:
-			fprintf(stderr, "usage: latency [-n ROUND_TRIPS] [-t TCP_RR_SECONDS]\n");
+			fprintf(stderr, "usage: latency [-n ROUND_TRIPS] [-t TCP_RR_SECONDS] [-r]\n"
+					"  -r  only the tcp-rr cases\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -385,10 +388,13 @@ int main(int argc, char **argv)
 		return 1;
 	vnetif_switch_destroy(boot);
 
-	report("frames-sync", sync_switch(n, ns), sync_ring(n, bs), "ring");
-	report("frames-async", async_case(n, ns, false, false), async_case(n, bs, true, false), "ring");
-	report("frames-readers", async_case(n / 10, ns, false, true), async_case(n / 10, bs, true, false),
-	       "ring");
+	if (!rr_only) {
+		report("frames-sync", sync_switch(n, ns), sync_ring(n, bs), "ring");
+		report("frames-async", async_case(n, ns, false, false),
+		       async_case(n, bs, true, false), "ring");
+		report("frames-readers", async_case(n / 10, ns, false, true),
+		       async_case(n / 10, bs, true, false), "ring");
+	}
 #ifdef HAVE_VNETIF_LWIP
 	tcp_rr_case(false, seconds);
 	tcp_rr_case(true, seconds);
