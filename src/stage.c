@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "impair.h"
+#include "pcapng.h"
 #include "stage.h"
 
 #define STAGE_IMPAIR_RX (1u << VNETIF_DIR_RX)
@@ -65,7 +66,7 @@ static void observe(struct vnetif_port *p, struct vnetif_stage *st, unsigned fla
 	struct vnetif_capture *cap = atomic_load_explicit(&st->cap, memory_order_acquire);
 
 	if (cap != NULL)
-		vnetif_capture_frames(cap, st->cap_if, dir, pkts, n);
+		vnetif_pcapng_frames(cap, st->cap_if, dir, pkts, n);
 	if (!(flags & STAGE_MONITOR))
 		return;
 	pthread_mutex_lock(&st->mon_lock);
@@ -246,9 +247,9 @@ void vnetif_stage_switch_fini(struct vnetif_switch *sw)
 		pthread_join(x->clk, NULL);
 	}
 	if (x->cap)
-		vnetif_capture_free(x->cap);
+		vnetif_pcapng_free(x->cap);
 	for (unsigned i = 0; i < x->nstale; i++)
-		vnetif_capture_free(x->stale[i]);
+		vnetif_pcapng_free(x->stale[i]);
 	pthread_cond_destroy(&x->cv);
 	pthread_mutex_destroy(&x->mu);
 	free(x);
@@ -324,7 +325,7 @@ int vnetif_stage_connect(struct vnetif_port *p, const struct vnetif_port_config 
 	if (cfg->impair_tx && (rc = impair_set_locked(p, VNETIF_DIR_TX, cfg->impair_tx)) != 0)
 		return rc;
 	if (x != NULL && x->cap != NULL && x->cap_all) {
-		rc = vnetif_capture_add_port(x->cap, p);
+		rc = vnetif_pcapng_add_port(x->cap, p);
 		if (rc < 0)
 			return rc;
 		vnetif_stage_set_capture(p, x->cap, (uint32_t)rc);
@@ -534,7 +535,7 @@ bool vnetif_stage_control_blocked(const struct vnetif_switch *sw)
 	return in_datapath_of(sw);
 }
 
-/* ---- capture bookkeeping of the switch (capture.c writes the file) ------------------ */
+/* ---- capture bookkeeping of the switch (capture.c; pcapng.c writes the file) -------- */
 
 /* ctl held: make @c the switch's capture and give it every port (or @only). */
 int vnetif_stage_capture_attach(struct vnetif_switch *sw, struct vnetif_capture *c,
@@ -566,7 +567,7 @@ int vnetif_stage_capture_attach(struct vnetif_switch *sw, struct vnetif_capture 
 			ports[j - 1] = t;
 		}
 	for (unsigned i = np; i-- > 0;) {
-		int id = vnetif_capture_add_port(c, ports[i]);
+		int id = vnetif_pcapng_add_port(c, ports[i]);
 
 		if (id < 0 || vnetif_stage_get(ports[i]) == NULL) {
 			for (unsigned j = np; j-- > i + 1;)

@@ -35,15 +35,7 @@ uint64_t vnetif_stage_drops(const struct vnetif_port *p);
 /* switch.c, destroy (ctl held, every port closed): stop the clock, free captures. */
 void vnetif_stage_switch_fini(struct vnetif_switch *sw);
 
-/* ---- capture.c ---- */
-struct vnetif_capture;
-/* Record frames of port @p (its interface @ifid) in direction @dir. */
-void vnetif_capture_frames(struct vnetif_capture *c, uint32_t ifid, enum vnetif_dir dir,
-			   struct rte_mbuf **pkts, uint16_t n);
-/* ctl held: give port @p an interface in @c, return its id (or -errno). */
-int vnetif_capture_add_port(struct vnetif_capture *c, struct vnetif_port *p);
-void vnetif_capture_free(struct vnetif_capture *c);
-
+/* ---- for the capture calls (capture.c); the stage writes through pcapng.h ---- */
 /* ctl held: make @c the switch's capture, on port @only or (NULL) every port. */
 int vnetif_stage_capture_attach(struct vnetif_switch *sw, struct vnetif_capture *c,
 				struct vnetif_port *only);

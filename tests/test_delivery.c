@@ -16,21 +16,11 @@ static vnetif_switch *make_switch(bool async)
 	return vt_switch(&cfg);
 }
 
-/* A rig (vnetif_test.h) on a switch with sync or async delivery. */
-static struct vt_rig rig(bool async, const char *ports)
-{
-	struct vnetif_switch_config cfg;
-
-	vt_config(&cfg);
-	cfg.async_readers = async;
-	return vt_rig_up(&cfg, ports);
-}
-
 /* --- sync mode -------------------------------------------------------------------- */
 
 START_TEST(test_sync_listener_runs_before_write_returns)
 {
-	struct vt_rig r = rig(false, "-c");
+	struct vt_rig r = vt_rig_async(false, "-c");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *cap = r.cap[1];
 	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
@@ -52,7 +42,7 @@ END_TEST
 
 START_TEST(test_sync_flood_all_listeners_ran)
 {
-	struct vt_rig r = rig(false, "cccc");
+	struct vt_rig r = vt_rig_async(false, "cccc");
 	vnetif_port **p = r.port;
 	struct vt_cap **cap = r.cap;
 
@@ -68,7 +58,7 @@ END_TEST
 
 START_TEST(test_listener_replace_and_remove)
 {
-	struct vt_rig r = rig(false, "--");
+	struct vt_rig r = vt_rig_async(false, "--");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *c1 = vt_cap_new(), *c2 = vt_cap_new();
 	uint8_t mb[6];
@@ -206,7 +196,7 @@ static void burst_c_listener(vnetif_port *port, const void *frame, size_t len, v
  * counted (tx_drop_reentry on the writing port). */
 START_TEST(test_reentrant_queue_order_and_limit)
 {
-	struct vt_rig r = rig(false, "---");
+	struct vt_rig r = vt_rig_async(false, "---");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct burst_from_listener x;
@@ -275,7 +265,7 @@ static void deadlk_check(struct deadlk_ctx *d, bool readers)
 
 START_TEST(test_sync_control_calls_from_listener)
 {
-	struct vt_rig r = rig(false, "---");
+	struct vt_rig r = vt_rig_async(false, "---");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct deadlk_ctx d;
@@ -309,7 +299,7 @@ static void count_listener(vnetif_port *port, const void *frame, size_t len, voi
 
 START_TEST(test_async_control_calls_from_reader)
 {
-	struct vt_rig r = rig(true, "---");
+	struct vt_rig r = vt_rig_async(true, "---");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct deadlk_ctx d;
@@ -341,7 +331,7 @@ END_TEST
 
 START_TEST(test_async_write_returns_before_delivery)
 {
-	struct vt_rig r = rig(true, "-c");
+	struct vt_rig r = vt_rig_async(true, "-c");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *cap = r.cap[1];
 	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
@@ -364,7 +354,7 @@ END_TEST
 
 START_TEST(test_async_poll_budget_and_order)
 {
-	struct vt_rig r = rig(true, "-c");
+	struct vt_rig r = vt_rig_async(true, "-c");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *cap = r.cap[1];
 
@@ -383,7 +373,7 @@ END_TEST
 
 START_TEST(test_async_poll_without_listener)
 {
-	struct vt_rig r = rig(true, "--");
+	struct vt_rig r = vt_rig_async(true, "--");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 
 	vt_send(a, r.mac[1], 60, 1);
@@ -396,7 +386,7 @@ END_TEST
 
 START_TEST(test_async_switch_poll)
 {
-	struct vt_rig r = rig(true, "-cm-");
+	struct vt_rig r = vt_rig_async(true, "-cm-");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *d = r.port[3];
 	struct vt_cap *cb = r.cap[1], *cc = r.cap[2];
@@ -457,7 +447,7 @@ static void *poll_one(void *arg)
 /* Async: a port's listener never runs in two threads at once; poll is exclusive. */
 START_TEST(test_async_poll_exclusive)
 {
-	struct vt_rig r = rig(true, "--");
+	struct vt_rig r = vt_rig_async(true, "--");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	static struct poll_thread pt;
@@ -493,7 +483,7 @@ END_TEST
 /* Async: vnetif_switch_poll() leaves ports with a reader thread to that thread. */
 START_TEST(test_switch_poll_skips_reader_ports)
 {
-	struct vt_rig r = rig(true, "-cc");
+	struct vt_rig r = vt_rig_async(true, "-cc");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *cb = r.cap[1], *cc = r.cap[2];
@@ -562,7 +552,7 @@ END_TEST
 
 START_TEST(test_reader_thread_delivers)
 {
-	struct vt_rig r = rig(true, "-c");
+	struct vt_rig r = vt_rig_async(true, "-c");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *cap = r.cap[1];
 	const uint8_t *mb = r.mac[1];
@@ -652,7 +642,7 @@ END_TEST
 /* No yield function: the idle reader sleeps, and a writer still wakes it. */
 START_TEST(test_reader_without_yield_wakes)
 {
-	struct vt_rig r = rig(true, "--");
+	struct vt_rig r = vt_rig_async(true, "--");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	static struct yield_ctx y; /* a reader a failed check left running still uses it */
 	uint8_t mb[6];
@@ -898,7 +888,7 @@ END_TEST
 
 START_TEST(test_mbuf_listener_owns_mbufs)
 {
-	struct vt_rig r = rig(false, "-m");
+	struct vt_rig r = vt_rig_async(false, "-m");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0];
 	struct vt_cap *cap = r.cap[1];
@@ -926,7 +916,7 @@ END_TEST
 /* Sync flood to mbuf listeners: each listener owns one reference of the same mbuf. */
 START_TEST(test_mbuf_listeners_share_flood)
 {
-	struct vt_rig r = rig(false, "-mm");
+	struct vt_rig r = vt_rig_async(false, "-mm");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0];
 	struct vt_cap *cb = r.cap[1], *cc = r.cap[2];
@@ -949,7 +939,7 @@ END_TEST
 
 START_TEST(test_mbuf_listener_bursts_async)
 {
-	struct vt_rig r = rig(true, "-m");
+	struct vt_rig r = vt_rig_async(true, "-m");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	struct vt_cap *cap = r.cap[1];
 
@@ -969,7 +959,7 @@ END_TEST
 
 START_TEST(test_write_mtu_enforced)
 {
-	struct vt_rig r = rig(false, "--");
+	struct vt_rig r = vt_rig_async(false, "--");
 	vnetif_switch *sw = r.sw;
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
@@ -998,7 +988,7 @@ END_TEST
 
 START_TEST(test_write_runt_einval)
 {
-	struct vt_rig r = rig(false, "--");
+	struct vt_rig r = vt_rig_async(false, "--");
 	vnetif_port *a = r.port[0], *b = r.port[1];
 	uint8_t f[14];
 	struct vnetif_stats sa;
@@ -1018,7 +1008,7 @@ END_TEST
 
 START_TEST(test_writev_gathers)
 {
-	struct vt_rig r = rig(false, "-c");
+	struct vt_rig r = vt_rig_async(false, "-c");
 	vnetif_port *a = r.port[0];
 	struct vt_cap *cap = r.cap[1];
 	const uint8_t *ma = r.mac[0], *mb = r.mac[1];
@@ -1065,7 +1055,7 @@ END_TEST
 /* A jumbo frame spans several mbufs; both listener kinds and rx_burst see it whole. */
 START_TEST(test_write_jumbo_chained)
 {
-	struct vt_rig r = rig(false, "-c-");
+	struct vt_rig r = vt_rig_async(false, "-c-");
 	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct vt_cap *cap = r.cap[1];
 	const uint8_t *ma = r.mac[0];

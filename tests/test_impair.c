@@ -14,27 +14,9 @@ Suite *impair_suite(void);
 
 #define N_FRAMES 1000
 
-/* Port a sends to port b; b has no listener, so its frames wait on its ring. */
-struct rig {
-	vnetif_switch *sw;
-	vnetif_port *a, *b;
-	uint8_t ma[6], mb[6];
-};
-
-static struct rig rig_make(bool async)
-{
-	struct vnetif_switch_config cfg;
-	struct rig r;
-
-	vt_config(&cfg);
-	cfg.async_readers = async;
-	r.sw = vt_switch(&cfg);
-	r.a = vt_connect(r.sw);
-	r.b = vt_connect(r.sw);
-	vt_mac(r.a, r.ma);
-	vt_mac(r.b, r.mb);
-	return r;
-}
+/* The rig of most tests (vt_rig_up(NULL, "--")): port A sends to port B; B has no
+ * listener, so its frames wait on its ring. */
+enum { A, B };
 
 static struct vnetif_impair spec(const char *s)
 {
@@ -67,22 +49,22 @@ struct got {
 	uint32_t len[4 * N_FRAMES];
 };
 
-/* Take every frame on b's ring into @g, checking each is a's frame (first @check
+/* Take every frame on B's ring into @g, checking each is A's frame (first @check
  * bytes intact: pass the length sent, or 0 to skip the check). */
-static void collect(struct rig *r, struct got *g, uint32_t check)
+static void collect(struct vt_rig *r, struct got *g, uint32_t check)
 {
 	struct rte_mbuf *pkts[32];
 	static uint8_t buf[VT_FRAME_MAX + 4096];
 	int n;
 
-	while ((n = vnetif_rx_burst(r->b, pkts, 32)) > 0) {
+	while ((n = vnetif_rx_burst(r->port[B], pkts, 32)) > 0) {
 		for (int i = 0; i < n; i++) {
 			size_t len = vt_mbuf_read(pkts[i], buf, sizeof(buf));
 			uint32_t seq = vt_seq(buf, len);
 
 			ck_assert_uint_gt(len, 0);
 			if (check)
-				ck_assert_msg(vt_frame_ok(buf, check, r->mb, r->ma, seq),
+				ck_assert_msg(vt_frame_ok(buf, check, r->mac[B], r->mac[A], seq),
 					      "frame %u damaged", seq);
 			ck_assert_uint_lt(g->n, RTE_DIM(g->seq));
 			g->seq[g->n] = seq;
@@ -92,10 +74,10 @@ static void collect(struct rig *r, struct got *g, uint32_t check)
 	}
 }
 
-static void send_n(struct rig *r, unsigned n, size_t len, uint32_t seq0)
+static void send_n(struct vt_rig *r, unsigned n, size_t len, uint32_t seq0)
 {
 	for (unsigned i = 0; i < n; i++)
-		vt_send(r->a, r->mb, len, seq0 + i);
+		vt_send(r->port[A], r->mac[B], len, seq0 + i);
 }
 
 static struct got *got_new(void)
@@ -110,40 +92,40 @@ static struct got *got_new(void)
 
 START_TEST(test_size_limit_rejects_not_truncates)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 	const size_t lens[] = {60, 100, 101, 1514, 99};
 
-	impair(r.b, VNETIF_DIR_RX, "max_frame=100");
+	impair(r.port[B], VNETIF_DIR_RX, "max_frame=100");
 	for (unsigned i = 0; i < RTE_DIM(lens); i++)
-		vt_send(r.a, r.mb, lens[i], i);
+		vt_send(r.port[A], r.mac[B], lens[i], i);
 	collect(&r, g, 0);
 	ck_assert_uint_eq(g->n, 3);
 	ck_assert_uint_eq(g->len[0], 60);
 	ck_assert_uint_eq(g->len[1], 100);
 	ck_assert_uint_eq(g->len[2], 99);
 	ck_assert_uint_eq(g->seq[2], 4);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_oversize, 2);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).passed, 3);
-	ck_assert_uint_eq(vt_stats(r.b).rx_packets, 3);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).dropped_oversize, 2);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).passed, 3);
+	ck_assert_uint_eq(vt_stats(r.port[B]).rx_packets, 3);
 	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 2);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 /* Lengths received with "pad=7,seed=<seed>" for N_FRAMES 64-byte frames. */
 static void pad_run(uint64_t seed, struct got *g, struct vnetif_impair_stats *st)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	char s[64];
 
 	snprintf(s, sizeof(s), "pad=7,seed=%" PRIu64, seed);
-	impair(r.b, VNETIF_DIR_RX, s);
+	impair(r.port[B], VNETIF_DIR_RX, s);
 	send_n(&r, N_FRAMES, 64, 0);
 	collect(&r, g, 64);
-	*st = istats(r.b, VNETIF_DIR_RX);
-	vt_teardown(r.sw);
+	*st = istats(r.port[B], VNETIF_DIR_RX);
+	vt_rig_down(&r);
 }
 
 START_TEST(test_trailing_bytes_exact_and_replayable)
@@ -176,15 +158,15 @@ END_TEST
 /* Trailing bytes are zeros (collect() checked the frame before them). */
 START_TEST(test_trailing_bytes_are_zero)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct rte_mbuf *m;
 	uint8_t buf[128];
 	size_t len;
 
-	impair(r.b, VNETIF_DIR_RX, "pad=16,seed=3");
+	impair(r.port[B], VNETIF_DIR_RX, "pad=16,seed=3");
 	for (uint32_t i = 0;; i++) {
-		vt_send(r.a, r.mb, 64, i);
-		m = vt_recv_one(r.b);
+		vt_send(r.port[A], r.mac[B], 64, i);
+		m = vt_recv_one(r.port[B]);
 		len = vt_mbuf_read(m, buf, sizeof(buf));
 		rte_pktmbuf_free(m);
 		if (len > 64)
@@ -193,20 +175,20 @@ START_TEST(test_trailing_bytes_are_zero)
 	}
 	for (size_t i = 64; i < len; i++)
 		ck_assert_uint_eq(buf[i], 0);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 static void loss_run(const char *s, struct got *g, struct vnetif_impair_stats *st, size_t len)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 
-	impair(r.b, VNETIF_DIR_RX, s);
+	impair(r.port[B], VNETIF_DIR_RX, s);
 	send_n(&r, N_FRAMES, len, 0);
 	collect(&r, g, (uint32_t)len);
-	*st = istats(r.b, VNETIF_DIR_RX);
-	ck_assert_uint_eq(vt_stats(r.b).rx_packets, g->n);
-	vt_teardown(r.sw);
+	*st = istats(r.port[B], VNETIF_DIR_RX);
+	ck_assert_uint_eq(vt_stats(r.port[B]).rx_packets, g->n);
+	vt_rig_down(&r);
 }
 
 START_TEST(test_uniform_loss_exact_and_replayable)
@@ -233,70 +215,70 @@ END_TEST
 
 START_TEST(test_small_frame_loss_only_small)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 	struct vnetif_impair_stats st;
 
-	impair(r.b, VNETIF_DIR_RX, "small_loss=1,small_len=64,seed=1");
+	impair(r.port[B], VNETIF_DIR_RX, "small_loss=1,small_len=64,seed=1");
 	for (uint32_t i = 0; i < 100; i++)
-		vt_send(r.a, r.mb, i % 2 ? 64 : 65, i);
+		vt_send(r.port[A], r.mac[B], i % 2 ? 64 : 65, i);
 	collect(&r, g, 0);
-	st = istats(r.b, VNETIF_DIR_RX);
+	st = istats(r.port[B], VNETIF_DIR_RX);
 	ck_assert_uint_eq(g->n, 50);
 	for (unsigned i = 0; i < g->n; i++)
 		ck_assert_uint_eq(g->len[i], 65);
 	ck_assert_uint_eq(st.dropped_small, 50);
 	ck_assert_uint_eq(st.dropped_loss, 0);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_drop_window_after_bytes)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 
 	/* 1000 bytes pass (ten 100-byte frames), then everything is dropped for 1 s */
-	impair(r.b, VNETIF_DIR_RX, "cut_after=1000,cut=1s");
+	impair(r.port[B], VNETIF_DIR_RX, "cut_after=1000,cut=1s");
 	send_n(&r, 30, 100, 0);
 	collect(&r, g, 100);
 	ck_assert_uint_eq(g->n, 10);
 	ck_assert_uint_eq(g->seq[9], 9);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_cut, 20);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).dropped_cut, 20);
 	usleep(1100 * 1000); /* the window is over, and it comes once */
 	send_n(&r, 30, 100, 100);
 	collect(&r, g, 100);
 	ck_assert_uint_eq(g->n, 40);
 	ck_assert_uint_eq(g->seq[10], 100);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_cut, 20);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).dropped_cut, 20);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_on_off_switch)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 	struct vnetif_impair im;
 
-	impair(r.b, VNETIF_DIR_RX, "down");
+	impair(r.port[B], VNETIF_DIR_RX, "down");
 	send_n(&r, 5, 60, 0);
-	impair(r.b, VNETIF_DIR_RX, "none"); /* link up again */
+	impair(r.port[B], VNETIF_DIR_RX, "none"); /* link up again */
 	send_n(&r, 5, 60, 5);
-	impair(r.b, VNETIF_DIR_RX, "down");
+	impair(r.port[B], VNETIF_DIR_RX, "down");
 	send_n(&r, 5, 60, 10);
-	ck_assert_int_eq(vnetif_impair_set(r.b, VNETIF_DIR_RX, NULL), 0); /* stage off */
+	ck_assert_int_eq(vnetif_impair_set(r.port[B], VNETIF_DIR_RX, NULL), 0); /* stage off */
 	send_n(&r, 5, 60, 15);
 	collect(&r, g, 60);
 	ck_assert_uint_eq(g->n, 10);
 	ck_assert_uint_eq(g->seq[0], 5);
 	ck_assert_uint_eq(g->seq[5], 15);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_down, 10);
-	ck_assert_int_eq(vnetif_impair_get(r.b, VNETIF_DIR_RX, &im), -ENOENT);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).dropped_down, 10);
+	ck_assert_int_eq(vnetif_impair_get(r.port[B], VNETIF_DIR_RX, &im), -ENOENT);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -316,19 +298,19 @@ static unsigned bits_differing(const uint8_t *a, const uint8_t *b, size_t len, s
 
 START_TEST(test_corruption_one_bit_and_shared_frames_copied)
 {
-	struct rig r = rig_make(false);
-	vnetif_port *c = vt_connect(r.sw);
+	struct vt_rig r = vt_rig_up(NULL, "---");
+	vnetif_port *c = r.port[2];
 	uint8_t buf[256], want[256];
 	struct rte_mbuf *m;
 
-	impair(r.b, VNETIF_DIR_RX, "corrupt=1,seed=5");
+	impair(r.port[B], VNETIF_DIR_RX, "corrupt=1,seed=5");
 	for (uint32_t i = 0; i < 50; i++) {
 		size_t where = 0;
 
-		/* broadcast: b and c share the mbuf; only b's copy may change */
-		vt_send(r.a, VT_BCAST, 200, i);
-		vt_fill(want, 200, VT_BCAST, r.ma, i);
-		m = vt_recv_one(r.b);
+		/* broadcast: B and c share the mbuf; only B's copy may change */
+		vt_send(r.port[A], VT_BCAST, 200, i);
+		vt_fill(want, 200, VT_BCAST, r.mac[A], i);
+		m = vt_recv_one(r.port[B]);
 		ck_assert_uint_eq(vt_mbuf_read(m, buf, sizeof(buf)), 200);
 		rte_pktmbuf_free(m);
 		ck_assert_uint_eq(bits_differing(buf, want, 200, &where), 1);
@@ -338,46 +320,44 @@ START_TEST(test_corruption_one_bit_and_shared_frames_copied)
 		rte_pktmbuf_free(m);
 		ck_assert_mem_eq(buf, want, 200);
 	}
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).corrupted, 50);
-	vt_teardown(r.sw);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).corrupted, 50);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_duplication_exact)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 	struct vnetif_impair_stats st;
 	unsigned twice = 0;
 
-	impair(r.b, VNETIF_DIR_RX, "dup=0.5,seed=9");
+	impair(r.port[B], VNETIF_DIR_RX, "dup=0.5,seed=9");
 	send_n(&r, 200, 80, 0);
 	collect(&r, g, 80);
-	st = istats(r.b, VNETIF_DIR_RX);
+	st = istats(r.port[B], VNETIF_DIR_RX);
 	for (unsigned i = 1; i < g->n; i++)
 		twice += g->seq[i] == g->seq[i - 1];
 	ck_assert_uint_eq(g->n, 200 + st.duplicated);
 	ck_assert_uint_eq(twice, st.duplicated);
 	ck_assert(st.duplicated > 60 && st.duplicated < 140);
-	ck_assert_uint_eq(vt_stats(r.b).rx_packets, g->n);
+	ck_assert_uint_eq(vt_stats(r.port[B]).rx_packets, g->n);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 /* Frames held by a delay reach a port nobody polls: the clock releases them. */
 static void delay_case(bool async, bool listener)
 {
-	struct rig r = rig_make(async);
-	struct vt_cap *cap = vt_cap_new();
+	struct vt_rig r = vt_rig_async(async, listener ? "-c" : "--");
+	struct vt_cap *cap = r.cap[B];
 	struct got *g = got_new();
 	uint64_t t0;
 
-	if (listener)
-		ck_assert_int_eq(vnetif_listen(r.b, vt_cap_listen, cap), 0);
 	if (listener && async)
-		ck_assert_int_eq(vnetif_reader_start(r.b), 0);
-	impair(r.b, VNETIF_DIR_RX, "delay=300ms"); /* far longer than sending 10 frames */
+		ck_assert_int_eq(vnetif_reader_start(r.port[B]), 0);
+	impair(r.port[B], VNETIF_DIR_RX, "delay=300ms"); /* far longer than sending 10 frames */
 	t0 = vt_now_ms();
 	send_n(&r, 10, 100, 0);
 	ck_assert_uint_eq(vt_cap_frames(cap), 0);
@@ -385,7 +365,7 @@ static void delay_case(bool async, bool listener)
 		collect(&r, g, 100);
 		ck_assert_uint_eq(g->n, 0);
 	}
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 10);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).held, 10);
 	if (listener) {
 		ck_assert(VT_WAIT(vt_cap_frames(cap) == 10));
 		for (uint32_t i = 0; i < 10; i++)
@@ -396,13 +376,12 @@ static void delay_case(bool async, bool listener)
 			ck_assert_uint_eq(g->seq[i], i);
 	}
 	ck_assert_uint_ge(vt_now_ms() - t0, 300);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).delayed, 10);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 0);
-	vt_cap_free(cap);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).delayed, 10);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).held, 0);
 	if (listener && async)
-		ck_assert_int_eq(vnetif_reader_stop(r.b), 0);
+		ck_assert_int_eq(vnetif_reader_stop(r.port[B]), 0);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 
 START_TEST(test_delay_sync_ring)
@@ -425,22 +404,22 @@ END_TEST
 
 START_TEST(test_jitter_bounds)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 
-	impair(r.b, VNETIF_DIR_RX, "delay=300ms,jitter=20ms,seed=11");
+	impair(r.port[B], VNETIF_DIR_RX, "delay=300ms,jitter=20ms,seed=11");
 	send_n(&r, 50, 100, 0);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 50);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).held, 50);
 	ck_assert(VT_WAIT((collect(&r, g, 100), g->n == 50)));
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).delayed, 50);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).delayed, 50);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_rate_limit_bucket_and_queue)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 	struct vnetif_impair_stats st;
 	uint64_t t0 = vt_now_ms();
@@ -448,11 +427,11 @@ START_TEST(test_rate_limit_bucket_and_queue)
 	/* 80 kbit/s = 10 bytes/ms; a 1000-byte frame costs 100 ms (sending all 20 takes far
 	 * less, even under a sanitizer); bucket 1514 bytes lets two frames through at once;
 	 * five more wait; the other 13 find the queue full. */
-	impair(r.b, VNETIF_DIR_RX, "rate=80kbit,burst=1514,queue=5");
+	impair(r.port[B], VNETIF_DIR_RX, "rate=80kbit,burst=1514,queue=5");
 	send_n(&r, 20, 1000, 0);
 	collect(&r, g, 1000);
 	ck_assert_uint_eq(g->n, 2);
-	st = istats(r.b, VNETIF_DIR_RX);
+	st = istats(r.port[B], VNETIF_DIR_RX);
 	ck_assert_uint_eq(st.held, 5);
 	ck_assert_uint_eq(st.dropped_queue_full, 13);
 	ck_assert(VT_WAIT((collect(&r, g, 1000), g->n == 7)));
@@ -461,18 +440,18 @@ START_TEST(test_rate_limit_bucket_and_queue)
 	for (uint32_t i = 0; i < 7; i++)
 		ck_assert_uint_eq(g->seq[i], i);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_reorder_later_frames_overtake)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 
-	impair(r.b, VNETIF_DIR_RX, "reorder=1,reorder_delay=500ms");
+	impair(r.port[B], VNETIF_DIR_RX, "reorder=1,reorder_delay=500ms");
 	send_n(&r, 1, 100, 0);
-	impair(r.b, VNETIF_DIR_RX, "none"); /* held frames keep their time */
+	impair(r.port[B], VNETIF_DIR_RX, "none"); /* held frames keep their time */
 	send_n(&r, 2, 100, 1);
 	collect(&r, g, 100);
 	ck_assert_uint_eq(g->n, 2);
@@ -480,9 +459,9 @@ START_TEST(test_reorder_later_frames_overtake)
 	ck_assert_uint_eq(g->seq[1], 2);
 	ck_assert(VT_WAIT((collect(&r, g, 100), g->n == 3)));
 	ck_assert_uint_eq(g->seq[2], 0);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).reordered, 1);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).reordered, 1);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -493,17 +472,17 @@ START_TEST(test_reorder_fraction_replayable)
 	uint64_t reordered[2];
 
 	for (int k = 0; k < 2; k++) {
-		struct rig r = rig_make(false);
+		struct vt_rig r = vt_rig_up(NULL, "--");
 
 		g[k] = got_new();
-		impair(r.b, VNETIF_DIR_RX, "reorder=0.1,reorder_delay=100ms,seed=77");
+		impair(r.port[B], VNETIF_DIR_RX, "reorder=0.1,reorder_delay=100ms,seed=77");
 		send_n(&r, 200, 100, 0);
 		ck_assert(VT_WAIT((collect(&r, g[k], 100), g[k]->n == 200)));
 		for (unsigned i = 1; i < 200; i++)
 			out_of_order[k] += g[k]->seq[i] < g[k]->seq[i - 1];
-		reordered[k] = istats(r.b, VNETIF_DIR_RX).reordered;
+		reordered[k] = istats(r.port[B], VNETIF_DIR_RX).reordered;
 		ck_assert(reordered[k] > 5 && reordered[k] < 40);
-		vt_teardown(r.sw);
+		vt_rig_down(&r);
 	}
 	/* which frames are held back is the seed's; when they land is the clock's */
 	ck_assert_uint_eq(reordered[0], reordered[1]);
@@ -544,52 +523,52 @@ END_TEST
 
 START_TEST(test_held_frames_freed_at_disconnect)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 
-	impair(r.b, VNETIF_DIR_RX, "delay=10s");
-	impair(r.a, VNETIF_DIR_TX, "delay=10s");
+	impair(r.port[B], VNETIF_DIR_RX, "delay=10s");
+	impair(r.port[A], VNETIF_DIR_TX, "delay=10s");
 	send_n(&r, 5, 100, 0);
-	vt_send(r.b, r.ma, 100, 9);
-	ck_assert_uint_eq(istats(r.a, VNETIF_DIR_TX).held, 5);
-	/* a's five wait in a's TX queue, b's frame on a's ring */
+	vt_send(r.port[B], r.mac[A], 100, 9);
+	ck_assert_uint_eq(istats(r.port[A], VNETIF_DIR_TX).held, 5);
+	/* A's five wait in A's TX queue, B's frame on A's ring */
 	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 6);
-	ck_assert_int_eq(vnetif_disconnect(r.a, 0), 0);
-	ck_assert_uint_eq(istats(r.a, VNETIF_DIR_TX).dropped_disconnected, 5);
-	ck_assert_uint_eq(vt_stats(r.a).rx_drop_disconnected, 1);
+	ck_assert_int_eq(vnetif_disconnect(r.port[A], 0), 0);
+	ck_assert_uint_eq(istats(r.port[A], VNETIF_DIR_TX).dropped_disconnected, 5);
+	ck_assert_uint_eq(vt_stats(r.port[A]).rx_drop_disconnected, 1);
 	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 0);
 	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 6);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
 START_TEST(test_set_errors)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct vnetif_impair im;
 	struct vnetif_impair_stats st;
 
 	vnetif_impair_init(&im);
 	ck_assert_int_eq(vnetif_impair_set(NULL, VNETIF_DIR_RX, &im), -EINVAL);
-	ck_assert_int_eq(vnetif_impair_set(r.a, (enum vnetif_dir)2, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_set(r.port[A], (enum vnetif_dir)2, &im), -EINVAL);
 	im.loss = -0.1;
-	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_set(r.port[A], VNETIF_DIR_RX, &im), -EINVAL);
 	im.loss = 0.0 / 0.0;
-	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_set(r.port[A], VNETIF_DIR_RX, &im), -EINVAL);
 	vnetif_impair_init(&im);
 	im.queue_limit = 0;
-	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_set(r.port[A], VNETIF_DIR_RX, &im), -EINVAL);
 	vnetif_impair_init(&im);
 	im.delay_ns = 61ull * 1000000000ull;
-	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -EINVAL);
-	ck_assert_int_eq(vnetif_impair_get(r.a, VNETIF_DIR_RX, &im), -ENOENT);
-	ck_assert_int_eq(vnetif_impair_stats_get(r.a, VNETIF_DIR_RX, NULL), -EINVAL);
-	ck_assert_int_eq(vnetif_impair_stats_get(r.a, VNETIF_DIR_RX, &st), 0);
+	ck_assert_int_eq(vnetif_impair_set(r.port[A], VNETIF_DIR_RX, &im), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_get(r.port[A], VNETIF_DIR_RX, &im), -ENOENT);
+	ck_assert_int_eq(vnetif_impair_stats_get(r.port[A], VNETIF_DIR_RX, NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_impair_stats_get(r.port[A], VNETIF_DIR_RX, &st), 0);
 	ck_assert_uint_eq(st.passed, 0);
-	ck_assert_int_eq(vnetif_disconnect(r.a, 0), 0);
+	ck_assert_int_eq(vnetif_disconnect(r.port[A], 0), 0);
 	vnetif_impair_init(&im);
-	ck_assert_int_eq(vnetif_impair_set(r.a, VNETIF_DIR_RX, &im), -ENOTCONN);
-	ck_assert_int_eq(vnetif_monitor(r.a, NULL, NULL), -ENOTCONN);
-	vt_teardown(r.sw);
+	ck_assert_int_eq(vnetif_impair_set(r.port[A], VNETIF_DIR_RX, &im), -ENOTCONN);
+	ck_assert_int_eq(vnetif_monitor(r.port[A], NULL, NULL), -ENOTCONN);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -630,18 +609,18 @@ END_TEST
 /* Configured but switched off: frames pass untouched, nothing counted. */
 START_TEST(test_off_passes_untouched)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct got *g = got_new();
 
-	impair(r.b, VNETIF_DIR_RX, "off,loss=1,pad=100,corrupt=1");
+	impair(r.port[B], VNETIF_DIR_RX, "off,loss=1,pad=100,corrupt=1");
 	send_n(&r, 20, 100, 0);
 	collect(&r, g, 100);
 	ck_assert_uint_eq(g->n, 20);
 	for (unsigned i = 0; i < 20; i++)
 		ck_assert_uint_eq(g->len[i], 100);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).dropped_loss, 0);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).dropped_loss, 0);
 	free(g);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -669,29 +648,29 @@ static void mon_fn(vnetif_port *port, enum vnetif_dir dir, const void *frame, si
 
 START_TEST(test_monitor_sees_sends_and_receives_in_order)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct mon_rec *m = calloc(1, sizeof(*m));
 
-	ck_assert_int_eq(vnetif_monitor(r.a, mon_fn, m), 0);
-	impair(r.a, VNETIF_DIR_RX, "max_frame=100");
-	vt_send(r.a, r.mb, 60, 1);
-	vt_send(r.b, r.ma, 61, 2);
-	vt_send(r.b, r.ma, 200, 3); /* dropped before a: not received, not seen */
-	vt_send(r.a, r.mb, 62, 4);
-	vt_send(r.b, r.ma, 63, 5);
+	ck_assert_int_eq(vnetif_monitor(r.port[A], mon_fn, m), 0);
+	impair(r.port[A], VNETIF_DIR_RX, "max_frame=100");
+	vt_send(r.port[A], r.mac[B], 60, 1);
+	vt_send(r.port[B], r.mac[A], 61, 2);
+	vt_send(r.port[B], r.mac[A], 200, 3); /* dropped before a: not received, not seen */
+	vt_send(r.port[A], r.mac[B], 62, 4);
+	vt_send(r.port[B], r.mac[A], 63, 5);
 	ck_assert_uint_eq(m->n, 4);
 	ck_assert(m->dir[0] == VNETIF_DIR_TX && m->seq[0] == 1 && m->len[0] == 60);
 	ck_assert(m->dir[1] == VNETIF_DIR_RX && m->seq[1] == 2 && m->len[1] == 61);
 	ck_assert(m->dir[2] == VNETIF_DIR_TX && m->seq[2] == 4);
 	ck_assert(m->dir[3] == VNETIF_DIR_RX && m->seq[3] == 5);
-	vt_drain(r.a);
-	vt_drain(r.b);
-	ck_assert_int_eq(vnetif_monitor(r.a, NULL, NULL), 0);
-	vt_send(r.a, r.mb, 60, 6);
+	vt_drain(r.port[A]);
+	vt_drain(r.port[B]);
+	ck_assert_int_eq(vnetif_monitor(r.port[A], NULL, NULL), 0);
+	vt_send(r.port[A], r.mac[B], 60, 6);
 	ck_assert_uint_eq(m->n, 4);
-	vt_drain(r.b);
+	vt_drain(r.port[B]);
 	free(m);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -708,55 +687,49 @@ START_TEST(test_reused_slot_starts_without_old_stage)
 	struct vnetif_impair_stats st;
 	struct vnetif_impair im;
 	struct got *g = got_new();
-	struct rig r;
+	struct vt_rig r;
 	vnetif_port *c;
-	uint8_t mc[6];
 
 	vt_config(&cfg);
 	cfg.max_ports = 2;
-	r.sw = vt_switch(&cfg);
-	r.a = vt_connect(r.sw);
-	r.b = vt_connect(r.sw);
-	vt_mac(r.a, r.ma);
-	vt_mac(r.b, r.mb);
-	ck_assert_int_eq(vnetif_monitor(r.b, mon_fn, m), 0);
-	impair(r.b, VNETIF_DIR_RX, "delay=10s,seed=3");
-	impair(r.b, VNETIF_DIR_TX, "loss=1");
+	r = vt_rig_up(&cfg, "--");
+	ck_assert_int_eq(vnetif_monitor(r.port[B], mon_fn, m), 0);
+	impair(r.port[B], VNETIF_DIR_RX, "delay=10s,seed=3");
+	impair(r.port[B], VNETIF_DIR_TX, "loss=1");
 	send_n(&r, 5, 100, 0);
-	vt_send(r.b, r.ma, 100, 7); /* lost on b's TX */
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_RX).held, 5);
-	ck_assert_int_eq(vnetif_disconnect(r.b, 0), 0);
-	st = istats(r.b, VNETIF_DIR_RX); /* still this port's: the slot is not reused yet */
+	vt_send(r.port[B], r.mac[A], 100, 7); /* lost on B's TX */
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_RX).held, 5);
+	ck_assert_int_eq(vnetif_disconnect(r.port[B], 0), 0);
+	st = istats(r.port[B], VNETIF_DIR_RX); /* still this port's: the slot is not reused yet */
 	ck_assert_uint_eq(st.dropped_disconnected, 5);
 	ck_assert_uint_eq(st.held, 0);
-	ck_assert_uint_eq(istats(r.b, VNETIF_DIR_TX).dropped_loss, 1);
+	ck_assert_uint_eq(istats(r.port[B], VNETIF_DIR_TX).dropped_loss, 1);
 	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 6);
 	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 0);
 	unsigned seen = m->n;
 
-	c = vt_connect(r.sw); /* b's slot */
-	vt_mac(c, mc);
-	ck_assert_int_eq(vnetif_impair_stats_get(r.b, VNETIF_DIR_RX, &st), -ENOTCONN);
-	ck_assert_int_eq(vnetif_impair_get(r.b, VNETIF_DIR_RX, &im), -ENOTCONN);
-	ck_assert_int_eq(vnetif_impair_set(r.b, VNETIF_DIR_RX, NULL), -ENOTCONN);
+	c = vt_connect(r.sw); /* B's slot */
+	ck_assert_int_eq(vnetif_impair_stats_get(r.port[B], VNETIF_DIR_RX, &st), -ENOTCONN);
+	ck_assert_int_eq(vnetif_impair_get(r.port[B], VNETIF_DIR_RX, &im), -ENOTCONN);
+	ck_assert_int_eq(vnetif_impair_set(r.port[B], VNETIF_DIR_RX, NULL), -ENOTCONN);
 	ck_assert_int_eq(vnetif_impair_get(c, VNETIF_DIR_RX, &im), -ENOENT);
 	ck_assert_int_eq(vnetif_impair_get(c, VNETIF_DIR_TX, &im), -ENOENT);
 	st = istats(c, VNETIF_DIR_RX);
 	ck_assert_uint_eq(st.dropped_disconnected + st.delayed + st.passed + st.held, 0);
 	ck_assert_uint_eq(istats(c, VNETIF_DIR_TX).dropped_loss, 0);
-	/* c receives at once (no delay) and sends (no loss); b's monitor sees nothing */
-	r.b = c;
-	memcpy(r.mb, mc, 6);
+	/* c receives at once (no delay) and sends (no loss); B's monitor sees nothing */
+	r.port[B] = c;
+	vt_mac(c, r.mac[B]);
 	send_n(&r, 3, 100, 10);
 	collect(&r, g, 100);
 	ck_assert_uint_eq(g->n, 3);
-	vt_send(c, r.ma, 100, 20);
-	ck_assert_uint_eq(vt_drain(r.a), 1);
+	vt_send(c, r.mac[A], 100, 20);
+	ck_assert_uint_eq(vt_drain(r.port[A]), 1);
 	ck_assert_uint_eq(m->n, seen);
 	ck_assert_uint_eq(vt_sw_stats(r.sw).drops, 6); /* the old port's drops stay counted */
 	free(g);
 	free(m);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 END_TEST
 
@@ -805,23 +778,23 @@ static void inside_listener(vnetif_port *port, const void *frame, size_t len, vo
  * afterwards they work from outside. */
 static void inside_case(bool from_clock)
 {
-	struct rig r = rig_make(false);
+	struct vt_rig r = vt_rig_up(NULL, "--");
 	struct inside *in = calloc(1, sizeof(*in));
 	int fd = open("/dev/null", O_WRONLY);
 
 	ck_assert_ptr_nonnull(in);
 	ck_assert_int_ge(fd, 0);
 	in->sw = r.sw;
-	in->self = r.b;
-	in->other = r.a;
+	in->self = r.port[B];
+	in->other = r.port[A];
 	ck_assert_int_eq(vnetif_capture_start(r.sw, NULL, fd, NULL, &in->cap), 0);
 	if (from_clock) {
-		ck_assert_int_eq(vnetif_listen(r.b, inside_listener, in), 0);
-		impair(r.b, VNETIF_DIR_RX, "delay=50ms");
+		ck_assert_int_eq(vnetif_listen(r.port[B], inside_listener, in), 0);
+		impair(r.port[B], VNETIF_DIR_RX, "delay=50ms");
 	} else {
-		ck_assert_int_eq(vnetif_monitor(r.b, inside_monitor, in), 0);
+		ck_assert_int_eq(vnetif_monitor(r.port[B], inside_monitor, in), 0);
 	}
-	vt_send(r.a, r.mb, 100, 1);
+	vt_send(r.port[A], r.mac[B], 100, 1);
 	ck_assert(VT_WAIT(atomic_load_explicit(&in->done, memory_order_acquire)));
 	if (from_clock)
 		ck_assert_str_eq(in->thread, "vnetif-clk");
@@ -830,14 +803,14 @@ static void inside_case(bool from_clock)
 	ck_assert_int_eq(in->rc_disconnect, -EDEADLK);
 	ck_assert_int_eq(in->rc_capture_stop, -EDEADLK);
 	ck_assert_int_eq(in->rc_destroy, -EDEADLK);
-	ck_assert_int_eq(vnetif_monitor(r.b, NULL, NULL), 0);
-	ck_assert_int_eq(vnetif_listen(r.b, NULL, NULL), 0);
+	ck_assert_int_eq(vnetif_monitor(r.port[B], NULL, NULL), 0);
+	ck_assert_int_eq(vnetif_listen(r.port[B], NULL, NULL), 0);
 	ck_assert_int_ge(vnetif_capture_stop(in->cap), 1);
 	if (!from_clock)
-		ck_assert_uint_eq(vt_drain(r.b), 1);
+		ck_assert_uint_eq(vt_drain(r.port[B]), 1);
 	close(fd);
 	free(in);
-	vt_teardown(r.sw);
+	vt_rig_down(&r);
 }
 
 START_TEST(test_control_from_monitor_is_edeadlk)

@@ -599,6 +599,16 @@ static inline struct vt_rig vt_rig_up(const struct vnetif_switch_config *cfg, co
 	return rig;
 }
 
+/* vt_rig_up() on a switch of vt_config() defaults with sync or (@async) async delivery. */
+static inline struct vt_rig vt_rig_async(bool async, const char *ports)
+{
+	struct vnetif_switch_config cfg;
+
+	vt_config(&cfg);
+	cfg.async_readers = async;
+	return vt_rig_up(&cfg, ports);
+}
+
 static inline void vt_rig_down(struct vt_rig *r)
 {
 	for (unsigned i = 0; i < r->n; i++)

@@ -6,49 +6,16 @@
  * counts both ways. Skipped (77) when dpdk-testpmd is not installed (package dpdk).
  */
 #define _GNU_SOURCE
-#include "ethdev_test.h"
+#include "testpmd_test.h"
 
 Suite *testpmd_suite(void);
-
-static char testpmd_path[PATH_MAX], stdbuf_path[PATH_MAX];
-
-/* The number after @key in the child's output after offset @from (-1 if absent). */
-static long long number_after(const struct et_child *c, size_t from, const char *key)
-{
-	const char *p = strstr(et_since(c, from), key);
-
-	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
-}
-
-/* Run @cmd and wait for the prompt after it; the offset where its output starts. */
-static size_t run(struct et_child *c, const char *cmd)
-{
-	size_t from = et_pos(c);
-	char line[128];
-
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	et_say(c, line);
-	ck_assert_msg(et_expect(c, from, "testpmd> ", 10000), "testpmd: no prompt after '%s':\n%s",
-		      cmd, et_tail(c, 1500));
-	return from;
-}
-
-/* testpmd's port 0 counters ("show port stats 0"). */
-static void port_stats(struct et_child *c, long long *rx, long long *tx)
-{
-	size_t from = run(c, "show port stats 0");
-
-	*rx = number_after(c, from, "RX-packets:");
-	*tx = number_after(c, from, "TX-packets:");
-	ck_assert_msg(*rx >= 0 && *tx >= 0, "cannot read testpmd's stats:\n%s", et_tail(c, 1500));
-}
 
 /* How many frames testpmd has received (port stats). */
 static long long testpmd_rx(struct et_child *c)
 {
 	long long rx, tx;
 
-	port_stats(c, &rx, &tx);
+	tp_stats(c, &rx, &tx);
 	return rx;
 }
 
@@ -78,7 +45,7 @@ static void send_paced(struct et_child *c, vnetif_port *p, struct vt_cap *cap,
 
 START_TEST(test_testpmd_memif)
 {
-	char sock[128], da[300], prefix[64], vdev[300], rundir[128];
+	char sock[128], da[300], prefix[64];
 	vnetif_switch *sw = vt_switch(NULL);
 	vnetif_port *p = vt_connect(sw);
 	struct vt_cap *cap = vt_cap_new();
@@ -93,25 +60,17 @@ START_TEST(test_testpmd_memif)
 	snprintf(da, sizeof(da), "net_memif_tp,role=server,socket=%s,socket-abstract=no", sock);
 	vnetif_ethdev *e = et_attach(sw, da);
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vnetif-tp-%d", (int)getpid());
-	et_rundir(rundir, sizeof(rundir), prefix + strlen("--file-prefix="));
-	snprintf(vdev, sizeof(vdev), "--vdev=net_memif0,role=client,socket=%s,socket-abstract=no",
-		 sock);
-	/* stdbuf: testpmd's printf output is block-buffered on a pipe */
-	char *argv[] = {stdbuf_path, "-oL", testpmd_path, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
-			prefix, vdev, "--log-level=lib.eal:warning", "--", "-i",
-			"--total-num-mbufs=16384", "--port-topology=loop", NULL};
-	et_spawn(c, argv);
-	ck_assert_msg(et_expect(c, 0, "testpmd> ", 20000), "testpmd did not start:\n%s", et_tail(c, 1500));
+	snprintf(prefix, sizeof(prefix), "vnetif-tp-%d", (int)getpid());
+	tp_start(c, sock, prefix);
 	ck_assert_msg(VT_WAIT(vnetif_ethdev_link_get(e, &link) == 0 && link.up),
 		      "memif link never came up");
 
 	/* 1. txonly: everything testpmd sent is counted on the vnetif port */
-	run(c, "set fwd txonly");
-	run(c, "start");
+	tp_run(c, "set fwd txonly");
+	tp_run(c, "start");
 	usleep(300 * 1000);
-	run(c, "stop");
-	port_stats(c, &rx, &tx);
+	tp_run(c, "stop");
+	tp_stats(c, &rx, &tx);
 	ck_assert_msg(tx > 1000, "testpmd sent only %lld frames", tx);
 	ck_assert_msg(VT_WAIT(vt_cap_frames(cap) == (uint64_t)tx), "switch port got %" PRIu64
 		      " frames, testpmd sent %lld", vt_cap_frames(cap), tx);
@@ -122,24 +81,24 @@ START_TEST(test_testpmd_memif)
 	uint64_t got_before = vt_cap_frames(cap);
 
 	/* 2. rxonly: frames written on the vnetif port all arrive in testpmd */
-	run(c, "clear port stats all");
-	run(c, "set fwd rxonly");
-	run(c, "start");
+	tp_run(c, "clear port stats all");
+	tp_run(c, "set fwd rxonly");
+	tp_run(c, "start");
 	send_paced(c, p, NULL, vt_mac(p, (uint8_t[6]){0}), n);
-	run(c, "stop");
-	port_stats(c, &rx, &tx);
+	tp_run(c, "stop");
+	tp_stats(c, &rx, &tx);
 	ck_assert_int_eq(rx, n);
 	ck_assert_int_eq(tx, 0);
 	ck_assert_uint_eq(et_stats(e).tx_drop_dev_full, 0);
 
 	/* 3. io forward: testpmd turns every frame around */
-	run(c, "clear port stats all");
-	run(c, "set fwd io");
-	run(c, "start");
+	tp_run(c, "clear port stats all");
+	tp_run(c, "set fwd io");
+	tp_run(c, "start");
 	send_paced(c, p, cap, VT_FOREIGN(7), n);
 	ck_assert_uint_eq(vt_cap_frames(cap), got_before + n);
-	run(c, "stop");
-	port_stats(c, &rx, &tx);
+	tp_run(c, "stop");
+	tp_stats(c, &rx, &tx);
 	ck_assert_int_eq(rx, n);
 	ck_assert_int_eq(tx, n);
 	struct vnetif_stats ps = vt_stats(p);
@@ -174,8 +133,7 @@ Suite *testpmd_suite(void)
 
 int main(void)
 {
-	if (!et_which("dpdk-testpmd", testpmd_path, sizeof(testpmd_path)) ||
-	    !et_which("stdbuf", stdbuf_path, sizeof(stdbuf_path))) {
+	if (!tp_found()) {
 		printf("SKIP: dpdk-testpmd (Debian package dpdk) or stdbuf (coreutils) not found\n");
 		return ET_SKIP;
 	}

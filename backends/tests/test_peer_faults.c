@@ -15,11 +15,11 @@
 #define _GNU_SOURCE
 #include <net/if.h>
 
-#include "ethdev_test.h"
+#include "testpmd_test.h"
 
 Suite *peer_faults_suite(void);
 
-static char testpmd_path[PATH_MAX], stdbuf_path[PATH_MAX], ip_path[PATH_MAX];
+static char ip_path[PATH_MAX];
 
 /* --- background traffic between two ports that have nothing to do with the fault -- */
 
@@ -108,49 +108,13 @@ static void bg_stop(struct background *bg)
 
 /* --- testpmd ---------------------------------------------------------------------- */
 
-static size_t tp_run(struct et_child *c, const char *cmd)
-{
-	size_t from = et_pos(c);
-	char line[128];
-
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	et_say(c, line);
-	ck_assert_msg(et_expect(c, from, "testpmd> ", 10000), "testpmd: no prompt after '%s':\n%s",
-		      cmd, et_tail(c, 1500));
-	return from;
-}
-
-static long long tp_number(struct et_child *c, size_t from, const char *key)
-{
-	const char *p = strstr(et_since(c, from), key);
-
-	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
-}
-
-static void tp_stats(struct et_child *c, long long *rx, long long *tx)
-{
-	size_t from = tp_run(c, "show port stats 0");
-
-	*rx = tp_number(c, from, "RX-packets:");
-	*tx = tp_number(c, from, "TX-packets:");
-	ck_assert_msg(*rx >= 0 && *tx >= 0, "cannot read testpmd's stats:\n%s", et_tail(c, 1500));
-}
-
 /* Start testpmd as a memif client of @sock, with EAL prefix vnetif-pf-<pid>-<n>. */
-static void tp_start(struct et_child *c, const char *sock, unsigned n)
+static void pf_testpmd(struct et_child *c, const char *sock, unsigned n)
 {
-	static char prefix[64], vdev[300], rundir[128];
+	char prefix[64];
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vnetif-pf-%d-%u", (int)getpid(), n);
-	et_rundir(rundir, sizeof(rundir), prefix + strlen("--file-prefix="));
-	snprintf(vdev, sizeof(vdev), "--vdev=net_memif0,role=client,socket=%s,socket-abstract=no",
-		 sock);
-	char *argv[] = {stdbuf_path, "-oL", testpmd_path, "-l", "0-1", "--no-huge", "-m", "512",
-			"--no-pci", prefix, vdev, "--log-level=lib.eal:warning", "--", "-i",
-			"--total-num-mbufs=16384", "--port-topology=loop", NULL};
-	et_spawn(c, argv);
-	ck_assert_msg(et_expect(c, 0, "testpmd> ", 20000), "testpmd did not start:\n%s",
-		      et_tail(c, 1500));
+	snprintf(prefix, sizeof(prefix), "vnetif-pf-%d-%u", (int)getpid(), n);
+	tp_start(c, sock, prefix);
 }
 
 static bool link_up(vnetif_ethdev *e)
@@ -201,7 +165,7 @@ START_TEST(test_memif_client_killed_and_restarted)
 	uint8_t emac[6];
 	vt_mac(vnetif_ethdev_port(e), emac);
 
-	tp_start(c, sock, 1);
+	pf_testpmd(c, sock, 1);
 	ck_assert_msg(VT_WAIT(link_up(e)), "memif link never came up");
 	tp_receives(c, w, emac, 512);
 	/* testpmd sends as fast as it can; kill it in the middle */
@@ -221,7 +185,7 @@ START_TEST(test_memif_client_killed_and_restarted)
 
 	/* a new client on the same socket: the port works both ways again */
 	memset(c, 0, sizeof(*c));
-	tp_start(c, sock, 2);
+	pf_testpmd(c, sock, 2);
 	ck_assert_msg(VT_WAIT(link_up(e)), "memif link did not come back");
 	bg_moving(&bg, "after the memif client came back");
 	tp_receives(c, w, emac, 512);
@@ -434,8 +398,7 @@ int main(void)
 {
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0 ||
 	    !et_which("ip", ip_path, sizeof(ip_path)) ||
-	    !et_which("dpdk-testpmd", testpmd_path, sizeof(testpmd_path)) ||
-	    !et_which("stdbuf", stdbuf_path, sizeof(stdbuf_path))) {
+	    !tp_found()) {
 		printf("SKIP: needs root, /dev/net/tun, ip, dpdk-testpmd and stdbuf\n");
 		return ET_SKIP;
 	}

@@ -34,130 +34,107 @@ static int fail(int err)
 	return -1;
 }
 
-/* Run one socket call of the stack's lwIP: EBADF for a dead stack, EFAULT when @fault
- * (a NULL pointer lwIP would dereference, or assert on), else lwIP's result. */
-#define CALL(s, fault, expr, type)                                                           \
-	do {                                                                                 \
-		int err_ = 0;                                                                \
-		type r_;                                                                     \
-		vnetif_lwip_stack *st_ = vnl_stack_enter(s);                                 \
-		if (st_ == NULL)                                                             \
-			return fail(EBADF);                                                  \
-		if (fault) {                                                                 \
-			vnl_stack_leave(st_);                                                \
-			return fail(EFAULT);                                                 \
-		}                                                                            \
-		r_ = st_->g->sock->expr;                                                     \
-		if (r_ < 0)                                                                  \
-			err_ = st_->g->last_errno();                                         \
-		vnl_stack_leave(st_);                                                        \
-		if (r_ < 0)                                                                  \
-			errno = posix_errno(err_);                                           \
-		return r_;                                                                   \
-	} while (0)
+/*
+ * Every socket call has the same frame: enter(), run lwIP's call on the entered stack,
+ * then done() (or read_done() for a call that reads). lwIP's errno is read before the
+ * stack is left: it is the calling thread's, and only valid until its next lwIP call.
+ */
 
-/* End of a call that returns a new descriptor: track it, carry the error back. */
-static int new_fd(vnetif_lwip_stack *s, int fd, int err, bool stream)
+/* Enter @h for one call: NULL with errno EBADF for a dead stack, or EFAULT when @fault
+ * (a NULL pointer lwIP would dereference, or assert on). */
+static vnetif_lwip_stack *enter(vnetif_lwip_stack *h, bool fault)
+{
+	vnetif_lwip_stack *s = vnl_stack_enter(h);
+
+	if (s == NULL) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (fault) {
+		vnl_stack_leave(s);
+		errno = EFAULT;
+		return NULL;
+	}
+	return s;
+}
+
+/* lwIP's errno of the call that returned @r (0 if it did not fail). */
+static int lwip_errno(vnetif_lwip_stack *s, ssize_t r)
+{
+	return r < 0 ? s->g->last_errno() : 0;
+}
+
+/* Leave @s after a call that returned @r; a failure's errno as a POSIX one. */
+static ssize_t done(vnetif_lwip_stack *s, ssize_t r)
+{
+	int err = lwip_errno(s, r);
+
+	vnl_stack_leave(s);
+	if (r < 0)
+		errno = posix_errno(err);
+	return r;
+}
+
+/*
+ * done() for a read of @want bytes on @fd that returned @r: POSIX says a stream
+ * socket whose reading reached the end returns 0 at every call, but lwIP 2.1 answers
+ * ENOTCONN after the first 0 (it shut the receive side down then). Remember the end
+ * (a 0 for a non-empty read, or shutdown(SHUT_RD)) and answer 0 from then on.
+ */
+static ssize_t read_done(vnetif_lwip_stack *s, int fd, ssize_t r, size_t want)
+{
+	const unsigned eof = VNL_FD_STREAM | VNL_FD_EOF;
+	int err = lwip_errno(s, r);
+
+	if (r == 0 && want > 0 && (vnl_fd_flags(s, fd, 0) & VNL_FD_STREAM))
+		vnl_fd_flags(s, fd, VNL_FD_EOF);
+	if (r < 0 && err == ENOTCONN && (vnl_fd_flags(s, fd, 0) & eof) == eof)
+		r = 0;
+	vnl_stack_leave(s);
+	if (r < 0)
+		errno = posix_errno(err);
+	return r;
+}
+
+/* done() for a call that returns a new descriptor: track it. */
+static int new_fd(vnetif_lwip_stack *s, int fd, bool stream)
 {
 	if (fd >= 0)
 		vnl_fd_add(s, fd, stream);
-	vnl_stack_leave(s);
-	if (fd < 0)
-		errno = posix_errno(err);
-	return fd;
+	return (int)done(s, fd);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_socket(vnetif_lwip_stack *h, int domain, int type, int protocol)
 {
-	vnetif_lwip_stack *s;
-	int err = 0, fd;
+	vnetif_lwip_stack *s = enter(h, false);
 
-	if ((s = vnl_stack_enter(h)) == NULL)
-		return fail(EBADF);
+	if (s == NULL)
+		return -1;
 	if (domain != AF_INET && domain != AF_INET6) { /* lwIP would make an IPv4 socket */
 		vnl_stack_leave(s);
 		return fail(EAFNOSUPPORT);
 	}
-	fd = s->g->sock->socket(domain, type, protocol);
-	if (fd < 0)
-		err = s->g->last_errno();
-	return new_fd(s, fd, err, type == SOCK_STREAM);
+	return new_fd(s, s->g->sock->socket(domain, type, protocol), type == SOCK_STREAM);
 }
 
 VNETIF_LWIP_API int vnetif_lwip_accept(vnetif_lwip_stack *h, int fd, struct sockaddr *addr,
 				       socklen_t *len)
 {
-	vnetif_lwip_stack *s;
-	int err = 0;
+	vnetif_lwip_stack *s = enter(h, addr != NULL && len == NULL); /* lwIP asserts */
 
-	if ((s = vnl_stack_enter(h)) == NULL)
-		return fail(EBADF);
-	if (addr != NULL && len == NULL) { /* lwIP asserts */
-		vnl_stack_leave(s);
-		return fail(EFAULT);
-	}
-	fd = s->g->sock->accept(fd, addr, len);
-	if (fd < 0)
-		err = s->g->last_errno();
-	return new_fd(s, fd, err, true);
+	return s ? new_fd(s, s->g->sock->accept(fd, addr, len), true) : -1;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_close(vnetif_lwip_stack *h, int fd)
 {
-	vnetif_lwip_stack *s;
-	int err = 0, rc;
+	vnetif_lwip_stack *s = enter(h, false);
 
-	if ((s = vnl_stack_enter(h)) == NULL)
-		return fail(EBADF);
+	if (s == NULL)
+		return -1;
 	/* out of the table first: destroy's wake-up must never see a netconn being freed */
 	vnl_fd_del(s, fd);
-	rc = s->g->sock->close(fd);
-	if (rc < 0)
-		err = s->g->last_errno();
-	vnl_stack_leave(s);
-	if (rc < 0)
-		errno = posix_errno(err);
-	return rc;
+	return (int)done(s, s->g->sock->close(fd));
 }
-
-/*
- * After a read of @want bytes returned @r (lwIP's errno @err): POSIX says a stream
- * socket whose reading reached the end returns 0 at every call, but lwIP 2.1 answers
- * ENOTCONN after the first 0 (it shut the receive side down then). Remember the end
- * (a 0 for a non-empty read, or shutdown(SHUT_RD)) and answer 0 from then on.
- */
-static ssize_t read_end(vnetif_lwip_stack *s, int fd, ssize_t r, int err, size_t want)
-{
-	const unsigned eof = VNL_FD_STREAM | VNL_FD_EOF;
-
-	if (r == 0 && want > 0 && (vnl_fd_flags(s, fd, 0) & VNL_FD_STREAM))
-		vnl_fd_flags(s, fd, VNL_FD_EOF);
-	if (r < 0) {
-		if (err == ENOTCONN && (vnl_fd_flags(s, fd, 0) & eof) == eof)
-			return 0;
-		errno = posix_errno(err);
-	}
-	return r;
-}
-
-/* A read call: enter, refuse @fault with EFAULT, run @expr, then read_end(). */
-#define READ_CALL(s, fd, fault, want, expr)                                                  \
-	do {                                                                                 \
-		int err_ = 0;                                                                \
-		ssize_t r_;                                                                  \
-		vnetif_lwip_stack *st_ = vnl_stack_enter(s);                                 \
-		if (st_ == NULL)                                                             \
-			return fail(EBADF);                                                  \
-		if (fault) {                                                                 \
-			vnl_stack_leave(st_);                                                \
-			return fail(EFAULT);                                                 \
-		}                                                                            \
-		r_ = st_->g->sock->expr;                                                     \
-		if (r_ < 0)                                                                  \
-			err_ = st_->g->last_errno();                                         \
-		vnl_stack_leave(st_);                                                        \
-		return read_end(st_, fd, r_, err_, want);                                    \
-	} while (0)
 
 /* An iovec array lwIP would read or write through: NULL bases with bytes to move. */
 static bool iov_fault(const struct iovec *iov, int cnt, size_t *total)
@@ -173,123 +150,147 @@ static bool iov_fault(const struct iovec *iov, int cnt, size_t *total)
 	return false;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *s, int fd, const struct sockaddr *addr,
+VNETIF_LWIP_API int vnetif_lwip_bind(vnetif_lwip_stack *h, int fd, const struct sockaddr *addr,
 				     socklen_t len)
 {
-	CALL(s, addr == NULL, bind(fd, addr, len), int);
+	vnetif_lwip_stack *s = enter(h, addr == NULL);
+
+	return s ? (int)done(s, s->g->sock->bind(fd, addr, len)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *s, int fd, int backlog)
+VNETIF_LWIP_API int vnetif_lwip_listen(vnetif_lwip_stack *h, int fd, int backlog)
 {
-	CALL(s, false, listen(fd, backlog), int);
+	vnetif_lwip_stack *s = enter(h, false);
+
+	return s ? (int)done(s, s->g->sock->listen(fd, backlog)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *s, int fd,
+VNETIF_LWIP_API int vnetif_lwip_connect(vnetif_lwip_stack *h, int fd,
 					const struct sockaddr *addr, socklen_t len)
 {
-	CALL(s, addr == NULL, connect(fd, addr, len), int);
+	vnetif_lwip_stack *s = enter(h, addr == NULL);
+
+	return s ? (int)done(s, s->g->sock->connect(fd, addr, len)) : -1;
 }
 
-VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *s, int fd, const void *buf,
+VNETIF_LWIP_API ssize_t vnetif_lwip_send(vnetif_lwip_stack *h, int fd, const void *buf,
 					 size_t len, int flags)
 {
-	CALL(s, buf == NULL && len > 0, send(fd, buf, len, flags), ssize_t);
+	vnetif_lwip_stack *s = enter(h, buf == NULL && len > 0);
+
+	return s ? done(s, s->g->sock->send(fd, buf, len, flags)) : -1;
 }
 
-VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
+VNETIF_LWIP_API ssize_t vnetif_lwip_recv(vnetif_lwip_stack *h, int fd, void *buf, size_t len,
 					 int flags)
 {
-	READ_CALL(s, fd, buf == NULL && len > 0, len, recv(fd, buf, len, flags));
+	vnetif_lwip_stack *s = enter(h, buf == NULL && len > 0);
+
+	return s ? read_done(s, fd, s->g->sock->recv(fd, buf, len, flags), len) : -1;
 }
 
-VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *s, int fd, const void *buf,
+VNETIF_LWIP_API ssize_t vnetif_lwip_sendto(vnetif_lwip_stack *h, int fd, const void *buf,
 					   size_t len, int flags, const struct sockaddr *addr,
 					   socklen_t addrlen)
 {
-	CALL(s, buf == NULL && len > 0, sendto(fd, buf, len, flags, addr, addrlen), ssize_t);
+	vnetif_lwip_stack *s = enter(h, buf == NULL && len > 0);
+
+	return s ? done(s, s->g->sock->sendto(fd, buf, len, flags, addr, addrlen)) : -1;
 }
 
-VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *s, int fd, void *buf, size_t len,
+VNETIF_LWIP_API ssize_t vnetif_lwip_recvfrom(vnetif_lwip_stack *h, int fd, void *buf, size_t len,
 					     int flags, struct sockaddr *addr, socklen_t *addrlen)
 {
-	READ_CALL(s, fd, (buf == NULL && len > 0) || (addr != NULL && addrlen == NULL), len,
-		  recvfrom(fd, buf, len, flags, addr, addrlen));
+	vnetif_lwip_stack *s =
+		enter(h, (buf == NULL && len > 0) || (addr != NULL && addrlen == NULL));
+
+	return s ? read_done(s, fd, s->g->sock->recvfrom(fd, buf, len, flags, addr, addrlen), len)
+		 : -1;
 }
 
-VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
+VNETIF_LWIP_API ssize_t vnetif_lwip_writev(vnetif_lwip_stack *h, int fd, const struct iovec *iov,
 					   int iovcnt)
 {
 	size_t total;
+	vnetif_lwip_stack *s = enter(h, iov_fault(iov, iovcnt, &total));
 
-	CALL(s, iov_fault(iov, iovcnt, &total), writev(fd, iov, iovcnt), ssize_t);
+	return s ? done(s, s->g->sock->writev(fd, iov, iovcnt)) : -1;
 }
 
-VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *s, int fd, const struct iovec *iov,
+VNETIF_LWIP_API ssize_t vnetif_lwip_readv(vnetif_lwip_stack *h, int fd, const struct iovec *iov,
 					  int iovcnt)
 {
 	size_t total;
+	vnetif_lwip_stack *s = enter(h, iov_fault(iov, iovcnt, &total));
 
-	READ_CALL(s, fd, iov_fault(iov, iovcnt, &total), total, readv(fd, iov, iovcnt));
+	return s ? read_done(s, fd, s->g->sock->readv(fd, iov, iovcnt), total) : -1;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_shutdown(vnetif_lwip_stack *h, int fd, int how)
 {
-	vnetif_lwip_stack *s;
-	int err = 0, rc;
+	vnetif_lwip_stack *s = enter(h, false);
+	int rc;
 
-	if ((s = vnl_stack_enter(h)) == NULL)
-		return fail(EBADF);
+	if (s == NULL)
+		return -1;
 	rc = s->g->sock->shutdown(fd, how);
-	if (rc < 0)
-		err = s->g->last_errno();
-	vnl_stack_leave(s);
-	if (rc < 0) {
-		errno = posix_errno(err);
-		return rc;
-	}
-	if (how == SHUT_RD || how == SHUT_RDWR)
+	if (rc == 0 && (how == SHUT_RD || how == SHUT_RDWR))
 		vnl_fd_flags(s, fd, VNL_FD_EOF);
-	return rc;
+	return (int)done(s, rc);
 }
 
-VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
+VNETIF_LWIP_API int vnetif_lwip_setsockopt(vnetif_lwip_stack *h, int fd, int level, int name,
 					   const void *val, socklen_t len)
 {
-	CALL(s, val == NULL && len > 0, setsockopt(fd, level, name, val, len), int);
+	vnetif_lwip_stack *s = enter(h, val == NULL && len > 0);
+
+	return s ? (int)done(s, s->g->sock->setsockopt(fd, level, name, val, len)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *s, int fd, int level, int name,
+VNETIF_LWIP_API int vnetif_lwip_getsockopt(vnetif_lwip_stack *h, int fd, int level, int name,
 					   void *val, socklen_t *len)
 {
-	CALL(s, val == NULL || len == NULL, getsockopt(fd, level, name, val, len), int);
+	vnetif_lwip_stack *s = enter(h, val == NULL || len == NULL);
+
+	return s ? (int)done(s, s->g->sock->getsockopt(fd, level, name, val, len)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+VNETIF_LWIP_API int vnetif_lwip_getsockname(vnetif_lwip_stack *h, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, addr == NULL || len == NULL, getsockname(fd, addr, len), int);
+	vnetif_lwip_stack *s = enter(h, addr == NULL || len == NULL);
+
+	return s ? (int)done(s, s->g->sock->getsockname(fd, addr, len)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *s, int fd, struct sockaddr *addr,
+VNETIF_LWIP_API int vnetif_lwip_getpeername(vnetif_lwip_stack *h, int fd, struct sockaddr *addr,
 					    socklen_t *len)
 {
-	CALL(s, addr == NULL || len == NULL, getpeername(fd, addr, len), int);
+	vnetif_lwip_stack *s = enter(h, addr == NULL || len == NULL);
+
+	return s ? (int)done(s, s->g->sock->getpeername(fd, addr, len)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *s, struct pollfd *fds, nfds_t nfds,
+VNETIF_LWIP_API int vnetif_lwip_poll(vnetif_lwip_stack *h, struct pollfd *fds, nfds_t nfds,
 				     int timeout_ms)
 {
-	CALL(s, fds == NULL && nfds > 0, poll(fds, nfds, timeout_ms), int);
+	vnetif_lwip_stack *s = enter(h, fds == NULL && nfds > 0);
+
+	return s ? (int)done(s, s->g->sock->poll(fds, nfds, timeout_ms)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *s, int fd, int cmd, int val)
+VNETIF_LWIP_API int vnetif_lwip_fcntl(vnetif_lwip_stack *h, int fd, int cmd, int val)
 {
-	CALL(s, false, fcntl(fd, cmd, val), int);
+	vnetif_lwip_stack *s = enter(h, false);
+
+	return s ? (int)done(s, s->g->sock->fcntl(fd, cmd, val)) : -1;
 }
 
-VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *s, int fd, long cmd, void *argp)
+VNETIF_LWIP_API int vnetif_lwip_ioctl(vnetif_lwip_stack *h, int fd, long cmd, void *argp)
 {
-	CALL(s, argp == NULL, ioctl(fd, cmd, argp), int);
+	vnetif_lwip_stack *s = enter(h, argp == NULL);
+
+	return s ? (int)done(s, s->g->sock->ioctl(fd, cmd, argp)) : -1;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
