@@ -76,6 +76,31 @@ static void *echo_main(void *arg)
 	return NULL;
 }
 
+/* The application's lwIP gets a netif on @port, 10.0.@net.200/24, input @input. */
+static void netif_up(struct netif *nif, vnetif_port *port, int net, netif_input_fn input)
+{
+	ip4_addr_t ip, mask, gw;
+
+	memset(nif, 0, sizeof(*nif));
+	IP4_ADDR(&ip, 10, 0, net, 200);
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	IP4_ADDR(&gw, 0, 0, 0, 0);
+	LOCK_TCPIP_CORE();
+	ck_assert_ptr_nonnull(netif_add(nif, &ip, &mask, &gw, port, vnetif_lwip_netif_init, input));
+	netif_set_default(nif);
+	netif_set_up(nif);
+	UNLOCK_TCPIP_CORE();
+}
+
+/* Detach: no frame reaches the netif after the disconnect, then remove it. */
+static void netif_down(struct netif *nif, vnetif_port *port)
+{
+	ck_assert_int_eq(vnetif_disconnect(port, 0), 0);
+	LOCK_TCPIP_CORE();
+	netif_remove(nif);
+	UNLOCK_TCPIP_CORE();
+}
+
 START_TEST(test_netif_driver)
 {
 	struct vnetif_switch_config sc;
@@ -86,7 +111,6 @@ START_TEST(test_netif_driver)
 	 * netif on a dead stack frame would turn that failure into memory errors */
 	static struct netif nif;
 	static struct echo_srv e;
-	ip4_addr_t ip, mask, gw;
 	struct vnetif_lwip_config c = lt_cfg(INST_IP);
 	vnetif_lwip_stack *inst;
 	uint8_t mac[6], pmac[6];
@@ -95,21 +119,13 @@ START_TEST(test_netif_driver)
 	int fd, one = 1;
 	char out[3000], in[3000];
 
-	memset(&nif, 0, sizeof(nif));
 	memset(&e, 0, sizeof(e));
 	vt_config(&sc);
 	sc.async_readers = _i != 0;
 	sw = vt_switch(&sc);
 	main_lwip_up();
 	port = vt_connect(sw);
-	IP4_ADDR(&ip, 10, 0, 0, 200);
-	IP4_ADDR(&mask, 255, 255, 255, 0);
-	IP4_ADDR(&gw, 0, 0, 0, 0);
-	LOCK_TCPIP_CORE();
-	ck_assert_ptr_nonnull(netif_add(&nif, &ip, &mask, &gw, port, vnetif_lwip_netif_init, tcpip_input));
-	netif_set_default(&nif);
-	netif_set_up(&nif);
-	UNLOCK_TCPIP_CORE();
+	netif_up(&nif, port, 0, tcpip_input);
 	if (_i) /* async switch: somebody runs the port's listener */
 		ck_assert_int_eq(vnetif_reader_start(port), 0);
 	ck_assert_int_eq(nif.mtu, 1500);
@@ -208,11 +224,7 @@ START_TEST(test_netif_driver)
 	}
 
 	lt_destroy(inst);
-	/* detach: no frame reaches the netif after the disconnect, then remove it */
-	ck_assert_int_eq(vnetif_disconnect(port, 0), 0);
-	LOCK_TCPIP_CORE();
-	netif_remove(&nif);
-	UNLOCK_TCPIP_CORE();
+	netif_down(&nif, port);
 	vt_teardown(sw);
 }
 END_TEST
@@ -234,23 +246,15 @@ START_TEST(test_netif_input_refused_is_counted)
 	static struct netif nif;
 	vnetif_switch *sw;
 	vnetif_port *port, *raw;
-	ip4_addr_t ip, mask, gw;
 	uint8_t f[64], pmac[6], rmac[6];
 	uint64_t before;
 
-	memset(&nif, 0, sizeof(nif));
 	vt_config(&sc);
 	sw = vt_switch(&sc);
 	main_lwip_up();
 	port = vt_connect(sw);
 	raw = vt_connect(sw);
-	IP4_ADDR(&ip, 10, 0, 1, 200);
-	IP4_ADDR(&mask, 255, 255, 255, 0);
-	IP4_ADDR(&gw, 0, 0, 0, 0);
-	LOCK_TCPIP_CORE();
-	ck_assert_ptr_nonnull(netif_add(&nif, &ip, &mask, &gw, port, vnetif_lwip_netif_init, refusing_input));
-	netif_set_up(&nif);
-	UNLOCK_TCPIP_CORE();
+	netif_up(&nif, port, 1, refusing_input);
 	vt_mac(port, pmac);
 	vt_mac(raw, rmac);
 	before = vnetif_lwip_netif_rx_dropped();
@@ -262,11 +266,8 @@ START_TEST(test_netif_input_refused_is_counted)
 	}
 	ck_assert_msg(VT_WAIT(vnetif_lwip_netif_rx_dropped() == before + 10), "dropped %" PRIu64,
 		      vnetif_lwip_netif_rx_dropped() - before);
-	ck_assert_int_eq(vnetif_disconnect(port, 0), 0);
+	netif_down(&nif, port);
 	ck_assert_int_eq(vnetif_disconnect(raw, 0), 0); /* frees lwIP's ARP announcements */
-	LOCK_TCPIP_CORE();
-	netif_remove(&nif);
-	UNLOCK_TCPIP_CORE();
 	vt_teardown(sw);
 }
 END_TEST
