@@ -71,7 +71,8 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf *const *pkts, 
 			drop_counted(m, &src->tx[TX_DROP_RUNT]);
 			continue;
 		}
-		/* 16-bit loads: none spans two of the writer's stores (fwd_learning.c) */
+		/* small loads, each within one of the writer's stores (see mac_key() in
+		 * fwd_learning.c) */
 		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		if (unlikely(!rte_is_valid_assigned_ether_addr(&eh->src_addr))) {
 			drop_counted(m, &src->tx[TX_DROP_BAD_SRC]);

@@ -32,7 +32,6 @@
 
 #include "vnetif_private.h"
 
-#define MAC_MASK 0xffffffffffffull
 #define CACHED (1ull << 63) /* marks a valid cache entry (keys have 48 bits) */
 
 struct learn_slot {
@@ -55,7 +54,12 @@ struct learning {
 	struct learn_slot slot[];
 };
 
-/* The 48-bit key of a MAC, built in registers: bytes 0..5 in bits 0..47. */
+/* The 48-bit key of a MAC, built in registers: bytes 0..5 in bits 0..47. A 4- and a
+ * 2-byte load, as a MAC is most often written (memcpy of 6 bytes, a struct
+ * rte_ether_addr copy): a frame's header was written just before it was sent, and a
+ * load that spans two of the writer's stores still in flight (one 8-byte load over the
+ * MAC) cannot take its data from them and waits until they reach the cache - on the
+ * hot path that stall cost more than all the switch's other work on the frame. */
 static inline uint64_t mac_key(const uint8_t *mac)
 {
 	uint32_t lo;
@@ -64,26 +68,6 @@ static inline uint64_t mac_key(const uint8_t *mac)
 	memcpy(&lo, mac, 4);
 	memcpy(&hi, mac + 4, 2);
 	return (uint64_t)rte_le_to_cpu_32(lo) | (uint64_t)rte_le_to_cpu_16(hi) << 32;
-}
-
-/* The same key read as three 16-bit words. A frame's header was most often written
- * just before it was sent: a load that spans two of the writer's stores still in flight
- * (an 8-byte load over a 4- and a 2-byte memcpy of the MAC, or over two 8-byte stores)
- * cannot take its data from them and waits until they reach the cache - on the hot
- * path that stall cost more than all the switch's other work on the frame. Loads of
- * 16 bits lie within the stores of any writer that does not write byte by byte. */
-static inline uint64_t load16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	__asm__("" : "+r"(v)); /* keep it 16 bits: the compiler would merge the loads */
-	return rte_le_to_cpu_16(v);
-}
-
-static inline uint64_t mac_key_frame(const uint8_t *mac)
-{
-	return load16(mac) | load16(mac + 2) << 16 | load16(mac + 4) << 32;
 }
 
 /* The writers' lock: C11 atomics rather than rte_spinlock, whose x86 inline assembly
@@ -276,7 +260,7 @@ static bool learning_lookup(void *priv, struct vnetif_port *src, struct rte_mbuf
 
 		for (; i < n; i++) {
 			const uint8_t *eh = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-			uint64_t d = mac_key_frame(eh), s = mac_key_frame(eh + 6);
+			uint64_t d = mac_key(eh), s = mac_key(eh + 6);
 
 			/* The addresses of the frame before, whose source is learned on this
 			 * port: nothing to learn, no new key, the same answer. */
