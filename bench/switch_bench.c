@@ -5,8 +5,8 @@
  *   ring    bare single-producer/single-consumer rte_ring hand-off of the same mbufs,
  *           by threads with mbuf caches (the ceiling);
  *   minsw   the least any learning switch must do: ring hand-off + reading each frame's
- *           Ethernet header (its key built as the library does: one 8-byte load and a
- *           48-bit mask) + a bulk rte_hash lookup of the destination;
+ *           Ethernet header (its key built as the library does: a 4- and a 2-byte
+ *           load) + a bulk rte_hash lookup of the destination;
  *   nocache the switch again, its threads without mbuf caches (not registered with
  *           vnetif_thread_register()): what the caches bring.
  * Results are ratios (switch / baseline) because these machines are shared and noisy.
@@ -187,14 +187,15 @@ static void rig_close(struct rig *r)
 		fprintf(stderr, "switch-bench: switch teardown failed (mbufs not returned?)\n");
 }
 
-/* The library's key of a MAC followed by two more readable bytes (fwd_learning.c):
- * one 8-byte load, the top 16 bits masked off. */
+/* The library's key of a MAC (fwd_learning.c): a 4- and a 2-byte load. */
 static inline uint64_t mac_key(const uint8_t *mac)
 {
-	uint64_t v;
+	uint32_t lo;
+	uint16_t hi;
 
-	memcpy(&v, mac, 8);
-	return v & 0xffffffffffffull;
+	memcpy(&lo, mac, 4);
+	memcpy(&hi, mac + 4, 2);
+	return (uint64_t)lo | (uint64_t)hi << 32; /* little-endian x86, as the library */
 }
 
 /* minsw: what a learning switch must do at least — read the header, look up the
@@ -426,12 +427,13 @@ static double measure(enum variant v, int hub, int nports, int size, int burst, 
 
 /*
  * The figure users compare a software switch with: dpdk-testpmd forwarding between two
- * net_null ports (io mode, one forwarding lcore, burst 32, 64-byte frames, no hugepages,
- * its own EAL file prefix), run in a child process in this same sitting and stopped with
- * SIGINT after @seconds plus its start-up. Its last per-second Tx-pps of both ports,
- * summed, in Mpps; 0 if testpmd is not installed or gave no figure.
+ * net_null ports (io mode, one forwarding lcore, burst 32, 64-byte frames, its own EAL
+ * file prefix; no hugepages, or with @huge 256 MB of them, in memory), run in a child
+ * process in this same sitting and stopped with SIGINT after @seconds plus its start-up.
+ * Its last per-second Tx-pps of both ports, summed, in Mpps; 0 if testpmd is not
+ * installed or gave no figure.
  */
-static double testpmd_mpps(double seconds)
+static double testpmd_mpps(double seconds, int huge)
 {
 	char cmd[512], line[256];
 	double port_pps[2] = {0, 0};
@@ -441,11 +443,11 @@ static double testpmd_mpps(double seconds)
 	if (system("command -v dpdk-testpmd >/dev/null 2>&1") != 0)
 		return 0;
 	snprintf(cmd, sizeof(cmd),
-		 "timeout -s INT %.1f dpdk-testpmd --no-huge -m 512 --no-pci "
+		 "timeout -s INT %.1f dpdk-testpmd %s --no-pci "
 		 "--file-prefix=swbench-testpmd-%d --vdev=net_null0 --vdev=net_null1 -l 0,1 "
 		 "-- --forward-mode=io --nb-cores=1 --burst=32 --total-num-mbufs=8192 "
 		 "--stats-period=1 </dev/null 2>&1",
-		 seconds + 3, (int)getpid());
+		 seconds + 3, huge ? "--in-memory -m 256" : "--no-huge -m 512", (int)getpid());
 	f = popen(cmd, "r");
 	if (f == NULL)
 		return 0;
@@ -468,6 +470,7 @@ static void usage(void)
 		"                    [--ports 2,4,64] [--threads 1,2] [--mode learning|hub|both]\n"
 		"                    [--testpmd SECONDS|off] [--placement pinned|unpinned|both]\n"
 		"                    [--cpus SENDER,RECEIVER] [--impair SPEC]\n"
+		"                    [--testpmd-mem nohuge|huge]\n"
 		"Prints a human line and a JSON line per point; baselines run in the same process.\n"
 		"--impair SPEC impairs what every switch port receives (vnetif_impair_parse());\n"
 		"--impair off gives every port an idle impairment stage.\n");
@@ -481,12 +484,14 @@ int main(int argc, char **argv)
 		{"threads", required_argument, NULL, 't'}, {"mode", required_argument, NULL, 'm'},
 		{"testpmd", required_argument, NULL, 'T'}, {"impair", required_argument, NULL, 'I'},
 		{"placement", required_argument, NULL, 'P'}, {"cpus", required_argument, NULL, 'C'},
+		{"testpmd-mem", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	double testpmd_secs = 2, testpmd = 0;
 	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
 			 .nbursts = 3, .ports = {2}, .nports = 1, .threads = {1, 2}, .nthreads = 2,
 			 .learning = 1, .hub = 1};
 	int c, pin_modes = 3, cpus[2] = {0, 1}, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int testpmd_huge = 0;
 	char *end;
 
 	if (ncpu < 2) {
@@ -506,6 +511,10 @@ int main(int argc, char **argv)
 		case 'T':
 			testpmd_secs = strcmp(optarg, "off") ? atof(optarg) : 0;
 			bad = strcmp(optarg, "off") && testpmd_secs <= 0;
+			break;
+		case 'H':
+			testpmd_huge = !strcmp(optarg, "huge");
+			bad = !testpmd_huge && strcmp(optarg, "nohuge");
 			break;
 		case 'P':
 			pin_modes = !strcmp(optarg, "pinned") ? 1 : !strcmp(optarg, "unpinned") ? 2
@@ -553,12 +562,12 @@ int main(int argc, char **argv)
 		}
 
 	if (testpmd_secs > 0) {
-		testpmd = testpmd_mpps(testpmd_secs);
+		testpmd = testpmd_mpps(testpmd_secs, testpmd_huge);
 		if (testpmd > 0) {
-			printf("testpmd  io forwarding, 2 net_null ports, 1 lcore, 64 B, burst 32: %.2f Mpps\n",
-			       testpmd);
-			printf("{\"bench\":\"switch\",\"baseline\":\"testpmd-io\",\"mpps\":%.3f}\n",
-			       testpmd);
+			printf("testpmd  io forwarding, 2 net_null ports, 1 lcore, 64 B, burst 32, %s: %.2f Mpps\n",
+			       testpmd_huge ? "hugepages" : "no hugepages", testpmd);
+			printf("{\"bench\":\"switch\",\"baseline\":\"testpmd-io\",\"mem\":\"%s\","
+			       "\"mpps\":%.3f}\n", testpmd_huge ? "huge" : "nohuge", testpmd);
 		} else {
 			printf("testpmd  not installed or no figure: no testpmd baseline\n");
 		}
@@ -611,10 +620,10 @@ int main(int argc, char **argv)
 			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
 			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"nocache_mpps\":%.3f,"
 			       "\"ratio_ring\":%.3f,\"ratio_minsw\":%.3f,\"ratio_nocache\":%.3f,"
-			       "\"testpmd_mpps\":%.3f,\"ratio_testpmd\":%.3f}\n",
+			       "\"testpmd_mpps\":%.3f,\"testpmd_mem\":\"%s\",\"ratio_testpmd\":%.3f}\n",
 			       impair_spec ? impair_spec : "", mode, th, where, np, sz, b, sw, gbps, ring,
 			       minsw, nocache, sw / ring, sw / minsw, sw / nocache, testpmd,
-			       testpmd > 0 ? sw / testpmd : 0);
+			       testpmd_huge ? "huge" : "nohuge", testpmd > 0 ? sw / testpmd : 0);
 			fflush(stdout);
 		}
 	}

@@ -37,16 +37,31 @@ static void drop_counted(struct rte_mbuf *m, _Atomic uint64_t *counter)
 	rte_pktmbuf_free(m);
 }
 
-/* Keep the frames the switch accepts, in order; free and count the others. */
-static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint32_t max_len = atomic_load_explicit(&src->mtu, memory_order_relaxed) +
-			   VNETIF_ETHER_HDR_LEN;
-	uint64_t bytes = 0;
-	uint16_t ok = 0;
+/* Bytes of frames not summed yet (deliver_now() adds them up). */
+#define BYTES_UNKNOWN UINT64_MAX
 
-	for (uint16_t i = 0; i < n; i++) {
+static uint64_t sum_len(struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	return bytes;
+}
+
+/* Copy the frames of @pkts the switch accepts into @ok, in order, and their bytes into
+ * *@okbytes; free and count the others. Returns how many were kept. */
+static uint16_t validate(struct vnetif_port *src, struct rte_mbuf *const *pkts, unsigned n,
+			 struct rte_mbuf **ok, uint64_t *okbytes)
+{
+	const uint32_t max_len = atomic_load_explicit(&src->mtu, memory_order_relaxed) +
+				 VNETIF_ETHER_HDR_LEN;
+	uint64_t bytes = 0;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
 
 		if (unlikely(m->pkt_len > max_len)) {
 			drop_counted(m, &src->tx[TX_DROP_OVERSIZE]);
@@ -56,17 +71,20 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf **pkts, uint16
 			drop_counted(m, &src->tx[TX_DROP_RUNT]);
 			continue;
 		}
-		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		/* small loads, each within one of the writer's stores (see mac_key() in
+		 * fwd_learning.c) */
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		if (unlikely(!rte_is_valid_assigned_ether_addr(&eh->src_addr))) {
 			drop_counted(m, &src->tx[TX_DROP_BAD_SRC]);
 			continue;
 		}
 		bytes += m->pkt_len;
-		pkts[ok++] = m;
+		ok[k++] = m;
 	}
-	vnetif_count(&src->tx[TX_PACKETS], ok);
+	vnetif_count(&src->tx[TX_PACKETS], k);
 	vnetif_count(&src->tx[TX_BYTES], bytes);
-	return ok;
+	*okbytes = bytes;
+	return (uint16_t)k;
 }
 
 /* Hand frames (off a ring, or from a sync write) to the port's listener. */
@@ -95,18 +113,18 @@ static unsigned deliver_to_listener(struct vnetif_port *port, struct vnetif_list
 	return n;
 }
 
-/* Hand @n frames to @dst, past its stage: its listener now (sync mode) or its ring.
- * Takes them all. */
+/* Hand @n frames of @bytes bytes (or BYTES_UNKNOWN) to @dst, past its stage: its
+ * listener now (sync mode) or its ring. Takes them all. */
 static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
-			struct rte_mbuf **pkts, uint16_t n)
+			struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	struct vnetif_listener *l = atomic_load_explicit(&dst->listener, memory_order_acquire);
-	uint64_t bytes = 0;
 	unsigned k;
 
+	/* Lengths first: once on the ring, a frame may be taken, freed and reused. */
+	if (bytes == BYTES_UNKNOWN)
+		bytes = sum_len(pkts, n);
 	if (!sw->cfg.async_readers && l != NULL) {
-		for (uint16_t i = 0; i < n; i++)
-			bytes += pkts[i]->pkt_len;
 		vnetif_count(&dst->rx[RX_PACKETS], n);
 		vnetif_count(&dst->rx[RX_BYTES], bytes);
 		tls_depth++;
@@ -115,12 +133,8 @@ static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
 		return;
 	}
 
-	/* Lengths first: once on the ring, a frame may be taken, freed and reused. */
-	uint32_t len[VNETIF_CHUNK];
-	for (uint16_t i = 0; i < n; i++) {
-		len[i] = pkts[i]->pkt_len;
+	for (uint16_t i = 0; i < n; i++)
 		vnetif_tsan_release(pkts[i]);
-	}
 	k = rte_ring_enqueue_burst(dst->ring, (void **)pkts, n, NULL);
 	if (k < n && sw->cfg.full_policy == VNETIF_FULL_BACKPRESSURE) {
 		struct vnetif_wait w = vnetif_wait_init(sw->cfg.yield, sw->cfg.yield_arg,
@@ -131,8 +145,8 @@ static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
 			k += rte_ring_enqueue_burst(dst->ring, (void **)pkts + k, n - k, NULL);
 		}
 	}
-	for (unsigned i = 0; i < k; i++)
-		bytes += len[i];
+	for (unsigned i = k; i < n; i++) /* not taken: still ours */
+		bytes -= pkts[i]->pkt_len;
 	vnetif_count(&dst->rx[RX_PACKETS], k);
 	vnetif_count(&dst->rx[RX_BYTES], bytes);
 	if (k < n) {
@@ -143,20 +157,21 @@ static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
 		vnetif_port_wake(dst);
 }
 
-/* Hand @n frames to @dst: through its stage (impairments, monitor, capture) if it has
- * one, then to its listener or ring. Takes them all. */
+/* Hand @n frames (@bytes, or BYTES_UNKNOWN) to @dst: through its stage (impairments,
+ * monitor, capture) if it has one, then to its listener or ring. Takes them all. */
 static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
-		       struct rte_mbuf **pkts, uint16_t n)
+		       struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	if (unlikely(atomic_load_explicit(&dst->stage, memory_order_acquire) != NULL)) {
 		struct rte_mbuf *out[VNETIF_STAGE_OUT];
 		uint16_t k = vnetif_stage_run(dst, VNETIF_DIR_RX, pkts, n, out);
 
 		for (uint16_t off = 0; off < k; off += VNETIF_CHUNK)
-			deliver_now(sw, dst, out + off, RTE_MIN((uint16_t)(k - off), (uint16_t)VNETIF_CHUNK));
+			deliver_now(sw, dst, out + off, RTE_MIN((uint16_t)(k - off), (uint16_t)VNETIF_CHUNK),
+				    BYTES_UNKNOWN);
 		return;
 	}
-	deliver_now(sw, dst, pkts, n);
+	deliver_now(sw, dst, pkts, n, bytes);
 }
 
 /* Every connected port but @src, into @out; returns how many. */
@@ -175,7 +190,7 @@ static unsigned flood_set(struct vnetif_switch *sw, const struct vnetif_port *sr
 }
 
 static void flood(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_mbuf **pkts,
-		  uint16_t n)
+		  uint16_t n, uint64_t bytes)
 {
 	struct vnetif_port *dsts[VNETIF_MAX_PORTS];
 	unsigned nd = flood_set(sw, src, dsts);
@@ -194,32 +209,44 @@ static void flood(struct vnetif_switch *sw, struct vnetif_port *src, struct rte_
 			rte_pktmbuf_refcnt_update(pkts[i], 1);
 			copy[i] = pkts[i];
 		}
-		deliver_to(sw, dsts[d], copy, n);
+		deliver_to(sw, dsts[d], copy, n, bytes);
 	}
-	deliver_to(sw, dsts[nd - 1], pkts, n);
+	deliver_to(sw, dsts[nd - 1], pkts, n, bytes);
 }
 
-/* Route and deliver up to VNETIF_CHUNK valid frames from @src. */
+/* Deliver @n frames (@bytes, or BYTES_UNKNOWN) from @src that have the same answer @dst. */
+static void deliver_run(struct vnetif_switch *sw, struct vnetif_port *src,
+			struct vnetif_port *dst, struct rte_mbuf **pkts, uint16_t n,
+			uint64_t bytes)
+{
+	if (dst == VNETIF_ROUTE_FLOOD) {
+		flood(sw, src, pkts, n, bytes);
+	} else if (unlikely(vnetif_route_is_drop(dst))) {
+		vnetif_count(&src->tx[vnetif_route_drop_reason(dst)], n);
+		rte_pktmbuf_free_bulk(pkts, n);
+	} else {
+		deliver_to(sw, dst, pkts, n, bytes);
+	}
+}
+
+/* Route and deliver up to VNETIF_CHUNK valid frames (of @bytes, or BYTES_UNKNOWN)
+ * from @src. */
 static void forward_chunk(struct vnetif_switch *sw, struct vnetif_port *src,
-			  struct rte_mbuf **pkts, uint16_t n)
+			  struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	struct vnetif_port *dst[VNETIF_CHUNK];
 	uint16_t start = 0;
 
-	vnetif_fwd_lookup(&sw->fwd, src, pkts, n, dst);
+	if (vnetif_fwd_lookup(&sw->fwd, src, pkts, n, dst)) { /* one answer for all */
+		deliver_run(sw, src, dst[0], pkts, n, bytes);
+		return;
+	}
 	while (start < n) {
 		uint16_t end = start + 1;
 
 		while (end < n && dst[end] == dst[start])
 			end++;
-		if (dst[start] == VNETIF_ROUTE_FLOOD) {
-			flood(sw, src, pkts + start, end - start);
-		} else if (vnetif_route_is_drop(dst[start])) {
-			vnetif_count(&src->tx[vnetif_route_drop_reason(dst[start])], end - start);
-			rte_pktmbuf_free_bulk(pkts + start, end - start);
-		} else {
-			deliver_to(sw, dst[start], pkts + start, end - start);
-		}
+		deliver_run(sw, src, dst[start], pkts + start, end - start, BYTES_UNKNOWN);
 		start = end;
 	}
 }
@@ -231,9 +258,9 @@ static void forward(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t off = 0; off < n; off += VNETIF_CHUNK) {
 		struct rte_mbuf *chunk[VNETIF_CHUNK];
 		uint16_t cnt = RTE_MIN((uint16_t)(n - off), (uint16_t)VNETIF_CHUNK);
+		uint64_t bytes;
 
-		memcpy(chunk, pkts + off, cnt * sizeof(*chunk));
-		cnt = validate(src, chunk, cnt);
+		cnt = validate(src, pkts + off, cnt, chunk, &bytes);
 		if (cnt == 0)
 			continue;
 		if (unlikely(atomic_load_explicit(&src->stage, memory_order_acquire) != NULL)) {
@@ -242,10 +269,11 @@ static void forward(struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n)
 
 			for (uint16_t o = 0; o < k; o += VNETIF_CHUNK)
 				forward_chunk(sw, src, out + o,
-					      RTE_MIN((uint16_t)(k - o), (uint16_t)VNETIF_CHUNK));
+					      RTE_MIN((uint16_t)(k - o), (uint16_t)VNETIF_CHUNK),
+					      BYTES_UNKNOWN);
 			continue;
 		}
-		forward_chunk(sw, src, chunk, cnt);
+		forward_chunk(sw, src, chunk, cnt, bytes);
 	}
 }
 
@@ -311,9 +339,9 @@ void vnetif_stage_resume(struct vnetif_port *p, enum vnetif_dir dir, struct rte_
 		uint16_t cnt = RTE_MIN((uint16_t)(n - off), (uint16_t)VNETIF_CHUNK);
 
 		if (dir == VNETIF_DIR_RX)
-			deliver_now(p->sw, p, pkts + off, cnt);
+			deliver_now(p->sw, p, pkts + off, cnt, BYTES_UNKNOWN);
 		else
-			forward_chunk(p->sw, p, pkts + off, cnt);
+			forward_chunk(p->sw, p, pkts + off, cnt, BYTES_UNKNOWN);
 	}
 	if (outermost_sync) {
 		drain_deferred(&q);
@@ -355,7 +383,8 @@ VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t 
 		forward(port, pkts, n);
 	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	if (outermost_sync) {
-		drain_deferred(&q);
+		if (q.head != q.tail)
+			drain_deferred(&q);
 		tls_q = NULL;
 	}
 	return n;

@@ -7,8 +7,10 @@
  * VNETIF_CHUNK valid frames from one port, lookup(), and a policy answers each frame
  * with a destination port, VNETIF_ROUTE_FLOOD (every other port) or
  * VNETIF_ROUTE_DROP(reason) (free the frame and count it on the sender's tx counter
- * `reason`, a TX_DROP_* index). lookup() may learn from the frames it sees, but must
- * decide each frame as if the frames of the chunk had been sent one at a time.
+ * `reason`, a TX_DROP_* index); when every frame of the chunk has the same answer (a
+ * burst to one station: the common case), it may give it once. lookup() may learn from
+ * the frames it sees, but must decide each frame as if the frames of the chunk had been
+ * sent one at a time.
  *
  * Policies: learning (fwd_learning.c: the MAC table, learning, own-port drops) and hub
  * (fwd_hub.c: flood everything). Port security or impairments go beside them (or wrap
@@ -56,8 +58,10 @@ struct vnetif_fwd_ops {
 	int (*init)(struct vnetif_switch *sw, void **priv);
 	void (*fini)(void *priv);
 	/* Datapath: decide @n (1..VNETIF_CHUNK) valid frames sent by @src into dst[].
-	 * Lock-free, never blocks, any number of threads at once. */
-	void (*lookup)(void *priv, struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n,
+	 * Returns true when every frame has the answer written to dst[0] (dst[1..n) are
+	 * then not written), false when dst[0..n) each hold one. Lock-free, never blocks,
+	 * any number of threads at once. */
+	bool (*lookup)(void *priv, struct vnetif_port *src, struct rte_mbuf **pkts, uint16_t n,
 		       struct vnetif_port **dst);
 	/* @p is about to be published / was just unpublished (no new frame will be sent
 	 * from it, but datapath calls that saw it may still run). */

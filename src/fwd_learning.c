@@ -32,7 +32,6 @@
 
 #include "vnetif_private.h"
 
-#define MAC_MASK 0xffffffffffffull
 #define CACHED (1ull << 63) /* marks a valid cache entry (keys have 48 bits) */
 
 struct learn_slot {
@@ -55,7 +54,12 @@ struct learning {
 	struct learn_slot slot[];
 };
 
-/* The 48-bit key of a MAC, built in registers: bytes 0..5 in bits 0..47. */
+/* The 48-bit key of a MAC, built in registers: bytes 0..5 in bits 0..47. A 4- and a
+ * 2-byte load, as a MAC is most often written (memcpy of 6 bytes, a struct
+ * rte_ether_addr copy): a frame's header was written just before it was sent, and a
+ * load that spans two of the writer's stores still in flight (one 8-byte load over the
+ * MAC) cannot take its data from them and waits until they reach the cache - on the
+ * hot path that stall cost more than all the switch's other work on the frame. */
 static inline uint64_t mac_key(const uint8_t *mac)
 {
 	uint32_t lo;
@@ -64,15 +68,6 @@ static inline uint64_t mac_key(const uint8_t *mac)
 	memcpy(&lo, mac, 4);
 	memcpy(&hi, mac + 4, 2);
 	return (uint64_t)rte_le_to_cpu_32(lo) | (uint64_t)rte_le_to_cpu_16(hi) << 32;
-}
-
-/* The same key from a MAC followed by at least two more readable bytes: one load. */
-static inline uint64_t mac_key_wide(const uint8_t *mac)
-{
-	uint64_t v;
-
-	memcpy(&v, mac, 8);
-	return rte_le_to_cpu_64(v) & MAC_MASK;
 }
 
 /* The writers' lock: C11 atomics rather than rte_spinlock, whose x86 inline assembly
@@ -212,28 +207,38 @@ static void learn_try(struct learning *l, const struct vnetif_port *p, uint64_t 
 	table_unlock(l);
 }
 
-/* Answer each of @nu distinct unicast keys: the port it was learned on, FLOOD when
+/* The answer for a port an fdb value names: the port it was learned on, FLOOD when
  * unknown (or its port left), DROP(own port) when learned on the sender. */
+static inline struct vnetif_port *answer_of(const struct learning *l,
+					    const struct vnetif_port *src, bool hit, void *data)
+{
+	struct vnetif_port *p = hit ? value_port(l->sw, (uintptr_t)data) : NULL;
+
+	if (p == NULL)
+		return VNETIF_ROUTE_FLOOD;
+	return p == src ? VNETIF_ROUTE_DROP(TX_DROP_OWN_PORT) : p;
+}
+
+/* Answer each of @nu distinct unicast keys. One key (a burst to one station, the
+ * common case) takes the single lookup, which costs a fraction of the bulk one. */
 static void resolve(struct learning *l, const struct vnetif_port *src, const void **keyp,
 		    unsigned nu, struct vnetif_port **answer)
 {
 	void *data[VNETIF_CHUNK];
 	uint64_t hits = 0;
 
-	rte_hash_lookup_bulk_data(l->h, keyp, nu, &hits, data);
-	for (unsigned j = 0; j < nu; j++) {
-		struct vnetif_port *p = NULL;
+	if (nu == 1) {
+		int pos = rte_hash_lookup_data(l->h, keyp[0], &data[0]);
 
-		if (hits >> j & 1)
-			p = value_port(l->sw, (uintptr_t)data[j]);
-		if (p == NULL)
-			answer[j] = VNETIF_ROUTE_FLOOD;
-		else
-			answer[j] = p == src ? VNETIF_ROUTE_DROP(TX_DROP_OWN_PORT) : p;
+		answer[0] = answer_of(l, src, pos >= 0, data[0]);
+		return;
 	}
+	rte_hash_lookup_bulk_data(l->h, keyp, nu, &hits, data);
+	for (unsigned j = 0; j < nu; j++)
+		answer[j] = answer_of(l, src, hits >> j & 1, data[j]);
 }
 
-static void learning_lookup(void *priv, struct vnetif_port *src, struct rte_mbuf **pkts,
+static bool learning_lookup(void *priv, struct vnetif_port *src, struct rte_mbuf **pkts,
 			    uint16_t n, struct vnetif_port **dst)
 {
 	struct learning *l = priv;
@@ -249,12 +254,20 @@ static void learning_lookup(void *priv, struct vnetif_port *src, struct rte_mbuf
 	while (i < n) {
 		uint16_t start = i;
 		unsigned nu = 0, checked = 0;
-		uint64_t last_src = 0;
+		uint64_t last_src = 0, last_dst = 0;
+		bool repeat_ok = false, group = false;
+		uint8_t w = 0;
 
 		for (; i < n; i++) {
 			const uint8_t *eh = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-			uint64_t d = mac_key_wide(eh), s = mac_key_wide(eh + 6);
+			uint64_t d = mac_key(eh), s = mac_key(eh + 6);
 
+			/* The addresses of the frame before, whose source is learned on this
+			 * port: nothing to learn, no new key, the same answer. */
+			if (likely(repeat_ok && d == last_dst && s == last_src)) {
+				which[i] = w;
+				continue;
+			}
 			/* A frame whose source an earlier frame of this segment is sent to
 			 * starts the next segment: that frame's lookup must not see it. */
 			if (s != last_src) {
@@ -268,23 +281,34 @@ static void learning_lookup(void *priv, struct vnetif_port *src, struct rte_mbuf
 				learn_try(l, src, s);
 				cached = atomic_load_explicit(&slot->src, memory_order_relaxed);
 			}
+			last_dst = d;
+			repeat_ok = (s | CACHED) == cached;
 			if (d & 1) { /* group bit: broadcast or multicast */
-				which[i] = FLOOD_ME;
-				continue;
+				w = FLOOD_ME;
+				group = true;
+			} else {
+				if (nu == 0 || ukey[nu - 1] != d) {
+					ukey[nu] = d;
+					ukeyp[nu] = &ukey[nu];
+					nu++;
+				}
+				w = (uint8_t)(nu - 1);
 			}
-			if (nu == 0 || ukey[nu - 1] != d) {
-				ukey[nu] = d;
-				ukeyp[nu] = &ukey[nu];
-				nu++;
-			}
-			which[i] = (uint8_t)(nu - 1);
+			which[i] = w;
 		}
 cut:
 		if (nu > 0)
 			resolve(l, src, ukeyp, nu, answer);
+		/* One answer for the whole chunk (a burst to one station, or flooded): say so
+		 * rather than write it n times. */
+		if (start == 0 && i == n && nu + group == 1) {
+			dst[0] = group ? VNETIF_ROUTE_FLOOD : answer[0];
+			return true;
+		}
 		for (uint16_t k = start; k < i; k++)
 			dst[k] = which[k] == FLOOD_ME ? VNETIF_ROUTE_FLOOD : answer[which[k]];
 	}
+	return false;
 }
 
 static void learning_port_join(void *priv, struct vnetif_port *p)

@@ -68,7 +68,7 @@ static bool portsec_allows(const struct vnetif_port *p, uint64_t key)
 	return ok;
 }
 
-void vnetif_portsec_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
+bool vnetif_portsec_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
 			   struct rte_mbuf **pkts, uint16_t n, struct vnetif_port **dst)
 {
 	struct rte_mbuf *pass[VNETIF_CHUNK];
@@ -85,11 +85,15 @@ void vnetif_portsec_lookup(struct vnetif_fwd *f, struct vnetif_port *src,
 			dst[i] = VNETIF_ROUTE_DROP(TX_DROP_MAC_LOCK);
 		}
 	}
-	if (np > 0)
-		f->ops->lookup(f->priv, src, pass, np, answer);
+	if (np == n) /* all pass: the policy's answer as it is */
+		return f->ops->lookup(f->priv, src, pkts, n, dst);
+	if (np > 0 && f->ops->lookup(f->priv, src, pass, np, answer))
+		for (uint16_t k = 1; k < np; k++)
+			answer[k] = answer[0];
 	for (uint16_t i = 0, k = 0; i < n; i++)
 		if (dst[i] == NULL)
 			dst[i] = answer[k++];
+	return false;
 }
 
 void vnetif_portsec_reset(struct vnetif_port *p)

@@ -11,7 +11,7 @@
 #include "slot.h"
 #include "wait.h"
 
-struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
+static inline struct vnetif_port *slot_of(const vnetif_port *h)
 {
 	uintptr_t v = (uintptr_t)h;
 	struct vnetif_switch *sw;
@@ -28,10 +28,15 @@ struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
 	return &sw->slot[idx];
 }
 
+struct vnetif_port *vnetif_port_slot(const vnetif_port *h)
+{
+	return slot_of(h);
+}
+
 int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **out,
 		      unsigned *tok)
 {
-	struct vnetif_port *p = vnetif_port_slot(h);
+	struct vnetif_port *p = slot_of(h);
 	int st;
 
 	if (p == NULL)

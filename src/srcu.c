@@ -24,7 +24,9 @@
  * pauses inside a yield function that waits again (a nested control call) simply does
  * the work itself.
  */
+#define _GNU_SOURCE /* gettid() */
 #include <errno.h>
+#include <unistd.h>
 
 #include "srcu.h"
 
@@ -39,9 +41,11 @@ static __thread struct {
 static unsigned stripe_of_thread(void)
 {
 	if (unlikely(tls.stripe == 0)) {
-		/* Spread threads by the address of their TLS block (distinct per thread). */
-		uint64_t h = (uint64_t)(uintptr_t)&tls * 0x9e3779b97f4a7c15ull;
-		tls.stripe = (unsigned)(h >> 60) % VNETIF_SRCU_STRIPES + 1;
+		/* By thread id: threads started one after another have consecutive ids, so
+		 * up to VNETIF_SRCU_STRIPES of them each have their own stripe (two datapath
+		 * threads then never write one cache line at every call, as they could
+		 * with stripes picked by a hash). */
+		tls.stripe = (unsigned)gettid() % VNETIF_SRCU_STRIPES + 1;
 	}
 	return tls.stripe - 1;
 }

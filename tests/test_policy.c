@@ -182,9 +182,27 @@ static void compare_counters(struct vt_rig *a, struct vt_rig *b, uint32_t seed, 
 	ck_assert_uint_eq(sa.drops, sb.drops);
 }
 
-/* Brute force: random bursts over a few MACs and ports, sent as bursts on one switch
- * and frame by frame on another; delivery per port and every counter must agree. */
-START_TEST(test_burst_equals_one_by_one)
+/* Port security the same on both switches: p0 locked to its own MAC and one foreign
+ * one, p1 allowed to be pointed to by two table entries. */
+static void secure(struct vt_rig *n)
+{
+	struct vnetif_port_security lock = {.mac_lock = true, .n_allowed = 1};
+	struct vnetif_port_security limit = {.max_learned = 2};
+
+	memcpy(lock.allowed[0], VT_FOREIGN(1), 6);
+	ck_assert_int_eq(vnetif_port_security_set(n->port[0], &lock), 0);
+	ck_assert_int_eq(vnetif_port_security_set(n->port[1], &limit), 0);
+}
+
+/*
+ * Brute force: random bursts over a few MACs and ports, sent as bursts on one switch
+ * and frame by frame on another; delivery per port and every counter must agree.
+ * @runs: the bursts are made of runs of one frame repeated (a burst to one station, the
+ * case the switch decides once per run or once per burst), now and then a whole burst
+ * of one, and ports have port security, so that the lock, the learning limit and the
+ * learned-source cache meet repeated frames.
+ */
+static void burst_vs_one_by_one(bool runs)
 {
 	struct vt_rig a, b;
 	struct frame_spec f[MAXBURST];
@@ -196,12 +214,22 @@ START_TEST(test_burst_equals_one_by_one)
 
 		net_up(&a, NULL);
 		net_up(&b, NULL);
+		if (runs) {
+			secure(&a);
+			secure(&b);
+		}
 		for (unsigned r = 0; r < rounds; r++) {
 			int port = (int)(rnd(&s) % NP);
 			unsigned cnt = 1 + rnd(&s) % (r % 4 == 0 ? MAXBURST : 12);
 
-			for (unsigned i = 0; i < cnt; i++)
+			for (unsigned i = 0; i < cnt;) {
+				unsigned len = runs ? (r % 8 == 0 ? cnt : 1 + rnd(&s) % 40) : 1;
+
 				random_frame(&s, &a, port, &f[i]);
+				for (unsigned k = 1; k < len && i + k < cnt; k++)
+					f[i + k] = f[i];
+				i += len;
+			}
 			send_frames(&a, f, cnt, seq, true);
 			send_frames(&b, f, cnt, seq, false);
 			seq += cnt;
@@ -211,6 +239,17 @@ START_TEST(test_burst_equals_one_by_one)
 		vt_rig_down_empty(&a);
 		vt_rig_down_empty(&b);
 	}
+}
+
+START_TEST(test_burst_equals_one_by_one)
+{
+	burst_vs_one_by_one(false);
+}
+END_TEST
+
+START_TEST(test_burst_of_runs_equals_one_by_one)
+{
+	burst_vs_one_by_one(true);
 }
 END_TEST
 
@@ -409,6 +448,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_burst_later_source_does_not_reroute);
 	tcase_add_test(tc, test_burst_later_move_does_not_reroute);
 	tcase_add_test(tc, test_burst_equals_one_by_one);
+	tcase_add_test(tc, test_burst_of_runs_equals_one_by_one);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("table");
