@@ -217,7 +217,8 @@ void vnl_link_unlocked(void *ctx)
 {
 	vnetif_lwip_stack *s = ctx;
 
-	if (atomic_load_explicit(&s->poll_self, memory_order_acquire))
+	if (atomic_load_explicit(&s->poll_self, memory_order_acquire) &&
+	    vnetif_reader_awake(s->link.port) == 0)
 		vnetif_poll(s->link.port, PEER_BUDGET);
 }
 
@@ -229,14 +230,18 @@ int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t 
 	int rc;
 
 	if (s->link.kind == LINK_PORT) {
-		rc = vnetif_writev(s->link.port, iov, (int)iovcnt);
-		if (rc == 0 && s->poll_peer && iov[0].iov_len >= 6 &&
-		    !(((const uint8_t *)iov[0].iov_base)[0] & 1)) {
-			vnetif_port *dst = peer_find(s->sw, iov[0].iov_base);
+		vnetif_port *dst = NULL;
 
-			if (dst != NULL && dst != s->link.port)
-				vnetif_poll(dst, PEER_BUDGET);
+		/* asked before the write: the write itself wakes a sleeping reader */
+		if (s->poll_peer && iov[0].iov_len >= 6 &&
+		    !(((const uint8_t *)iov[0].iov_base)[0] & 1)) {
+			dst = peer_find(s->sw, iov[0].iov_base);
+			if (dst == s->link.port || (dst != NULL && vnetif_reader_awake(dst) != 0))
+				dst = NULL;
 		}
+		rc = vnetif_writev(s->link.port, iov, (int)iovcnt);
+		if (rc == 0 && dst != NULL)
+			vnetif_poll(dst, PEER_BUDGET);
 	} else
 		rc = vnl_wire_output(s, iov, iovcnt, len);
 	if (rc < 0)
