@@ -47,6 +47,7 @@ struct opts {
 	bool quiet;
 	const char *impair;  /* --impair SPEC on what every stack receives (both paths) */
 	struct vnetif_impair im;
+	int only;            /* --only: 0 both runs, 1 the switch only, 2 the direct wire only */
 };
 
 struct stream {
@@ -157,6 +158,7 @@ static void *receiver(void *arg)
 	size_t cap = 65536;
 	uint8_t *buf = malloc(cap), *want = malloc(cap);
 	uint64_t off = 0;
+
 
 	if (buf == NULL || want == NULL) {
 		s->error = ENOMEM;
@@ -552,12 +554,13 @@ static void usage(void)
 		"                  [--mtu MTU] [--mode sync|async] [--fwd learning|hub]\n"
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
 		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
-		"                  [--impair SPEC] [--json] [--quiet]\n"
+		"                  [--impair SPEC] [--only switch|direct] [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
 		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
 		"impair what each stack receives on the switch path and on the direct wire alike\n"
-		"(same spec, same seeds per receiver), to see goodput under loss on both.\n");
+		"(same spec, same seeds per receiver), to see goodput under loss on both.\n"
+		"--only switch|direct runs one of the two (to profile it); no ratio then.\n");
 }
 
 static uint64_t parse_size(const char *s)
@@ -589,7 +592,7 @@ int main(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
 		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'X'},
-		{NULL, 0, NULL, 0}};
+		{"only", required_argument, NULL, 'O'}, {NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
 	struct run sw, direct;
@@ -624,6 +627,10 @@ int main(int argc, char **argv)
 		case 'J': o.json = true; break;
 		case 'q': o.quiet = true; break;
 		case 'X': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
+		case 'O':
+			o.only = !strcmp(optarg, "switch") ? 1 : !strcmp(optarg, "direct") ? 2 : 0;
+			if (!o.only) bad = "--only";
+			break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -639,6 +646,19 @@ int main(int argc, char **argv)
 	if (o.bytes)
 		o.seconds = 3600;
 
+	if (o.only) {
+		struct run *r = o.only == 1 ? &sw : &direct;
+
+		if (one_run(r, &o, o.only == 1) < 0)
+			return 1;
+		if (!o.json)
+			summary(r);
+		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pairs\":%d,"
+		       "\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"verified\":%s}\n", r->name,
+		       o.async ? "async" : "sync", o.pairs, o.streams, o.mtu,
+		       (double)r->received * 8 / r->elapsed / 1e9, r->bad ? "false" : "true");
+		return r->bad || r->received == 0;
+	}
 	if (one_run(&sw, &o, true) < 0 || one_run(&direct, &o, false) < 0)
 		return 1;
 	double g_sw = (double)sw.received * 8 / sw.elapsed / 1e9;

@@ -69,8 +69,29 @@ string(REPLACE "#define SYS_MBOX_SIZE 128" "#define SYS_MBOX_SIZE 1024 /* libvne
   _sys_arch "${_sys_arch}")
 file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c" CONTENT "${_sys_arch}" @ONLY)
 
+# api_msg.c with the writer woken by ACKs only once there is room worth writing into:
+# lwIP 2.1.3 calls lwip_netconn_do_writemore() on every ACK while a blocking write waits,
+# and each call's tcp_write() walks the whole unsent queue to find its tail (tcp_out.c:
+# "@todo: this could be sped up by keeping last_unsent in the pcb"); with ACKs drained
+# in a burst behind hundreds of unsent segments that walk was 17% of all CPU of a
+# stream between two stacks on a sync switch. Now: once the free send buffer reaches
+# TCP_SNDLOWAT (the level lwIP itself uses to report a socket writable again), or
+# nothing is left unsent. Each ACK only adds room, and the last one frees it all, so the
+# waiting write always goes on (lwIP's poll callback stays the backstop).
+file(READ "${_src}/src/api/api_msg.c" _api_msg)
+set(_sent_write "  if (conn) {\n    if (conn->state == NETCONN_WRITE) {\n      lwip_netconn_do_writemore(conn  WRITE_DELAYED);")
+string(FIND "${_api_msg}" "${_sent_write}" _at)
+if(_at EQUAL -1)
+  message(FATAL_ERROR "lwIP: ${_src}/src/api/api_msg.c: sent_tcp() is not as expected (another lwIP version?)")
+endif()
+string(REPLACE "${_sent_write}" "  if (conn) {\n    if (conn->state == NETCONN_WRITE && /* libvnetif: was on every ACK */\n        (tcp_sndbuf(pcb) >= TCP_SNDLOWAT || pcb->unsent == NULL)) {\n      lwip_netconn_do_writemore(conn  WRITE_DELAYED);"
+  _api_msg "${_api_msg}")
+file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/api_msg.c" CONTENT "${_api_msg}" @ONLY)
+list(REMOVE_ITEM _lwip_srcs "${_src}/src/api/api_msg.c")
+
 add_library(vnetif_lwip_core_tuned STATIC ${_lwip_srcs}
-  "${_src}/src/netif/ethernet.c" "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c")
+  "${_src}/src/netif/ethernet.c" "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c"
+  "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/api_msg.c")
 target_include_directories(vnetif_lwip_core_tuned SYSTEM PUBLIC
   "${CMAKE_CURRENT_SOURCE_DIR}/tuned" "${_src}/src/include" "${_src}/port/include")
 # lwIP's own warnings are not ours to fix; never sanitizer flags (it goes into the glue).

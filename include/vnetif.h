@@ -581,6 +581,20 @@ VNETIF_API int vnetif_thread_register(void);
  */
 VNETIF_API int vnetif_thread_unregister(void);
 
+/**
+ * Whether the port's reader thread is awake: running, and not asleep on its futex (it
+ * is polling, pausing or yielding between polls). A frame enqueued for an awake reader
+ * is taken without a wake-up; one enqueued for a sleeping reader costs the writer a
+ * wake-up syscall and waits for the reader to be scheduled. A writer that may also
+ * poll the port itself (vnetif_poll()) can ask this first: leave the frame to an awake
+ * reader (the work then runs in two threads), poll when it sleeps (the frame is taken
+ * at once). The answer is a snapshot: the reader may fall asleep or wake right after.
+ * @return 1 awake; 0 no reader thread, or it sleeps; -EINVAL not a port handle;
+ *         -ENOTCONN disconnected.
+ * Lock-free; any number of threads.
+ */
+VNETIF_API int vnetif_reader_awake(const vnetif_port *port);
+
 /** Stop the port's reader thread and wait for it (bounded by grace_timeout_ms), with no
  *  lock held.
  *  @return 0; -EINVAL; -ENOTCONN disconnected (or disconnecting); -ENOENT none

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "datapath.h"
 #include "vnetif_private.h"
 
 #define WRITEV_MAX 64
@@ -81,14 +82,12 @@ VNETIF_API int vnetif_writev(vnetif_port *h, const struct iovec *iov, int iovcnt
 		if (rc == -ENOBUFS)
 			vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
 	}
-	vnetif_srcu_unlock(&port->sw->srcu, tok);
-	if (rc)
-		return rc;
-	rc = vnetif_tx_burst(h, &m, 1);
-	if (rc < 0) { /* disconnected meanwhile: the frame is still ours */
-		rte_pktmbuf_free(m);
+	if (rc) {
+		vnetif_srcu_unlock(&port->sw->srcu, tok);
 		return rc;
 	}
+	/* still in the section that found the port connected: send from there */
+	vnetif_tx_entered(port, tok, &m, 1);
 	return 0;
 }
 

@@ -358,19 +358,12 @@ static int enter_connected(vnetif_port *h, bool draining, struct vnetif_port **p
 	return vnetif_port_enter(h, draining, port, tok);
 }
 
-VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)
+int vnetif_tx_entered(struct vnetif_port *port, unsigned tok, struct rte_mbuf **pkts,
+		      uint16_t n)
 {
-	struct vnetif_port *port;
 	struct reentry_q q;
 	bool outermost_sync;
-	unsigned tok;
-	int rc;
 
-	if (n > 0 && pkts == NULL)
-		return -EINVAL;
-	rc = enter_connected(h, false, &port, &tok);
-	if (rc)
-		return rc;
 	/* The outermost write of a thread on a sync switch owns the re-entry queue. */
 	outermost_sync = !port->sw->cfg.async_readers && tls_q == NULL;
 	if (outermost_sync) {
@@ -388,6 +381,20 @@ VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t 
 		tls_q = NULL;
 	}
 	return n;
+}
+
+VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vnetif_port *port;
+	unsigned tok;
+	int rc;
+
+	if (n > 0 && pkts == NULL)
+		return -EINVAL;
+	rc = enter_connected(h, false, &port, &tok);
+	if (rc)
+		return rc;
+	return vnetif_tx_entered(port, tok, pkts, n);
 }
 
 VNETIF_API int vnetif_rx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t n)

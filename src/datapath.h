@@ -11,4 +11,10 @@
 void vnetif_stage_resume(struct vnetif_port *p, enum vnetif_dir dir, struct rte_mbuf **pkts,
 			 uint16_t n);
 
+/* vnetif_tx_burst() for a caller already in the read-side section (@tok) of @port: the
+ * copying writes gather into an mbuf and send it in one section. Leaves the section;
+ * returns @n (the frames are the switch's). */
+int vnetif_tx_entered(struct vnetif_port *port, unsigned tok, struct rte_mbuf **pkts,
+		      uint16_t n);
+
 #endif /* VNETIF_DATAPATH_H */

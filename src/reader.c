@@ -145,3 +145,19 @@ int vnetif_reader_join(struct vnetif_port *p, uint64_t deadline_ns)
 	atomic_store(&p->reader_on, false);
 	return 0;
 }
+
+VNETIF_API int vnetif_reader_awake(const vnetif_port *port)
+{
+	/* No read side needed (a hint, read on every frame by some writers): the slot
+	 * outlives every handle, and the state says whether it is this handle's port. */
+	struct vnetif_port *p = vnetif_port_slot(port);
+
+	if (p == NULL)
+		return -EINVAL;
+	if (atomic_load_explicit(&p->state, memory_order_acquire) != PORT_CONNECTED ||
+	    !vnetif_handle_is_current(p, port))
+		return -ENOTCONN;
+	return atomic_load_explicit(&p->reader_on, memory_order_relaxed) &&
+	       !atomic_load_explicit(&p->reader_done, memory_order_relaxed) &&
+	       !atomic_load_explicit(&p->rx_sleeping, memory_order_relaxed);
+}

@@ -583,6 +583,51 @@ START_TEST(test_reader_thread_delivers)
 }
 END_TEST
 
+struct gate {
+	atomic_int inside;  /* the listener is running */
+	atomic_int release; /* let it return */
+};
+
+static void gate_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
+{
+	struct gate *g = arg;
+
+	(void)port;
+	(void)frame;
+	(void)len;
+	atomic_store(&g->inside, 1);
+	while (!atomic_load(&g->release))
+		usleep(100);
+}
+
+/* vnetif_reader_awake(): 0 without a reader and while it sleeps, 1 while it works (here:
+ * inside a listener that waits for the test), errors for bad and departed handles. */
+START_TEST(test_reader_awake_reports_state)
+{
+	struct vt_rig r = rig(true, "--");
+	vnetif_port *a = r.port[0], *b = r.port[1], *c = vt_connect(r.sw);
+	struct gate g;
+
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(vnetif_listen(b, gate_listener, &g), 0);
+	ck_assert_int_eq(vnetif_reader_awake(b), 0); /* no reader */
+	ck_assert_int_eq(vnetif_reader_start(b), 0);
+	/* idle, without a yield function: it ends up asleep on its futex */
+	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0));
+	vt_send(a, r.mac[1], 60, 1);
+	ck_assert(VT_WAIT(atomic_load(&g.inside) == 1));
+	ck_assert_int_eq(vnetif_reader_awake(b), 1); /* in the listener */
+	atomic_store(&g.release, 1);
+	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0)); /* asleep again */
+	ck_assert_int_eq(vnetif_reader_stop(b), 0);
+	ck_assert_int_eq(vnetif_reader_awake(b), 0);
+	ck_assert_int_eq(vnetif_reader_awake(NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_disconnect(c, 0), 0);
+	ck_assert_int_eq(vnetif_reader_awake(c), -ENOTCONN);
+	vt_rig_down(&r);
+}
+END_TEST
+
 struct yield_ctx {
 	atomic_uint calls;
 	atomic_uint bad_arg;
@@ -1141,6 +1186,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, test_reader_thread_delivers);
 	tcase_add_test(tc, test_async_control_calls_from_reader);
 	tcase_add_test(tc, test_reader_stop_timeout_when_listener_stuck);
+	tcase_add_test(tc, test_reader_awake_reports_state);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("yield");

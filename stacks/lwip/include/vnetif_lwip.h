@@ -62,9 +62,13 @@
  *   switch the sending thread carries a frame through the receiving stack. On an async
  *   switch a stack that sends to another stack of this process in DIRECT mode polls
  *   that stack's port itself right after the write (vnetif_poll(), exclusive per port),
- *   so frames between local stacks need not wait for a reader thread (a thread that
- *   lets a stack's core lock go also polls that stack's port); frames from other ports
- *   are delivered by the reader thread or the application's poll loop.
+ *   so a short frame (an ACK, a ping, a request) never waits for a reader's wake-up; a
+ *   bulk frame (512 bytes or more) whose destination reader is awake
+ *   (vnetif_reader_awake()) is left to that reader, so in a stream the receiving
+ *   stack's work runs in its reader while the sender goes on. A thread that lets a
+ *   stack's core lock go also polls that stack's port when its reader is not awake;
+ *   frames from other ports are delivered by the reader thread or the application's
+ *   poll loop.
  * - ::VNETIF_LWIP_RX_LOCKED: the same, but waits for the core lock when it is busy
  *   (async switch only: the reader context holds no lwIP lock).
  * - ::VNETIF_LWIP_RX_MAILBOX: posted to the stack's tcpip thread (one thread hand-off

@@ -308,6 +308,98 @@ START_TEST(test_no_mailbox)
 }
 END_TEST
 
+/* A blocking send much larger than the send buffer, to a reader taking small bites:
+ * ACKs free the buffer a little at a time, and the tuned lwIP resumes the write only
+ * once TCP_SNDLOWAT is free (or nothing is unsent; cmake/LwipSource.cmake). The one
+ * send() call must still complete, every byte in order. Loop: sync, async switch. */
+struct slow_reader {
+	vnetif_lwip_stack *st;
+	int ls;
+	uint64_t want, got;
+	int err;
+};
+
+static void *slow_read(void *arg)
+{
+	struct slow_reader *r = arg;
+	uint8_t buf[512];
+	int c = vnetif_lwip_accept(r->st, r->ls, NULL, NULL);
+
+	if (c < 0) {
+		r->err = errno;
+		return NULL;
+	}
+	lt_timeout(r->st, c, 20000);
+	while (r->got < r->want) {
+		ssize_t k = vnetif_lwip_recv(r->st, c, buf, sizeof(buf), 0);
+
+		if (k <= 0) {
+			r->err = k < 0 ? errno : EPIPE;
+			break;
+		}
+		for (ssize_t i = 0; i < k; i++)
+			if (buf[i] != lt_byte(r->got + (uint64_t)i, 7)) {
+				r->err = -1;
+				break;
+			}
+		if (r->err)
+			break;
+		r->got += (uint64_t)k;
+	}
+	vnetif_lwip_close(r->st, c);
+	return NULL;
+}
+
+START_TEST(test_big_send_small_reads)
+{
+	size_t len = vt_tsan() ? (1u << 20) : (4u << 20); /* 2-8 send buffers */
+	vnetif_switch *sw;
+	vnetif_lwip_stack *x, *y;
+	struct sockaddr_storage a;
+	socklen_t al;
+	struct slow_reader r;
+	pthread_t t;
+	uint8_t *buf;
+	int fd, one = 1;
+
+	if (!have_tuned())
+		return;
+	sw = sw_make(_i == 1, false);
+	x = stack_of(sw, A_IP, VNETIF_LWIP_BUILD_TUNED, VNETIF_LWIP_CSUM_AUTO);
+	y = stack_of(sw, B_IP, VNETIF_LWIP_BUILD_TUNED, VNETIF_LWIP_CSUM_AUTO);
+	buf = malloc(len);
+	ck_assert_ptr_nonnull(buf);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = lt_byte(i, 7);
+	memset(&r, 0, sizeof(r));
+	r.st = x;
+	r.want = len;
+	al = lt_sa("0.0.0.0", 5720, &a);
+	r.ls = vnetif_lwip_socket(x, AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(r.ls, 0);
+	vnetif_lwip_setsockopt(x, r.ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ck_assert_int_eq(vnetif_lwip_bind(x, r.ls, (struct sockaddr *)&a, al), 0);
+	ck_assert_int_eq(vnetif_lwip_listen(x, r.ls, 1), 0);
+	lt_timeout(x, r.ls, 20000);
+	ck_assert_int_eq(pthread_create(&t, NULL, slow_read, &r), 0);
+	al = lt_sa(A_IP, 5720, &a);
+	fd = vnetif_lwip_socket(y, AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	lt_timeout(y, fd, 20000);
+	ck_assert_int_eq(vnetif_lwip_connect(y, fd, (struct sockaddr *)&a, al), 0);
+	ck_assert_int_eq(vnetif_lwip_send(y, fd, buf, len, 0), (ssize_t)len);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_uint_eq(r.got, len);
+	vnetif_lwip_close(y, fd);
+	vnetif_lwip_close(x, r.ls);
+	free(buf);
+	lt_destroy(x);
+	lt_destroy(y);
+	vt_teardown(sw);
+}
+END_TEST
+
 /* The mailbox path, asked for, still works (and is counted). */
 START_TEST(test_mailbox_asked)
 {
@@ -388,6 +480,7 @@ static Suite *paths_suite(void)
 	tcase_add_test(tc, test_checksums_off);
 	tcase_add_loop_test(tc, test_no_mailbox, 0, 4);
 	tcase_add_test(tc, test_mailbox_asked);
+	tcase_add_loop_test(tc, test_big_send_small_reads, 0, 2);
 	tcase_add_loop_test(tc, test_held_mbufs_freed, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
