@@ -604,7 +604,7 @@ static void gate_listener(vnetif_port *port, const void *frame, size_t len, void
  * inside a listener that waits for the test), errors for bad and departed handles. */
 START_TEST(test_reader_awake_reports_state)
 {
-	struct vt_rig r = rig(true, "--");
+	struct vt_rig r = vt_rig_async(true, "--");
 	vnetif_port *a = r.port[0], *b = r.port[1], *c = vt_connect(r.sw);
 	struct gate g;
 
