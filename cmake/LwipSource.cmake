@@ -58,16 +58,22 @@ message(STATUS "lwIP: tuned lwIP from ${_src} (stacks/lwip/tuned/lwipopts.h); de
 # that file also looks for Doxygen and talks about it)
 file(GLOB _lwip_srcs "${_src}/src/core/*.c" "${_src}/src/core/ipv4/*.c"
   "${_src}/src/core/ipv6/*.c" "${_src}/src/api/*.c")
+# Copy lwIP source file IN to OUT with the text FROM replaced by TO; stop if FROM is not
+# there (another lwIP version: the edit would silently not happen).
+function(vnetif_lwip_edit in out from to)
+  file(READ "${in}" _text)
+  string(FIND "${_text}" "${from}" _at)
+  if(_at EQUAL -1)
+    message(FATAL_ERROR "lwIP: ${in} is not as expected (another lwIP version?); looked for:\n${from}")
+  endif()
+  string(REPLACE "${from}" "${to}" _text "${_text}")
+  file(CONFIGURE OUTPUT "${out}" CONTENT "${_text}" @ONLY)
+endfunction()
+
 # Debian's port (sys_arch.c) with a larger mailbox: a TCP connection's receive mailbox
 # holds one message per segment, and 128 would cap the window at 128 segments.
-file(READ "${_src}/port/sys_arch.c" _sys_arch)
-string(FIND "${_sys_arch}" "#define SYS_MBOX_SIZE 128" _at)
-if(_at EQUAL -1)
-  message(FATAL_ERROR "lwIP: ${_src}/port/sys_arch.c has no '#define SYS_MBOX_SIZE 128' (another lwIP version?)")
-endif()
-string(REPLACE "#define SYS_MBOX_SIZE 128" "#define SYS_MBOX_SIZE 1024 /* libvnetif: was 128 */"
-  _sys_arch "${_sys_arch}")
-file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c" CONTENT "${_sys_arch}" @ONLY)
+vnetif_lwip_edit("${_src}/port/sys_arch.c" "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c"
+  "#define SYS_MBOX_SIZE 128" "#define SYS_MBOX_SIZE 1024 /* libvnetif: was 128 */")
 
 # api_msg.c with the writer woken by ACKs only once there is room worth writing into:
 # lwIP 2.1.3 calls lwip_netconn_do_writemore() on every ACK while a blocking write waits,
@@ -78,15 +84,9 @@ file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/sys_arch.c" CONTENT
 # TCP_SNDLOWAT (the level lwIP itself uses to report a socket writable again), or
 # nothing is left unsent. Each ACK only adds room, and the last one frees it all, so the
 # waiting write always goes on (lwIP's poll callback stays the backstop).
-file(READ "${_src}/src/api/api_msg.c" _api_msg)
-set(_sent_write "  if (conn) {\n    if (conn->state == NETCONN_WRITE) {\n      lwip_netconn_do_writemore(conn  WRITE_DELAYED);")
-string(FIND "${_api_msg}" "${_sent_write}" _at)
-if(_at EQUAL -1)
-  message(FATAL_ERROR "lwIP: ${_src}/src/api/api_msg.c: sent_tcp() is not as expected (another lwIP version?)")
-endif()
-string(REPLACE "${_sent_write}" "  if (conn) {\n    if (conn->state == NETCONN_WRITE && /* libvnetif: was on every ACK */\n        (tcp_sndbuf(pcb) >= TCP_SNDLOWAT || pcb->unsent == NULL)) {\n      lwip_netconn_do_writemore(conn  WRITE_DELAYED);"
-  _api_msg "${_api_msg}")
-file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/api_msg.c" CONTENT "${_api_msg}" @ONLY)
+vnetif_lwip_edit("${_src}/src/api/api_msg.c" "${CMAKE_CURRENT_BINARY_DIR}/lwip-port/api_msg.c"
+  "  if (conn) {\n    if (conn->state == NETCONN_WRITE) {\n      lwip_netconn_do_writemore(conn  WRITE_DELAYED);"
+  "  if (conn) {\n    if (conn->state == NETCONN_WRITE && /* libvnetif: was on every ACK */\n        (tcp_sndbuf(pcb) >= TCP_SNDLOWAT || pcb->unsent == NULL)) {\n      lwip_netconn_do_writemore(conn  WRITE_DELAYED);")
 list(REMOVE_ITEM _lwip_srcs "${_src}/src/api/api_msg.c")
 
 add_library(vnetif_lwip_core_tuned STATIC ${_lwip_srcs}

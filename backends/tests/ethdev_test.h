@@ -16,6 +16,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -237,6 +238,20 @@ static inline bool et_exited(struct et_child *c)
 	if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
 		c->exited = true;
 	return c->exited;
+}
+
+/* Run a shell command (printf-style); its exit status, -1 if it did not exit. */
+static inline int et_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int et_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 #define ET_MAX_CHILDREN 4

@@ -32,19 +32,6 @@ static char netns[ET_MAX_CHILDREN][32];
 
 /* --- namespaces ------------------------------------------------------------------ */
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* Create namespace @ns, move interface @ifname into it with @addr/24, IPv6 off (no
  * router solicitations: the wire carries only what the test sends). */
 static void netns_add(const char *ns, const char *ifname, const char *addr)
@@ -55,13 +42,13 @@ static void netns_add(const char *ns, const char *ifname, const char *addr)
 			break;
 		}
 	}
-	ck_assert_int_eq(sh("%s netns add %s", ip_path, ns), 0);
-	ck_assert_int_eq(sh("%s link set %s netns %s", ip_path, ifname, ns), 0);
-	ck_assert_int_eq(sh("%s netns exec %s sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/"
+	ck_assert_int_eq(et_sh("%s netns add %s", ip_path, ns), 0);
+	ck_assert_int_eq(et_sh("%s link set %s netns %s", ip_path, ifname, ns), 0);
+	ck_assert_int_eq(et_sh("%s netns exec %s sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/"
 			    "disable_ipv6'", ip_path, ns), 0);
-	ck_assert_int_eq(sh("%s -n %s addr add %s/24 dev %s", ip_path, ns, addr, ifname), 0);
-	ck_assert_int_eq(sh("%s -n %s link set %s up", ip_path, ns, ifname), 0);
-	ck_assert_int_eq(sh("%s -n %s link set lo up", ip_path, ns), 0);
+	ck_assert_int_eq(et_sh("%s -n %s addr add %s/24 dev %s", ip_path, ns, addr, ifname), 0);
+	ck_assert_int_eq(et_sh("%s -n %s link set %s up", ip_path, ns, ifname), 0);
+	ck_assert_int_eq(et_sh("%s -n %s link set lo up", ip_path, ns), 0);
 }
 
 static void netns_cleanup(void)
@@ -69,7 +56,7 @@ static void netns_cleanup(void)
 	et_cleanup(); /* taps first: closing the device removes its interface */
 	for (unsigned i = 0; i < ET_MAX_CHILDREN; i++) {
 		if (netns[i][0]) {
-			sh("%s netns del %s 2>/dev/null", ip_path, netns[i]);
+			et_sh("%s netns del %s 2>/dev/null", ip_path, netns[i]);
 			netns[i][0] = '\0';
 		}
 	}
@@ -475,7 +462,7 @@ START_TEST(test_switch_tap_in_namespace)
 	et_spawn(c, argv);
 	ck_assert_msg(et_expect(c, 0, "switching", 20000), "%s", et_tail(c, 1500));
 	netns_add(ns, ifname, NET_PREFIX "1");
-	ck_assert_int_eq(sh("%s netns exec %s %s -c 2 -i 0.2 -W 2 %s3 >/dev/null", ip_path, ns,
+	ck_assert_int_eq(et_sh("%s netns exec %s %s -c 2 -i 0.2 -W 2 %s3 >/dev/null", ip_path, ns,
 			    ping_path, NET_PREFIX), 0);
 	size_t from = et_pos(c);
 	char want[64];

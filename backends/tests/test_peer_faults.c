@@ -215,19 +215,6 @@ END_TEST
 
 /* --- tap ---------------------------------------------------------------------------- */
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 struct flood {
 	vnetif_port *p;
 	atomic_int stop;
@@ -269,12 +256,12 @@ START_TEST(test_tap_deleted_under_traffic)
 	snprintf(ifname, sizeof(ifname), "vpf%d", (int)getpid() % 1000000);
 	snprintf(da, sizeof(da), "%s,iface=%s", et_name(name, sizeof(name), "net_tap"), ifname);
 	vnetif_ethdev *e = et_attach_cfg(sw, da, &ec);
-	ck_assert_int_eq(sh("%s link set %s up", ip_path, ifname), 0);
+	ck_assert_int_eq(et_sh("%s link set %s up", ip_path, ifname), 0);
 	fl.p = vt_connect(sw);
 	ck_assert_int_eq(pthread_create(&fl.t, NULL, flood_main, &fl), 0);
 	ck_assert_msg(VT_WAIT(et_stats(e).dev_opackets > 200), "the tap sent nothing");
 
-	ck_assert_int_eq(sh("%s link del %s", ip_path, ifname), 0);
+	ck_assert_int_eq(et_sh("%s link del %s", ip_path, ifname), 0);
 	uint64_t from0 = et_stats(e).from_switch;
 	/* the switch goes on sending to the device, which fails; nothing stops */
 	ck_assert_msg(VT_WAIT(et_stats(e).from_switch > from0 + 500),
@@ -289,7 +276,7 @@ START_TEST(test_tap_deleted_under_traffic)
 	       es.dev_opackets, es.tx_drop_dev_full, es.dev_oerrors);
 	/* the port's frames: handed to the device or still counted by the switch */
 	et_detach(e); /* the interface is gone: stop and close must still work */
-	ck_assert_int_ne(sh("%s link show %s >/dev/null 2>&1", ip_path, ifname), 0);
+	ck_assert_int_ne(et_sh("%s link show %s >/dev/null 2>&1", ip_path, ifname), 0);
 	bg_stop(&bg);
 	ck_assert_int_eq(vnetif_disconnect(fl.p, 0), 0);
 	vt_teardown(sw); /* every mbuf back: none stuck in the dead device */
