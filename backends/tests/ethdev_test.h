@@ -34,14 +34,9 @@
 #define ET_MAX 16
 static vnetif_ethdev *et_devs[ET_MAX];
 
-static inline vnetif_ethdev *et_attach_cfg(vnetif_switch *sw, const char *devargs,
-					   const struct vnetif_ethdev_config *cfg)
+/* Remember attachment @e for the fixture's teardown; returns it. */
+static inline vnetif_ethdev *et_track(vnetif_ethdev *e)
 {
-	vnetif_ethdev *e = NULL;
-	int rc = vnetif_ethdev_attach(sw, devargs, cfg, &e);
-
-	ck_assert_msg(rc == 0, "attach %s: %d (%s): %s", devargs, rc, vnetif_strerror(rc),
-		      vnetif_ethdev_last_error());
 	for (unsigned i = 0; i < ET_MAX; i++) {
 		if (!et_devs[i]) {
 			et_devs[i] = e;
@@ -50,6 +45,17 @@ static inline vnetif_ethdev *et_attach_cfg(vnetif_switch *sw, const char *devarg
 	}
 	ck_abort_msg("too many attachments");
 	return NULL;
+}
+
+static inline vnetif_ethdev *et_attach_cfg(vnetif_switch *sw, const char *devargs,
+					   const struct vnetif_ethdev_config *cfg)
+{
+	vnetif_ethdev *e = NULL;
+	int rc = vnetif_ethdev_attach(sw, devargs, cfg, &e);
+
+	ck_assert_msg(rc == 0, "attach %s: %d (%s): %s", devargs, rc, vnetif_strerror(rc),
+		      vnetif_ethdev_last_error());
+	return et_track(e);
 }
 
 static inline vnetif_ethdev *et_attach(vnetif_switch *sw, const char *devargs)

@@ -18,14 +18,7 @@ static vnetif_ethdev *vhost(vnetif_switch *sw, const char *path)
 
 	ck_assert_msg(rc == 0, "attach_vhost %s: %d (%s): %s", path, rc, vnetif_strerror(rc),
 		      vnetif_ethdev_last_error());
-	for (unsigned i = 0; i < ET_MAX; i++) {
-		if (!et_devs[i]) {
-			et_devs[i] = e;
-			return e;
-		}
-	}
-	ck_abort_msg("too many attachments");
-	return NULL;
+	return et_track(e);
 }
 
 START_TEST(test_path_checks)
