@@ -66,3 +66,24 @@ stats_mpps() {
     END { if (!n) { print "0 0"; exit } printf "%.2f %.2f", v[int(n / 2)], v[n - 1] }'
 }
 
+
+# Median and best Mpps of the frames testpmd's log $1 reports received per second.
+testpmd_rx_mpps() {
+  grep -oE 'Rx-pps: *[0-9]+' "$1" | grep -oE '[0-9]+$' | stats_mpps
+}
+
+# Start vnetif-switch on CPU 1 with a port $1 (--memif or --vhost) on socket $2 and a
+# null sink as port 1, logging to $run/switch.log; returns when the socket is there.
+start_switch() {
+  taskset -c 1 "$sw" "$1" "$2" --vdev net_null0,no-rx=1 >"$run/switch.log" 2>&1 &
+  pids+=($!)
+  wait_socket "$2" "${pids[-1]}" "$run/switch.log"
+}
+
+# Median and best Mpps of what vnetif-switch's log $1 says its sink port (port 1) sent
+# per second: "... out N (X Mpps) ..." (or kpps, pps).
+switch_sink_mpps() {
+  grep -E 'port 1 vdev' "$1" | grep -oE 'out [0-9]+ \([0-9.]+ [kM]?pps' |
+    awk '{ r = substr($3, 2); u = $4; print (u == "Mpps" ? r * 1e6 : u == "kpps" ? r * 1e3 : r) }' |
+    stats_mpps
+}

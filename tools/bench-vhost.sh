@@ -23,20 +23,14 @@ wait_socket "$run/d.sock" "${pids[-1]}" "$run/direct-rx.log"
 testpmd tx "0@0,1@0" "net_virtio_user0,path=$run/d.sock,queues=1" txonly "$run/direct-tx.log"
 sleep "$((secs + 2))"
 cleanup
-read -r direct direct_best < <(grep -oE 'Rx-pps: *[0-9]+' "$run/direct-rx.log" |
-  grep -oE '[0-9]+$' | stats_mpps)
+read -r direct direct_best < <(testpmd_rx_mpps "$run/direct-rx.log")
 
 # 2. through the switch: testpmd (virtio-user, txonly) -> vnetif-switch [vhost -> null sink]
-taskset -c 1 "$sw" --vhost "$run/s.sock" --vdev net_null0,no-rx=1 >"$run/switch.log" 2>&1 &
-pids+=($!)
-wait_socket "$run/s.sock" "${pids[-1]}" "$run/switch.log"
+start_switch --vhost "$run/s.sock"
 testpmd tx "0@0,1@0" "net_virtio_user0,path=$run/s.sock,queues=1" txonly "$run/switch-tx.log"
 sleep "$((secs + 2))"
 cleanup
-# vnetif-switch's line for the sink port: "... out N (X Mpps) ..." (or kpps)
-read -r switched switched_best < <(grep -E 'port 1 vdev' "$run/switch.log" |
-  grep -oE 'out [0-9]+ \([0-9.]+ [kM]?pps' | awk '{ r = substr($3, 2); u = $4;
-    print (u == "Mpps" ? r * 1e6 : u == "kpps" ? r * 1e3 : r) }' | stats_mpps)
+read -r switched switched_best < <(switch_sink_mpps "$run/switch.log")
 
 echo "direct virtio-user -> vhost-user testpmd:         median $direct Mpps, best second $direct_best Mpps (64-byte frames)"
 echo "virtio-user -> vhost -> vnetif-switch -> sink:    median $switched Mpps, best second $switched_best Mpps (64-byte frames)"
