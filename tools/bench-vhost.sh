@@ -21,6 +21,7 @@ prog=bench-vhost.sh tag=bvh
 testpmd rx "0@1,1@1" "net_vhost0,iface=$run/d.sock,queues=1" rxonly "$run/direct-rx.log"
 wait_socket "$run/d.sock" "${pids[-1]}" "$run/direct-rx.log"
 testpmd tx "0@0,1@0" "net_virtio_user0,path=$run/d.sock,queues=1" txonly "$run/direct-tx.log"
+wait_flow "$run/direct-rx.log" 'Rx-pps: *[1-9]' "${pids[-1]}"
 sleep "$((secs + 2))"
 cleanup
 read -r direct direct_best < <(testpmd_rx_mpps "$run/direct-rx.log")
@@ -28,6 +29,7 @@ read -r direct direct_best < <(testpmd_rx_mpps "$run/direct-rx.log")
 # 2. through the switch: testpmd (virtio-user, txonly) -> vnetif-switch [vhost -> null sink]
 start_switch --vhost "$run/s.sock"
 testpmd tx "0@0,1@0" "net_virtio_user0,path=$run/s.sock,queues=1" txonly "$run/switch-tx.log"
+wait_flow "$run/switch.log" 'port 1 vdev .* out [1-9]' "${pids[-1]}"
 sleep "$((secs + 2))"
 cleanup
 read -r switched switched_best < <(switch_sink_mpps "$run/switch.log")
