@@ -349,15 +349,6 @@ void vnetif_stage_resume(struct vnetif_port *p, enum vnetif_dir dir, struct rte_
 	}
 }
 
-/* Enter the switch's read side for a datapath call on port handle @h: 0 and *port set,
- * -EINVAL, or -ENOTCONN (and not entered). @draining: a port flushing its ring at
- * disconnect still counts (receive side). */
-static int enter_connected(vnetif_port *h, bool draining, struct vnetif_port **port,
-			   unsigned *tok)
-{
-	return vnetif_port_enter(h, draining, port, tok);
-}
-
 int vnetif_tx_entered(struct vnetif_port *port, unsigned tok, struct rte_mbuf **pkts,
 		      uint16_t n)
 {
@@ -391,7 +382,7 @@ VNETIF_API int vnetif_tx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t 
 
 	if (n > 0 && pkts == NULL)
 		return -EINVAL;
-	rc = enter_connected(h, false, &port, &tok);
+	rc = vnetif_port_enter(h, false, &port, &tok);
 	if (rc)
 		return rc;
 	return vnetif_tx_entered(port, tok, pkts, n);
@@ -405,7 +396,7 @@ VNETIF_API int vnetif_rx_burst(vnetif_port *h, struct rte_mbuf **pkts, uint16_t 
 
 	if (n > 0 && pkts == NULL)
 		return -EINVAL;
-	rc = enter_connected(h, true, &port, &tok);
+	rc = vnetif_port_enter(h, true, &port, &tok);
 	if (rc)
 		return rc;
 	if (n > 0)
@@ -468,7 +459,7 @@ VNETIF_API int vnetif_poll(vnetif_port *h, unsigned budget)
 
 	if (budget == 0)
 		return -EINVAL;
-	rc = enter_connected(h, true, &port, &tok);
+	rc = vnetif_port_enter(h, true, &port, &tok);
 	if (rc)
 		return rc;
 	l = atomic_load_explicit(&port->listener, memory_order_acquire);
