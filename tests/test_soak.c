@@ -63,21 +63,6 @@ struct soak {
 	int nrxt;
 };
 
-static uint64_t pack(const uint8_t *m)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = v << 8 | m[i];
-	return v;
-}
-
-static void unpack(uint64_t v, uint8_t *m)
-{
-	for (int i = 5; i >= 0; i--, v >>= 8)
-		m[i] = (uint8_t)v;
-}
-
 static uint32_t xrand(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -190,7 +175,7 @@ static void pick_dst(struct soak *s, uint64_t *r, uint8_t *dst)
 
 		memcpy(dst, m ? VT_BCAST : VT_FOREIGN(9), 6);
 		if (m)
-			unpack(m, dst);
+			vt_mac_unpack(m, dst);
 	}
 }
 
@@ -314,7 +299,7 @@ static void *churn_main(void *arg)
 			churn_fail(c, "listen", rc);
 		if (reader && (rc = vnetif_reader_start(p)) != 0)
 			churn_fail(c, "reader_start", rc);
-		atomic_store(&s->churn_mac[ca->slot], pack(mac));
+		atomic_store(&s->churn_mac[ca->slot], vt_mac_pack(mac));
 		for (int k = 0; k < 4; k++) {
 			vt_fill(f, sizeof(f), k % 2 ? VT_BCAST : s->mac[k % NPORTS], mac,
 				(uint32_t)c->cycles);

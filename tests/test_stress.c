@@ -484,21 +484,6 @@ struct churn {
 	pthread_mutex_t failure_lock;
 };
 
-static uint64_t mac_pack(const uint8_t *m)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = v << 8 | m[i];
-	return v;
-}
-
-static void mac_unpack(uint64_t v, uint8_t *m)
-{
-	for (int i = 5; i >= 0; i--, v >>= 8)
-		m[i] = (uint8_t)v;
-}
-
 /* Record a failure (@rc: a negative errno, or 0/a count for a broken invariant). */
 static void churn_fail(struct churn *c, const char *what, int rc)
 {
@@ -563,7 +548,7 @@ static void *traffic_a(void *arg)
 			c->a_to_b_ok++;
 		else if (rc != -ENOBUFS)
 			c->traffic_errors++;
-		mac_unpack(atomic_load(&c->target), to);
+		vt_mac_unpack(atomic_load(&c->target), to);
 		rc = vt_write(c->a, to, c->ma, 60, seq);
 		if (rc == 0)
 			c->a_to_c_ok++;
@@ -629,7 +614,7 @@ static void *churner(void *arg)
 			churn_fail(c, "listen", rc);
 		if (reader && (rc = vnetif_reader_start(p)) != 0)
 			churn_fail(c, "reader_start", rc);
-		atomic_store(&c->target, mac_pack(mp));
+		atomic_store(&c->target, vt_mac_pack(mp));
 		/* it talks too: a foreign source is learned on it, forgotten at disconnect */
 		vt_fill(f, sizeof(f), c->ma, mp, i);
 		if ((rc = vnetif_write(p, f, sizeof(f))) != 0 && rc != -ENOBUFS)
@@ -677,7 +662,7 @@ static void run_churn(bool async, int nchurners, unsigned cycles)
 	c->b = vt_connect(c->sw);
 	vt_mac(c->a, c->ma);
 	vt_mac(c->b, c->mb);
-	atomic_store(&c->target, mac_pack(VT_FOREIGN(250)));
+	atomic_store(&c->target, vt_mac_pack(VT_FOREIGN(250)));
 	ck_assert_int_eq(vnetif_listen(c->a, a_listener, c), 0);
 	ck_assert_int_eq(vnetif_listen(c->b, b_listener, c), 0);
 	if (async) {

@@ -42,6 +42,22 @@
 /* Locally administered unicast addresses no port gets automatically. */
 #define VT_FOREIGN(n) VT_MAC(0x02, 0xaa, 0x00, 0x00, 0x00, (uint8_t)(n))
 
+/* A MAC as a number (byte 0 most significant), e.g. to keep one in an atomic; and back. */
+static inline uint64_t vt_mac_pack(const uint8_t *m)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | m[i];
+	return v;
+}
+
+static inline void vt_mac_unpack(uint64_t v, uint8_t *m)
+{
+	for (int i = 5; i >= 0; i--, v >>= 8)
+		m[i] = (uint8_t)v;
+}
+
 static inline bool vt_mac_eq(const uint8_t *a, const uint8_t *b)
 {
 	return memcmp(a, b, VNETIF_ETHER_ADDR_LEN) == 0;
