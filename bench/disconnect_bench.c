@@ -16,15 +16,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "bench_clock.h"
 #include "vnetif.h"
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static void mac_of(unsigned i, uint8_t *mac)
 {
@@ -75,10 +68,10 @@ static double time_disconnect(unsigned n)
 		fprintf(stderr, "disconnect-bench: %u MACs learned of %u\n", st.fdb_entries - 2, n);
 		return -1;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	if (vnetif_disconnect(a, 0) != 0)
 		return -1;
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	vnetif_switch_stats_get(sw, &st);
 	if (st.fdb_entries != 1) {
 		fprintf(stderr, "disconnect-bench: %u MACs left after disconnect\n", st.fdb_entries);
@@ -106,14 +99,14 @@ static double time_hash_delete(unsigned n)
 		mac_of(i, (uint8_t *)&k);
 		rte_hash_add_key_data(h, &k, (void *)(uintptr_t)1);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t k = 0;
 
 		mac_of(i, (uint8_t *)&k);
 		rte_hash_del_key(h, &k);
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	rte_hash_free(h);
 	return t;
 }

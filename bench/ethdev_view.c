@@ -19,6 +19,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "bench_clock.h"
 #include "vnetif.h"
 #include "vnetif_ethdev.h"
 
@@ -29,21 +30,6 @@ struct side {
 	vnetif_port *port; /* plain port (A or B) */
 	int view;          /* the view's port id, or -1 */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static unsigned side_tx(const struct side *s, struct rte_mbuf **m, unsigned n)
 {
@@ -117,23 +103,23 @@ static struct result measure(const struct side *a, const struct side *b, struct 
 		eth[12] = 0x88;
 		eth[13] = 0xb5;
 	}
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	end = t0 + (uint64_t)(seconds * 1e9);
-	while (r.ok && now_ns() < end) {
+	while (r.ok && bench_now_ns() < end) {
 		for (int k = 0; k < 64 && r.ok; k++) {
 			r.ok = round_trip(a, b, m, burst, amac, bmac);
 			frames += 2u * burst;
 		}
 	}
-	r.mpps = frames / ((now_ns() - t0) / 1e3);
+	r.mpps = frames / ((bench_now_ns() - t0) / 1e3);
 	for (unsigned i = 0; i < LAT_ROUNDS && r.ok; i++) {
-		uint64_t s = now_ns();
+		uint64_t s = bench_now_ns();
 
 		r.ok = round_trip(a, b, m, 1, amac, bmac);
-		lat[i] = now_ns() - s;
+		lat[i] = bench_now_ns() - s;
 	}
 	if (r.ok) {
-		qsort(lat, LAT_ROUNDS, sizeof(*lat), cmp_u64);
+		qsort(lat, LAT_ROUNDS, sizeof(*lat), bench_cmp_u64);
 		r.p50_ns = (double)lat[LAT_ROUNDS / 2];
 		r.p99_ns = (double)lat[LAT_ROUNDS * 99 / 100];
 	}

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "vnetif.h"
 #include "vnetif_lwip.h"
 
@@ -80,14 +81,6 @@ struct run {
 	double *interval_gbps; /* per interval, received */
 	int nintervals;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 /* The stream's bytes: byte x of stream @id is byte (x % 8) of word_at(x / 8), a
  * multiplicative hash of the word index — no short period, and 8 bytes per multiply so
@@ -360,12 +353,12 @@ static void run_traffic(struct run *r, const struct opts *o)
 		pthread_create(&r->s[i].trx, NULL, receiver, &r->s[i]);
 		pthread_create(&r->s[i].ttx, NULL, sender, &r->s[i]);
 	}
-	t0 = last_t = now_s();
+	t0 = last_t = bench_now_s();
 	next = t0 + o->interval;
 	if (!o->quiet && !o->json)
 		printf("[ ID] %-6s Interval           Transfer     Bitrate         Drops\n", r->name);
 	for (;;) {
-		double t = now_s();
+		double t = bench_now_s();
 
 		usleep(1000);
 		/* an interval line per interval, and the tail if it is not a sliver */
@@ -396,7 +389,7 @@ static void run_traffic(struct run *r, const struct opts *o)
 		if (o->bytes == 0 && t - t0 >= o->seconds)
 			atomic_store(&r->stop, true);
 	}
-	r->elapsed = now_s() - t0;
+	r->elapsed = bench_now_s() - t0;
 	for (int i = 0; i < r->ns; i++) {
 		pthread_join(r->s[i].ttx, NULL);
 		pthread_join(r->s[i].trx, NULL);

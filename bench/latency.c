@@ -27,25 +27,11 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "bench_clock.h"
 #include "vnetif.h"
 #ifdef HAVE_VNETIF_LWIP
 #include "vnetif_lwip.h"
 #endif
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct pct {
 	double p50, p99, p999;
@@ -53,7 +39,7 @@ struct pct {
 
 static struct pct percentiles(uint64_t *ns, size_t n)
 {
-	qsort(ns, n, sizeof(*ns), cmp_u64);
+	qsort(ns, n, sizeof(*ns), bench_cmp_u64);
 	return (struct pct){ns[n / 2] / 1e3, ns[n * 99 / 100] / 1e3, ns[n * 999 / 1000] / 1e3};
 }
 
@@ -135,12 +121,12 @@ static struct pct sync_switch(size_t n, uint64_t *ns)
 	vnetif_listen_mbuf(pp.b, bounce, &pp);
 	vnetif_listen_mbuf(pp.a, catch_pong, &pp);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 
 		pp.back = NULL;
 		set_dst(m, pp.mac_b, pp.mac_a);
 		vnetif_tx_burst(pp.a, &m, 1);
-		ns[i] = now_ns() - t0;
+		ns[i] = bench_now_ns() - t0;
 		if (pp.back == NULL) {
 			fprintf(stderr, "latency: sync pong missing\n");
 			exit(1);
@@ -159,13 +145,13 @@ static struct pct sync_ring(size_t n, uint64_t *ns)
 	void *obj = &obj;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 
 		rte_ring_enqueue(ab, obj);
 		rte_ring_dequeue(ab, &obj);
 		rte_ring_enqueue(ba, obj);
 		rte_ring_dequeue(ba, &obj);
-		ns[i] = now_ns() - t0;
+		ns[i] = bench_now_ns() - t0;
 	}
 	rte_ring_free(ab);
 	rte_ring_free(ba);
@@ -213,7 +199,7 @@ static struct pct async_case(size_t n, uint64_t *ns, bool ring, bool readers)
 		pthread_create(&echo, NULL, echo_rx_burst, &pp);
 	}
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 
 		if (ring) {
 			void *obj = m;
@@ -234,7 +220,7 @@ static struct pct async_case(size_t n, uint64_t *ns, bool ring, bool readers)
 			while (vnetif_rx_burst(pp.a, &m, 1) != 1)
 				;
 		}
-		ns[i] = now_ns() - t0;
+		ns[i] = bench_now_ns() - t0;
 	}
 	atomic_store(&pp.stop, true);
 	if (readers) {
@@ -317,15 +303,15 @@ static double tcp_rr(vnetif_switch *sw, bool async, double seconds)
 	vnetif_lwip_setsockopt(r.cli, r.cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	vnetif_lwip_setsockopt(r.srv, r.sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	pthread_create(&t, NULL, rr_server, &r);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	end = t0 + (uint64_t)(seconds * 1e9);
-	while (now_ns() < end) {
+	while (bench_now_ns() < end) {
 		if (rr_exact(r.cli, r.cfd, buf, sizeof(buf), true) < 0 ||
 		    rr_exact(r.cli, r.cfd, buf, sizeof(buf), false) < 0)
 			break;
 		n++;
 	}
-	double rate = (double)n / ((double)(now_ns() - t0) / 1e9);
+	double rate = (double)n / ((double)(bench_now_ns() - t0) / 1e9);
 	vnetif_lwip_close(r.cli, r.cfd);
 	pthread_join(t, NULL);
 	vnetif_lwip_destroy(r.cli);

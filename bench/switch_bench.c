@@ -39,6 +39,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "bench_clock.h"
 #include "vnetif.h"
 
 #define MAX_BURST 256
@@ -73,14 +74,6 @@ struct rig {
 	uint8_t mac[MAX_PORTS][6];
 	struct rte_mempool *pool;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int parse_list(const char *s, int *out, int max)
 {
@@ -255,7 +248,7 @@ static double run_one_thread(struct rig *r, int hub, double seconds)
 
 	if (rte_pktmbuf_alloc_bulk(r->pool, m, (unsigned)r->burst) != 0)
 		return -1;
-	t0 = now_s();
+	t0 = bench_now_s();
 	do {
 		for (int it = 0; it < 1024; it++) {
 			int to = (from + 1) % r->nports;
@@ -279,7 +272,7 @@ static double run_one_thread(struct rig *r, int hub, double seconds)
 			}
 			from = to;
 		}
-		t = now_s();
+		t = bench_now_s();
 	} while (t - t0 < seconds);
 	rte_pktmbuf_free_bulk(m, (unsigned)r->burst);
 	return (double)delivered / (t - t0) / 1e6;
@@ -357,7 +350,7 @@ static void *consumer(void *arg)
 
 	if (c->cache)
 		vnetif_thread_register();
-	t0 = now_s();
+	t0 = bench_now_s();
 	do {
 		for (int it = 0; it < 1024; it++) {
 			unsigned k = recv_burst(r, 1, m, (unsigned)r->burst);
@@ -369,7 +362,7 @@ static void *consumer(void *arg)
 			c->delivered += k;
 			rte_pktmbuf_free_bulk(m, k);
 		}
-		t = now_s();
+		t = bench_now_s();
 	} while (t - t0 < c->seconds);
 	atomic_store(&c->stop, 1);
 	c->mpps = (double)c->delivered / (t - t0) / 1e6;

@@ -19,15 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define MSG 64
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int exact(int fd, char *buf, size_t n, int send_it)
 {
@@ -84,9 +78,9 @@ static int client(const char *ip, int port, double seconds)
 		return 1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	end = t0 + (uint64_t)(seconds * 1e9);
-	while (now_ns() < end) {
+	while (bench_now_ns() < end) {
 		if (exact(fd, buf, sizeof(buf), 1) < 0 || exact(fd, buf, sizeof(buf), 0) < 0) {
 			fprintf(stderr, "tcp-rr: connection lost after %llu transactions\n",
 				(unsigned long long)n);
@@ -94,7 +88,7 @@ static int client(const char *ip, int port, double seconds)
 		}
 		n++;
 	}
-	printf("%.1f\n", (double)n / ((double)(now_ns() - t0) / 1e9));
+	printf("%.1f\n", (double)n / ((double)(bench_now_ns() - t0) / 1e9));
 	close(fd);
 	return 0;
 }
