@@ -30,6 +30,7 @@
 #include <rte_eal.h>
 
 #include "vnetif.h"
+#include "vnetif_test.h" /* vt_run() only: this process never starts EAL */
 
 Suite *eal_suite(void);
 
@@ -378,12 +379,5 @@ Suite *eal_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(eal_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run(eal_suite());
 }
