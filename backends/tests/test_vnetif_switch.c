@@ -320,6 +320,18 @@ END_TEST
 #ifdef VNETIF_ETHDEV_TEST_LWIP
 /* --stack: an lwIP stack on the switch answers the ARP request and the ping replayed
  * from a pcap file; in hub mode the answers also reach the pcap output. */
+/* An ARP request from VT_FOREIGN(1) (@ip_me) for @ip_target, broadcast: the first 42
+ * bytes of @a. */
+static void arp_who_has(uint8_t *a, const uint8_t ip_me[4], const uint8_t ip_target[4])
+{
+	memcpy(a, VT_BCAST, 6);
+	memcpy(a + 6, VT_FOREIGN(1), 6);
+	memcpy(a + 12, (uint8_t[]){0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1}, 10);
+	memcpy(a + 22, VT_FOREIGN(1), 6);
+	memcpy(a + 28, ip_me, 4);
+	memcpy(a + 38, ip_target, 4);
+}
+
 START_TEST(test_stack_answers)
 {
 	static const uint8_t ip_me[4] = {10, 200, 80, 1}, ip_stack[4] = {10, 200, 80, 2};
@@ -332,12 +344,7 @@ START_TEST(test_stack_answers)
 	/* ARP request: who has 10.200.80.2? tell 10.200.80.1 */
 	a = f[0].data;
 	f[0].len = 60;
-	memcpy(a, VT_BCAST, 6);
-	memcpy(a + 6, VT_FOREIGN(1), 6);
-	memcpy(a + 12, (uint8_t[]){0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1}, 10);
-	memcpy(a + 22, VT_FOREIGN(1), 6);
-	memcpy(a + 28, ip_me, 4);
-	memcpy(a + 38, ip_stack, 4);
+	arp_who_has(a, ip_me, ip_stack);
 	/* ICMP echo request, 32 bytes of payload, to the stack's MAC unknown: broadcast */
 	e = f[1].data;
 	f[1].len = 14 + 20 + 8 + 32;
@@ -402,12 +409,7 @@ START_TEST(test_capture_and_impair)
 		uint8_t *a = f[i].data;
 
 		f[i].len = i ? 100 : 60;
-		memcpy(a, VT_BCAST, 6);
-		memcpy(a + 6, VT_FOREIGN(1), 6);
-		memcpy(a + 12, (uint8_t[]){0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1}, 10);
-		memcpy(a + 22, VT_FOREIGN(1), 6);
-		memcpy(a + 28, ip_me, 4);
-		memcpy(a + 38, ip_stack, 4);
+		arp_who_has(a, ip_me, ip_stack);
 	}
 	et_pcap_write(et_path(in, sizeof(in), "arp.pcap"), f, 2);
 	et_path(cap, sizeof(cap), "cap.pcapng");
