@@ -49,6 +49,7 @@ struct opts {
 	const char *impair;  /* --impair SPEC on what every stack receives (both paths) */
 	struct vnetif_impair im;
 	int only;            /* --only: 0 both runs, 1 the switch only, 2 the direct wire only */
+	enum vnetif_pool_order pool; /* --pool: order of the switch's pool */
 };
 
 struct stream {
@@ -476,6 +477,7 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 		c.yield = o->yield ? yield_fn : NULL;
 		c.ring_size = 4096;
 		c.pool_size = 32767;
+		c.pool_order = o->pool;
 		rc = vnetif_switch_create(&c, &r->sw);
 		if (rc < 0) {
 			fprintf(stderr, "iperf-like: switch: %s\n", vnetif_strerror(rc));
@@ -540,6 +542,11 @@ static void summary(const struct run *r)
 	       (unsigned long long)r->rx.rx_zero_copy);
 }
 
+static const char *pool_name(enum vnetif_pool_order p)
+{
+	return p == VNETIF_POOL_FIFO ? "fifo" : "lifo";
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -547,13 +554,16 @@ static void usage(void)
 		"                  [--mtu MTU] [--mode sync|async] [--fwd learning|hub]\n"
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
 		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
-		"                  [--impair SPEC] [--only switch|direct] [--json] [--quiet]\n"
+		"                  [--impair SPEC] [--only switch|direct] [--pool lifo|fifo]\n"
+		"                  [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
 		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
 		"impair what each stack receives on the switch path and on the direct wire alike\n"
 		"(same spec, same seeds per receiver), to see goodput under loss on both.\n"
-		"--only switch|direct runs one of the two (to profile it); no ratio then.\n");
+		"--only switch|direct runs one of the two (to profile it); no ratio then.\n"
+		"--pool lifo|fifo: the order of the switch's pool (vnetif_switch_config::\n"
+		"pool_order); default lifo, the library's default.\n");
 }
 
 static uint64_t parse_size(const char *s)
@@ -585,7 +595,8 @@ int main(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
 		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'X'},
-		{"only", required_argument, NULL, 'O'}, {NULL, 0, NULL, 0}};
+		{"only", required_argument, NULL, 'O'}, {"pool", required_argument, NULL, 'Q'},
+		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1};
 	struct run sw, direct;
@@ -624,6 +635,10 @@ int main(int argc, char **argv)
 			o.only = !strcmp(optarg, "switch") ? 1 : !strcmp(optarg, "direct") ? 2 : 0;
 			if (!o.only) bad = "--only";
 			break;
+		case 'Q':
+			o.pool = !strcmp(optarg, "fifo") ? VNETIF_POOL_FIFO : VNETIF_POOL_LIFO;
+			if (o.pool == VNETIF_POOL_LIFO && strcmp(optarg, "lifo")) bad = "--pool";
+			break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -646,9 +661,9 @@ int main(int argc, char **argv)
 			return 1;
 		if (!o.json)
 			summary(r);
-		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pairs\":%d,"
-		       "\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"verified\":%s}\n", r->name,
-		       o.async ? "async" : "sync", o.pairs, o.streams, o.mtu,
+		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pool\":\"%s\","
+		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"verified\":%s}\n",
+		       r->name, o.async ? "async" : "sync", pool_name(o.pool), o.pairs, o.streams, o.mtu,
 		       (double)r->received * 8 / r->elapsed / 1e9, r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
@@ -659,9 +674,10 @@ int main(int argc, char **argv)
 	if (!o.json) {
 		summary(&sw);
 		summary(&direct);
-		printf("switch / direct = %.2f  (%s mode, %s, %d pair(s) x %d stream(s), MTU %u, "
-		       "%s lwIP, checksums %s on the switch, %s on the wire)\n",
-		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning", o.pairs,
+		printf("switch / direct = %.2f  (%s mode, %s, %s pool, %d pair(s) x %d stream(s), "
+		       "MTU %u, %s lwIP, checksums %s on the switch, %s on the wire)\n",
+		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning",
+		       pool_name(o.pool), o.pairs,
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
 		if (o.impair)
@@ -672,14 +688,14 @@ int main(int argc, char **argv)
 			       direct.ping_p99_us);
 	}
 	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
-	       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
+	       "\"pool\":\"%s\",\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
 	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
-	       o.poll_loop ? "poll" : "threads",
+	       o.poll_loop ? "poll" : "threads", pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 	       sw.elapsed, (unsigned long long)sw.received, g_sw,
 	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", sw.csum ? "true" : "false",

@@ -63,6 +63,9 @@ struct opts {
 	int hub, learning;
 };
 
+/* --pool: the order of the switch's own pool, which the baselines share */
+static enum vnetif_pool_order pool_order = VNETIF_POOL_LIFO;
+
 /* One measured setup: a switch with ports, or the baselines' rings and hash. */
 struct rig {
 	enum variant v;
@@ -120,6 +123,7 @@ static int rig_open(struct rig *r, enum variant v, int hub, int nports, int size
 	c.fwd_mode = hub ? VNETIF_FWD_HUB : VNETIF_FWD_LEARNING;
 	c.ring_size = 4096;
 	c.pool_size = 32767;
+	c.pool_order = pool_order;
 	/* a full ring makes the sender wait (yielding) as the ring baseline's sender does,
 	 * rather than drop: a sender that spins dropping starves a receiver on its CPU */
 	c.full_policy = VNETIF_FULL_BACKPRESSURE;
@@ -463,10 +467,12 @@ static void usage(void)
 		"                    [--ports 2,4,64] [--threads 1,2] [--mode learning|hub|both]\n"
 		"                    [--testpmd SECONDS|off] [--placement pinned|unpinned|both]\n"
 		"                    [--cpus SENDER,RECEIVER] [--impair SPEC]\n"
-		"                    [--testpmd-mem nohuge|huge]\n"
+		"                    [--testpmd-mem nohuge|huge] [--pool lifo|fifo]\n"
 		"Prints a human line and a JSON line per point; baselines run in the same process.\n"
 		"--impair SPEC impairs what every switch port receives (vnetif_impair_parse());\n"
-		"--impair off gives every port an idle impairment stage.\n");
+		"--impair off gives every port an idle impairment stage.\n"
+		"--pool: the order of the switch's own pool (vnetif_switch_config::pool_order;\n"
+		"default lifo, the library's default); the baselines use the same pool.\n");
 }
 
 int main(int argc, char **argv)
@@ -477,7 +483,7 @@ int main(int argc, char **argv)
 		{"threads", required_argument, NULL, 't'}, {"mode", required_argument, NULL, 'm'},
 		{"testpmd", required_argument, NULL, 'T'}, {"impair", required_argument, NULL, 'I'},
 		{"placement", required_argument, NULL, 'P'}, {"cpus", required_argument, NULL, 'C'},
-		{"testpmd-mem", required_argument, NULL, 'H'},
+		{"testpmd-mem", required_argument, NULL, 'H'}, {"pool", required_argument, NULL, 'Q'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	double testpmd_secs = 2, testpmd = 0;
 	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
@@ -504,6 +510,10 @@ int main(int argc, char **argv)
 		case 'T':
 			testpmd_secs = strcmp(optarg, "off") ? atof(optarg) : 0;
 			bad = strcmp(optarg, "off") && testpmd_secs <= 0;
+			break;
+		case 'Q':
+			pool_order = !strcmp(optarg, "fifo") ? VNETIF_POOL_FIFO : VNETIF_POOL_LIFO;
+			bad = pool_order == VNETIF_POOL_LIFO && strcmp(optarg, "lifo");
 			break;
 		case 'H':
 			testpmd_huge = !strcmp(optarg, "huge");
@@ -601,20 +611,21 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			double gbps = sw * 1e6 * sz * 8 / 1e9;
-			printf("%-8s threads=%d %-12s ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps"
+			const char *pool = pool_order == VNETIF_POOL_FIFO ? "fifo" : "lifo";
+			printf("%-8s threads=%d %-12s %s ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps"
 			       " %7.2f Gbit/s  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)"
 			       "  nocache %7.2f Mpps (x%.2f)",
-			       mode, th, where, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw,
+			       mode, th, where, pool, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw,
 			       nocache, sw / nocache);
 			if (testpmd > 0)
 				printf("  testpmd %.2f Mpps (x%.2f)", testpmd, sw / testpmd);
 			printf("\n{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,"
-			       "\"placement\":\"%s\",\"ports\":%d,"
+			       "\"placement\":\"%s\",\"pool\":\"%s\",\"ports\":%d,"
 			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
 			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"nocache_mpps\":%.3f,"
 			       "\"ratio_ring\":%.3f,\"ratio_minsw\":%.3f,\"ratio_nocache\":%.3f,"
 			       "\"testpmd_mpps\":%.3f,\"testpmd_mem\":\"%s\",\"ratio_testpmd\":%.3f}\n",
-			       impair_spec ? impair_spec : "", mode, th, where, np, sz, b, sw, gbps, ring,
+			       impair_spec ? impair_spec : "", mode, th, where, pool, np, sz, b, sw, gbps, ring,
 			       minsw, nocache, sw / ring, sw / minsw, sw / nocache, testpmd,
 			       testpmd_huge ? "huge" : "nohuge", testpmd > 0 ? sw / testpmd : 0);
 			fflush(stdout);

@@ -112,6 +112,11 @@
  * library's reader threads register themselves. Caches are flushed when a thread
  * unregisters or exits, and mbufs in a live thread's cache count as in the pool, so they
  * never make vnetif_switch_destroy() fail. See vnetif_thread_register() for the limits.
+ * Behind the caches, the switch's own pool hands out the most recently freed mbuf first
+ * (vnetif_switch_config::pool_order): a frame's buffer is then usually still in the CPU
+ * caches when the next frame is written into it, even for threads that have no mbuf
+ * cache. Set the environment variable VNETIF_DEBUG to see which mempool driver a switch
+ * got.
  *
  * @par EAL
  * If the application has not initialised DPDK's EAL when the first switch is created,
@@ -192,6 +197,22 @@ enum vnetif_full_policy {
 	VNETIF_FULL_BACKPRESSURE = 1, /**< Retry with yield, bounded, then drop and count. */
 };
 
+/** In what order the switch's own pool hands out its free mbufs (see "Mbuf caches"). */
+enum vnetif_pool_order {
+	/** Most recently freed first (default): DPDK's lock-free stack mempool (lf_stack).
+	 *  A frame allocated by one thread and freed by another, by threads without mbuf
+	 *  caches (a stack's application and tcpip threads), reuses buffers that are still
+	 *  in the CPU caches; lock-free, so a preempted thread never holds up another.
+	 *  Where DPDK lacks that mempool driver, the switch uses ::VNETIF_POOL_FIFO. */
+	VNETIF_POOL_LIFO = 0,
+	/** Least recently freed first: DPDK's head/tail-sync ring mempool (ring_mt_hts).
+	 *  Its bulk refills and flushes cost less, which pays off when every thread that
+	 *  allocates or frees has an mbuf cache (vnetif_thread_register()) and frames pass
+	 *  between cores, as in a producer/consumer pipeline of small frames; without
+	 *  caches every buffer goes round the whole pool and is cold when it comes back. */
+	VNETIF_POOL_FIFO = 1,
+};
+
 /** A yield function: see "The yield function" above. */
 typedef void (*vnetif_yield_fn)(void *arg);
 
@@ -220,6 +241,9 @@ struct vnetif_switch_config {
 	 *  (64..16,777,216; 2^q - 1 uses memory best). Each EAL lcore may cache up to
 	 *  min(256, pool_size / 16) of them for itself. Default 16383. */
 	unsigned pool_size;
+	/** Order of the switch's own pool (ignored with a caller's pool). Default
+	 *  ::VNETIF_POOL_LIFO. */
+	enum vnetif_pool_order pool_order;
 	/** Bound of every control-path wait, 1..3600000 ms. Default 1000. */
 	unsigned grace_timeout_ms;
 };

@@ -73,8 +73,8 @@ static void eal_remove_runtime_dir(void)
 }
 
 /* VNETIF_DEBUG set (non-empty): say what the library chose. */
-static void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void debug(const char *fmt, ...)
+
+void vnetif_debug(const char *fmt, ...)
 {
 	const char *env = getenv("VNETIF_DEBUG");
 	va_list ap;
@@ -173,7 +173,7 @@ static void remove_dead_runtime_dirs(void)
 		    config_locked(dir))
 			continue;
 		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-		debug("EAL: removed %s (its process is gone)", dir);
+		vnetif_debug("EAL: removed %s (its process is gone)", dir);
 	}
 	closedir(d);
 }
@@ -201,7 +201,7 @@ static void remove_hugepage_files(const char *mnt, const char *prefix)
 	}
 	closedir(d);
 	if (n && !prefix)
-		debug("EAL: removed %u hugepage files of gone processes from %s", n, mnt);
+		vnetif_debug("EAL: removed %u hugepage files of gone processes from %s", n, mnt);
 }
 
 /* remove_hugepage_files() in every hugetlbfs mount this process may write. */
@@ -374,12 +374,12 @@ static int default_args(char **argv, struct default_args *b)
 		 * them (vhost-user takes at most 8 memory regions): one file per memseg
 		 * list. They are removed at exit, and after a crash by the next start. */
 		argv[argc++] = "--single-file-segments";
-		debug("EAL: hugepages, memory on demand (%lu MB free: %s)", free_mb, b->sizes);
+		vnetif_debug("EAL: hugepages, memory on demand (%lu MB free: %s)", free_mb, b->sizes);
 	} else {
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "-m";
 		argv[argc++] = b->mem;
-		debug("EAL: --no-huge -m %s (free hugepages: %lu MB%s%s; %d MB needed)", b->mem,
+		vnetif_debug("EAL: --no-huge -m %s (free hugepages: %lu MB%s%s; %d MB needed)", b->mem,
 		      free_mb, b->sizes[0] ? ": " : ", no hugetlbfs mount this process may write",
 		      b->sizes, EAL_MEM_MB);
 	}
@@ -406,7 +406,7 @@ int vnetif_eal_ensure(void)
 	if (env && *env) {
 		snprintf(envbuf, sizeof(envbuf), "%s", env);
 		argc = env_args(envbuf, argv);
-		debug("EAL: VNETIF_EAL_ARGS=%s", env);
+		vnetif_debug("EAL: VNETIF_EAL_ARGS=%s", env);
 	} else {
 		argc = default_args(argv, &b);
 	}

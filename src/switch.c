@@ -30,6 +30,7 @@ VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg)
 	cfg->fdb_size = 4096;
 	cfg->default_mtu = 1500;
 	cfg->pool_size = 16383;
+	cfg->pool_order = VNETIF_POOL_LIFO;
 	cfg->grace_timeout_ms = 1000;
 }
 
@@ -72,6 +73,8 @@ static int config_check(const struct vnetif_switch_config *c)
 			rte_pktmbuf_data_room_size(c->pool) <
 				RTE_PKTMBUF_HEADROOM + VNETIF_POOL_ROOM_MIN))
 		return -EINVAL;
+	if (c->pool_order != VNETIF_POOL_LIFO && c->pool_order != VNETIF_POOL_FIFO)
+		return -EINVAL;
 	if (c->grace_timeout_ms == 0 || c->grace_timeout_ms > 3600u * 1000u)
 		return -EINVAL;
 	return 0;
@@ -83,6 +86,48 @@ static int config_check(const struct vnetif_switch_config *c)
 static unsigned pool_cache_size(unsigned pool_size)
 {
 	return RTE_MIN(256u, pool_size / 16);
+}
+
+/*
+ * The switch's own pool. Its datapath threads are mostly the application's, without
+ * mempool caches and often more than the cores, so the mempool driver must not let a
+ * preempted thread hold the others up: with the classic MP/MC ring the stress suite
+ * crawled (>300 s, every thread spinning behind a preempted one); RTS lost objects under
+ * the same load in DPDK 22.11 (a pool came back 1728 mbufs short). Both drivers used
+ * here are safe there:
+ * - LIFO, lf_stack (DPDK's lock-free stack, a 128-bit CAS): a stack's threads allocate a
+ *   frame in one thread and free it in another, uncached; from a ring every buffer then
+ *   goes round the whole pool (32 MB of buffers by default) and is cold each time, while
+ *   the stack hands the one just freed back out. DPDK's mempool guide recommends a stack
+ *   for pipelines that allocate and free on different threads for that reason.
+ * - FIFO, ring_mt_hts (head/tail sync): cheaper bulk operations (a stack walks its list
+ *   to pop n), which a producer/consumer pipeline whose threads all have caches feels.
+ */
+static struct rte_mempool *own_pool_create(const char *name,
+					   const struct vnetif_switch_config *cfg)
+{
+	static const char *const ops[] = {[VNETIF_POOL_LIFO] = "lf_stack",
+					  [VNETIF_POOL_FIFO] = "ring_mt_hts"};
+	enum vnetif_pool_order order = cfg->pool_order;
+	struct rte_mempool *mp;
+
+	for (;;) {
+		mp = rte_pktmbuf_pool_create_by_ops(name, cfg->pool_size,
+						    pool_cache_size(cfg->pool_size), 0,
+						    RTE_MBUF_DEFAULT_BUF_SIZE,
+						    (int)rte_socket_id(), ops[order]);
+		if (mp != NULL || order == VNETIF_POOL_FIFO || rte_errno == EEXIST)
+			break;
+		/* DPDK without the stack driver (EINVAL), a CPU without the 128-bit CAS
+		 * (ENOTSUP), or too little memory (ENOMEM: the ring will say so too) */
+		vnetif_debug("switch pool %s: mempool driver %s failed (%s), trying %s", name,
+			     ops[order], rte_strerror(rte_errno), ops[VNETIF_POOL_FIFO]);
+		order = VNETIF_POOL_FIFO;
+	}
+	if (mp != NULL)
+		vnetif_debug("switch pool %s: %u mbufs, mempool driver %s", name,
+			     cfg->pool_size, ops[order]);
+	return mp;
 }
 
 VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
@@ -132,15 +177,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		sw->pool = cfg->pool;
 	} else {
 		snprintf(pname, sizeof(pname), "%s_pool", sw->name);
-		/* HTS ring ops. Datapath threads are application threads, without mempool
-		 * caches and often more than the cores: with the classic MP/MC ring, the
-		 * stress suite crawled (>300 s, every thread spinning behind a preempted
-		 * one); with HTS it takes ~5 s. RTS lost objects under the same load in
-		 * DPDK 22.11 (a pool came back 1728 mbufs short). */
-		sw->pool = rte_pktmbuf_pool_create_by_ops(pname, cfg->pool_size,
-							  pool_cache_size(cfg->pool_size), 0,
-							  RTE_MBUF_DEFAULT_BUF_SIZE,
-							  (int)rte_socket_id(), "ring_mt_hts");
+		sw->pool = own_pool_create(pname, cfg);
 		if (sw->pool == NULL) {
 			rc = rte_errno == EEXIST ? -EEXIST : -ENOMEM;
 			goto fail_fdb;

@@ -292,6 +292,9 @@ START_TEST(test_hugepages_or_not)
 		      c.huge ? "uses" : "does not use", c.log);
 	ck_assert_msg(strstr(c.log, want ? "vnetif: EAL: hugepages" : "vnetif: EAL: --no-huge"),
 		      "VNETIF_DEBUG did not say it:\n%s", c.log);
+	/* the default pool order, LIFO, is DPDK's lock-free stack driver, shipped with DPDK */
+	ck_assert_msg(strstr(c.log, "mempool driver lf_stack"),
+		      "VNETIF_DEBUG did not name the LIFO pool's driver:\n%s", c.log);
 	printf("test_hugepages_or_not: %lu MB of hugepages free: %s\n", free_mb,
 	       want ? "hugepages" : "--no-huge");
 }

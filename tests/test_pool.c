@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Pools: every documented pool_size works; a caller pool's data room is checked at
- * create and any accepted room carries every frame size (chains); writev's empty
- * buffers.
+ * Pools: every documented pool_size works in both pool orders, and each order hands out
+ * the buffer it promises; a caller pool's data room is checked at create and any
+ * accepted room carries every frame size (chains); writev's empty buffers.
  */
 #include "vnetif_test.h"
 
 Suite *pool_suite(void);
 
-/* Every mbuf of a switch's own pool of @size can carry a frame. */
-static void own_pool_usable(unsigned size)
+/* Every mbuf of a switch's own pool of @size (in @order) can carry a frame. */
+static void own_pool_usable(unsigned size, enum vnetif_pool_order order)
 {
 	struct vnetif_switch_config cfg;
 	vnetif_switch *sw;
@@ -20,6 +20,7 @@ static void own_pool_usable(unsigned size)
 
 	vt_config(&cfg);
 	cfg.pool_size = size;
+	cfg.pool_order = order;
 	cfg.ring_size = 65536;
 	rc = vnetif_switch_create(&cfg, &sw);
 	ck_assert_msg(rc == 0, "pool_size %u: create %d (%s)", size, rc, vnetif_strerror(rc));
@@ -41,8 +42,89 @@ START_TEST(test_pool_size_range)
 {
 	static const unsigned sizes[] = {64, 65, 100, 255, 256, 383, 384, 385, 511, 1000, 4095};
 
-	for (unsigned i = 0; i < RTE_DIM(sizes); i++)
-		own_pool_usable(sizes[i]);
+	for (unsigned i = 0; i < RTE_DIM(sizes); i++) {
+		own_pool_usable(sizes[i], VNETIF_POOL_LIFO);
+		own_pool_usable(sizes[i], VNETIF_POOL_FIFO);
+	}
+}
+END_TEST
+
+/*
+ * pool_order: which mbuf a thread without an mbuf cache gets next. Frames written on
+ * one port are received on the other and freed, one at a time, from a thread EAL does
+ * not know (no lcore id, so no per-lcore cache in between): LIFO hands the buffer just
+ * freed out again, FIFO the least recently freed one.
+ */
+struct order_run {
+	vnetif_switch *sw;
+	unsigned same; /* frames written into the buffer the frame before was received in */
+	bool cached;   /* the thread had an lcore id after all */
+};
+
+static void *order_thread(void *arg)
+{
+	struct order_run *o = arg;
+	vnetif_port *a = vt_connect(o->sw), *b = vt_connect(o->sw);
+	uint8_t ma[6], mb[6];
+	struct rte_mbuf *last = NULL;
+
+	o->cached = rte_lcore_id() != LCORE_ID_ANY;
+	vt_mac(a, ma);
+	vt_mac(b, mb);
+	for (unsigned i = 0; i < 100; i++) {
+		struct rte_mbuf *m;
+
+		ck_assert_int_eq(vt_write(a, mb, ma, 60, i), 0);
+		m = vt_recv_one(b);
+		o->same += m == last;
+		last = m;
+		rte_pktmbuf_free(m);
+	}
+	vnetif_disconnect(a, 0);
+	vnetif_disconnect(b, 0);
+	return NULL;
+}
+
+static unsigned reused_buffers(enum vnetif_pool_order order)
+{
+	struct vnetif_switch_config cfg;
+	struct order_run o = {0};
+	pthread_t t;
+
+	vt_config(&cfg);
+	cfg.pool_order = order;
+	o.sw = vt_switch(&cfg);
+	ck_assert_int_eq(pthread_create(&t, NULL, order_thread, &o), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_msg(!o.cached, "the test thread has an lcore id: its cache hides the order");
+	vt_teardown(o.sw);
+	return o.same;
+}
+
+START_TEST(test_pool_order)
+{
+	unsigned lifo = reused_buffers(VNETIF_POOL_LIFO), fifo = reused_buffers(VNETIF_POOL_FIFO);
+
+	/* the first frame has no predecessor; every later one reuses its buffer */
+	ck_assert_uint_eq(lifo, 99);
+	/* a 4095-mbuf ring: a freed buffer comes back after the 4094 others */
+	ck_assert_uint_eq(fifo, 0);
+}
+END_TEST
+
+START_TEST(test_pool_order_out_of_range)
+{
+	struct vnetif_switch_config cfg;
+	vnetif_switch *sw = NULL;
+
+	vt_config(&cfg);
+	cfg.pool_order = (enum vnetif_pool_order)2;
+	ck_assert_int_eq(vnetif_switch_create(&cfg, &sw), -EINVAL);
+	cfg.pool_order = (enum vnetif_pool_order)-1;
+	ck_assert_int_eq(vnetif_switch_create(&cfg, &sw), -EINVAL);
+	ck_assert_ptr_null(sw);
+	vnetif_switch_config_init(&cfg);
+	ck_assert_int_eq(cfg.pool_order, VNETIF_POOL_LIFO);
 }
 END_TEST
 
@@ -165,6 +247,8 @@ Suite *pool_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_pool_size_range);
 	tcase_add_test(tc, test_pool_size_out_of_range);
+	tcase_add_test(tc, test_pool_order);
+	tcase_add_test(tc, test_pool_order_out_of_range);
 	tcase_add_test(tc, test_caller_pool_room_too_small);
 	tcase_add_test(tc, test_caller_pool_small_rooms_carry_every_size);
 	tcase_add_test(tc, test_writev_empty_buffers);
