@@ -426,13 +426,13 @@ static double measure(enum variant v, int hub, int nports, int size, int burst, 
  * The figure users compare a software switch with: dpdk-testpmd forwarding between two
  * net_null ports (io mode, one forwarding lcore, burst 32, 64-byte frames, its own EAL
  * file prefix; no hugepages, or with @huge 256 MB of them, in memory), run in a child
- * process in this same sitting and stopped with SIGINT after @seconds plus its start-up.
- * Its last per-second Tx-pps of both ports, summed, in Mpps; 0 if testpmd is not
+ * process in this same sitting and stopped with SIGINT after @seconds plus its start-up;
+ * its EAL runtime directory is removed after it. Its last per-second Tx-pps of both ports, summed, in Mpps; 0 if testpmd is not
  * installed or gave no figure.
  */
 static double testpmd_mpps(double seconds, int huge)
 {
-	char cmd[512], line[256];
+	char cmd[1024], line[256];
 	double port_pps[2] = {0, 0};
 	int which = 0;
 	FILE *f;
@@ -443,8 +443,12 @@ static double testpmd_mpps(double seconds, int huge)
 		 "timeout -s INT %.1f dpdk-testpmd %s --no-pci "
 		 "--file-prefix=swbench-testpmd-%d --vdev=net_null0 --vdev=net_null1 -l 0,1 "
 		 "-- --forward-mode=io --nb-cores=1 --burst=32 --total-num-mbufs=8192 "
-		 "--stats-period=1 </dev/null 2>&1",
-		 seconds + 3, huge ? "--in-memory -m 256" : "--no-huge -m 512", (int)getpid());
+		 "--stats-period=1 </dev/null 2>&1; "
+		 /* its runtime directory (EAL leaves it; where eal_create_runtime_dir puts it) */
+		 "rm -rf \"$([ \"$(id -u)\" = 0 ] && echo /var/run || echo \"${XDG_RUNTIME_DIR:-/tmp}\")"
+		 "/dpdk/swbench-testpmd-%d\"",
+		 seconds + 3, huge ? "--in-memory -m 256" : "--no-huge -m 512", (int)getpid(),
+		 (int)getpid());
 	f = popen(cmd, "r");
 	if (f == NULL)
 		return 0;

@@ -9,7 +9,8 @@
  * - hugepages when a hugetlbfs mount has 256 MB free, else --no-huge, said with
  *   VNETIF_DEBUG;
  * - after a failed start, EAL does not read as running: no call answers 0 unless EAL
- *   really started.
+ *   really started;
+ * - without hugepages, the default 256 MB hold three default switches, not four.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -160,6 +161,24 @@ static void remove_dir(const char *path)
 		return;
 	snprintf(file, sizeof(file), "%s/config", path);
 	unlink(file);
+	rmdir(path);
+}
+
+/* A runtime directory of EAL (files only) and the directory. */
+static void remove_tree(const char *path)
+{
+	char file[PATH_MAX + 260];
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		unlink(file);
+	}
+	if (d)
+		closedir(d);
 	rmdir(path);
 }
 
@@ -366,6 +385,64 @@ START_TEST(test_failed_start_is_not_running)
 }
 END_TEST
 
+/* In a child, EAL as the embedded default starts it without hugepages: how many
+ * switches with the default config fit, and what the next one answers. */
+static int default_switches_child(int report)
+{
+	vnetif_switch *sw[8];
+	char msg[PATH_MAX + 32];
+	int n = 0, rc = 0;
+
+	while (n < 8) {
+		struct vnetif_switch_config cfg;
+
+		vnetif_switch_config_init(&cfg);
+		rc = vnetif_switch_create(&cfg, &sw[n]);
+		if (rc)
+			break;
+		n++;
+	}
+	snprintf(msg, sizeof(msg), "%d %d %s", n, rc, n > 0 ? rte_eal_get_runtime_dir() : "-");
+	if (write(report, msg, strlen(msg) + 1) < 0)
+		return 3;
+	while (n > 0)
+		if (vnetif_switch_destroy(sw[--n]) != 0)
+			return 4;
+	return 0;
+}
+
+/* vnetif.h, "EAL": "256 MB hold three switches with the default pool_size (the fourth
+ * fails with -ENOMEM)". */
+START_TEST(test_no_huge_default_holds_three_switches)
+{
+	char args[128], msg[PATH_MAX + 32] = "", dir[PATH_MAX] = "";
+	int rep[2], st, n = -1, rc = 0;
+	pid_t pid;
+
+	/* the embedded default's arguments on a machine without free hugepages */
+	snprintf(args, sizeof(args), "--no-huge -m 256 --no-pci --file-prefix=vt-eal3-%d",
+		 (int)getpid());
+	ck_assert(pipe(rep) == 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(rep[0]);
+		setenv("VNETIF_EAL_ARGS", args, 1);
+		_exit(default_switches_child(rep[1]));
+	}
+	close(rep[1]);
+	ck_assert(read(rep[0], msg, sizeof(msg) - 1) > 0);
+	close(rep[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+	ck_assert_int_eq(sscanf(msg, "%d %d %4095s", &n, &rc, dir), 3);
+	remove_tree(dir); /* VNETIF_EAL_ARGS: the library leaves EAL's directory alone */
+	ck_assert_msg(n == 3 && rc == -ENOMEM, "%d switches fit, then %d (%s)", n, rc,
+		      vnetif_strerror(rc));
+}
+END_TEST
+
 Suite *eal_suite(void)
 {
 	Suite *s = suite_create("eal");
@@ -376,6 +453,7 @@ Suite *eal_suite(void)
 	tcase_add_test(tc, test_crash_leftovers);
 	tcase_add_test(tc, test_hugepages_or_not);
 	tcase_add_test(tc, test_failed_start_is_not_running);
+	tcase_add_test(tc, test_no_huge_default_holds_three_switches);
 	suite_add_tcase(s, tc);
 	return s;
 }
