@@ -13,6 +13,7 @@
 #include "stage.h"
 #include "eal.h"
 #include "datapath.h"
+#include "pool.h"
 #include "port.h"
 #include "slot.h"
 #include "vnetif_private.h"
@@ -80,56 +81,6 @@ static int config_check(const struct vnetif_switch_config *c)
 	return 0;
 }
 
-/* Per-lcore cache of the switch's own pool: 256 mbufs (DPDK's usual), but at most 1/16 of
- * the pool, since DPDK refuses a cache above 2/3 of the pool (a 256 cache needs >= 384)
- * and mbufs cached by one lcore are out of reach of the others. */
-static unsigned pool_cache_size(unsigned pool_size)
-{
-	return RTE_MIN(256u, pool_size / 16);
-}
-
-/*
- * The switch's own pool. Its datapath threads are mostly the application's, without
- * mempool caches and often more than the cores, so the mempool driver must not let a
- * preempted thread hold the others up: with the classic MP/MC ring the stress suite
- * crawled (>300 s, every thread spinning behind a preempted one); RTS lost objects under
- * the same load in DPDK 22.11 (a pool came back 1728 mbufs short). Both drivers used
- * here are safe there:
- * - LIFO, lf_stack (DPDK's lock-free stack, a 128-bit CAS): a stack's threads allocate a
- *   frame in one thread and free it in another, uncached; from a ring every buffer then
- *   goes round the whole pool (32 MB of buffers by default) and is cold each time, while
- *   the stack hands the one just freed back out. DPDK's mempool guide recommends a stack
- *   for pipelines that allocate and free on different threads for that reason.
- * - FIFO, ring_mt_hts (head/tail sync): cheaper bulk operations (a stack walks its list
- *   to pop n), which a producer/consumer pipeline whose threads all have caches feels.
- */
-static struct rte_mempool *own_pool_create(const char *name,
-					   const struct vnetif_switch_config *cfg)
-{
-	static const char *const ops[] = {[VNETIF_POOL_LIFO] = "lf_stack",
-					  [VNETIF_POOL_FIFO] = "ring_mt_hts"};
-	enum vnetif_pool_order order = cfg->pool_order;
-	struct rte_mempool *mp;
-
-	for (;;) {
-		mp = rte_pktmbuf_pool_create_by_ops(name, cfg->pool_size,
-						    pool_cache_size(cfg->pool_size), 0,
-						    RTE_MBUF_DEFAULT_BUF_SIZE,
-						    (int)rte_socket_id(), ops[order]);
-		if (mp != NULL || order == VNETIF_POOL_FIFO || rte_errno == EEXIST)
-			break;
-		/* DPDK without the stack driver (EINVAL), a CPU without the 128-bit CAS
-		 * (ENOTSUP), or too little memory (ENOMEM: the ring will say so too) */
-		vnetif_debug("switch pool %s: mempool driver %s failed (%s), trying %s", name,
-			     ops[order], rte_strerror(rte_errno), ops[VNETIF_POOL_FIFO]);
-		order = VNETIF_POOL_FIFO;
-	}
-	if (mp != NULL)
-		vnetif_debug("switch pool %s: %u mbufs, mempool driver %s", name,
-			     cfg->pool_size, ops[order]);
-	return mp;
-}
-
 VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 				    vnetif_switch **out)
 {
@@ -177,7 +128,7 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		sw->pool = cfg->pool;
 	} else {
 		snprintf(pname, sizeof(pname), "%s_pool", sw->name);
-		sw->pool = own_pool_create(pname, cfg);
+		sw->pool = vnetif_pool_create(pname, cfg);
 		if (sw->pool == NULL) {
 			rc = rte_errno == EEXIST ? -EEXIST : -ENOMEM;
 			goto fail_fdb;

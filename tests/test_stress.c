@@ -250,6 +250,7 @@ static void run_stress(enum rx_kind kind, enum vnetif_full_policy pol, unsigned 
 
 	ck_assert_ptr_nonnull(st);
 	vnetif_switch_config_init(&cfg);
+	vt_tsan_pool(&cfg);
 	cfg.async_readers = kind == RX_READERS || kind == RX_SWITCHPOLL;
 	cfg.full_policy = pol;
 	cfg.ring_size = ring;
@@ -429,6 +430,7 @@ START_TEST(test_async_listener_never_concurrent)
 
 	ck_assert_ptr_nonnull(x);
 	vnetif_switch_config_init(&cfg);
+	vt_tsan_pool(&cfg);
 	cfg.async_readers = true;
 	cfg.ring_size = 256;
 	x->sw = vt_switch(&cfg);
@@ -652,6 +654,7 @@ static void run_churn(bool async, int nchurners, unsigned cycles)
 	ck_assert_ptr_nonnull(c);
 	pthread_mutex_init(&c->failure_lock, NULL);
 	vnetif_switch_config_init(&cfg);
+	vt_tsan_pool(&cfg);
 	cfg.async_readers = async;
 	cfg.grace_timeout_ms = 10000;
 	c->sw = vt_switch(&cfg);
