@@ -203,7 +203,8 @@ enum vnetif_pool_order {
 	 *  A frame allocated by one thread and freed by another, by threads without mbuf
 	 *  caches (a stack's application and tcpip threads), reuses buffers that are still
 	 *  in the CPU caches; lock-free, so a preempted thread never holds up another.
-	 *  Where DPDK lacks that mempool driver, the switch uses ::VNETIF_POOL_FIFO. */
+	 *  Where DPDK lacks that mempool driver, the switch uses ::VNETIF_POOL_FIFO
+	 *  (rte_mempool_get_ops(vnetif_switch_pool(sw)->ops_index)->name says which). */
 	VNETIF_POOL_LIFO = 0,
 	/** Least recently freed first: DPDK's head/tail-sync ring mempool (ring_mt_hts).
 	 *  Its bulk refills and flushes cost less, which pays off when every thread that

@@ -94,6 +94,9 @@ static unsigned reused_buffers(enum vnetif_pool_order order)
 	vt_config(&cfg);
 	cfg.pool_order = order;
 	o.sw = vt_switch(&cfg);
+	/* vnetif.h: the driver's name says which order the pool got */
+	ck_assert_str_eq(rte_mempool_get_ops(vnetif_switch_pool(o.sw)->ops_index)->name,
+			 order == VNETIF_POOL_LIFO ? "lf_stack" : "ring_mt_hts");
 	ck_assert_int_eq(pthread_create(&t, NULL, order_thread, &o), 0);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 	ck_assert_msg(!o.cached, "the test thread has an lcore id: its cache hides the order");
