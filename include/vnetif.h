@@ -107,11 +107,11 @@
  *
  * @par Mbuf caches
  * A thread EAL did not start has no mempool cache: its mbuf allocations and frees all go
- * to the pool's shared ring. vnetif_thread_register() gives a busy thread the per-lcore
- * caches (for every mempool call it makes, the application's own included); the
- * library's reader threads register themselves. Caches are flushed when a thread
- * unregisters or exits, and mbufs in a live thread's cache count as in the pool, so they
- * never make vnetif_switch_destroy() fail. See vnetif_thread_register() for the limits.
+ * to the pool's shared store (its stack or ring). vnetif_thread_register() gives a busy
+ * thread the per-lcore caches (for every mempool call it makes, the application's own
+ * included); the library's reader threads register themselves. Caches are flushed when
+ * a thread unregisters or exits, and mbufs in a live thread's cache count as in the pool,
+ * so they never make vnetif_switch_destroy() fail. See vnetif_thread_register() for the limits.
  * Behind the caches, the switch's own pool hands out the most recently freed mbuf first
  * (vnetif_switch_config::pool_order): a frame's buffer is then usually still in the CPU
  * caches when the next frame is written into it, even for threads that have no mbuf
@@ -579,7 +579,7 @@ VNETIF_API int vnetif_reader_start_on(vnetif_port *port, const unsigned *cpus,
  * (rte_thread_register) so that it gets an lcore id, and with it the per-lcore cache of
  * every mempool. Its mbuf allocations and frees - the library's and the application's
  * own rte_pktmbuf_alloc()/rte_pktmbuf_free() alike, frees of mbufs other threads
- * allocated included - then mostly stay off the pool's shared ring. Without it a thread
+ * allocated included - then mostly stay off the pool's shared store. Without it a thread
  * EAL did not start has no cache (correct, but slower when busy). Reader threads of the
  * library register themselves.
  *

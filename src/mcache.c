@@ -4,10 +4,11 @@
  *
  * DPDK gives each lcore a cache in every mempool; a thread without an lcore id (any
  * pthread the application or the library creates) has none, so each of its mbuf
- * allocations and frees goes to the pool's shared ring. vnetif_thread_register() gives
- * the calling thread an lcore id as an EAL "non-lcore" thread (rte_thread_register), so
- * every mempool call it makes from then on - in the library and in application code,
- * frees of mbufs other threads allocated included - uses that lcore's caches.
+ * allocations and frees goes to the pool's shared store (stack or ring).
+ * vnetif_thread_register() gives the calling thread an lcore id as an EAL "non-lcore"
+ * thread (rte_thread_register), so every mempool call it makes from then on - in the
+ * library and in application code, frees of mbufs other threads allocated included -
+ * uses that lcore's caches.
  *
  * Why registration rather than a cache the library keeps per thread
  * (rte_mempool_cache_create): frames are freed mostly by application code (after

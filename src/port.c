@@ -191,7 +191,9 @@ static int choose_mac(struct vnetif_switch *sw, const struct vnetif_port_config 
 	return 0;
 }
 
-/* The port's rx ring. Head/tail sync, for the reasons given at the pool's creation (switch.c). */
+/* The port's rx ring. Head/tail sync: writers and readers are application threads, often
+ * more than the cores, and a preempted one must not hold the others up (src/pool.c says
+ * what the other ring modes did under that load). */
 static struct rte_ring *create_port_ring(struct vnetif_switch *sw, uint32_t gen)
 {
 	char rname[RTE_RING_NAMESIZE];
