@@ -72,8 +72,7 @@ static void eal_remove_runtime_dir(void)
 		hugetlbfs_remove(eal_own_prefix);
 }
 
-/* VNETIF_DEBUG set (non-empty): say what the library chose. */
-
+/* VNETIF_DEBUG set (non-empty): say what the library chose (eal.h). */
 void vnetif_debug(const char *fmt, ...)
 {
 	const char *env = getenv("VNETIF_DEBUG");
@@ -380,8 +379,8 @@ static int default_args(char **argv, struct default_args *b)
 		argv[argc++] = "-m";
 		argv[argc++] = b->mem;
 		vnetif_debug("EAL: --no-huge -m %s (free hugepages: %lu MB%s%s; %d MB needed)", b->mem,
-		      free_mb, b->sizes[0] ? ": " : ", no hugetlbfs mount this process may write",
-		      b->sizes, EAL_MEM_MB);
+			     free_mb, b->sizes[0] ? ": " : ", no hugetlbfs mount this process may write",
+			     b->sizes, EAL_MEM_MB);
 	}
 	argv[argc++] = "--no-telemetry";
 	argv[argc++] = "--log-level=lib.eal:warning";

@@ -15,15 +15,12 @@
  *   to pop n), which a producer/consumer pipeline whose threads all have caches feels.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 
 #include "eal.h"
 #include "pool.h"
-#include "vnetif_private.h"
 
 /* Per-lcore cache: 256 mbufs (DPDK's usual), but at most 1/16 of the pool, since DPDK
  * refuses a cache above 2/3 of the pool (a 256 cache needs >= 384) and mbufs cached by
@@ -36,23 +33,26 @@ static unsigned pool_cache_size(unsigned pool_size)
 static const char *const driver[] = {[VNETIF_POOL_LIFO] = "lf_stack",
 				     [VNETIF_POOL_FIFO] = "ring_mt_hts"};
 
+static struct rte_mempool *create(const char *name, const struct vnetif_switch_config *cfg,
+				  enum vnetif_pool_order order)
+{
+	return rte_pktmbuf_pool_create_by_ops(name, cfg->pool_size, pool_cache_size(cfg->pool_size),
+					      0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+					      driver[order]);
+}
+
 struct rte_mempool *vnetif_pool_create(const char *name, const struct vnetif_switch_config *cfg)
 {
 	enum vnetif_pool_order order = cfg->pool_order;
-	struct rte_mempool *mp;
+	struct rte_mempool *mp = create(name, cfg, order);
 
-	for (;;) {
-		mp = rte_pktmbuf_pool_create_by_ops(name, cfg->pool_size,
-						    pool_cache_size(cfg->pool_size), 0,
-						    RTE_MBUF_DEFAULT_BUF_SIZE,
-						    (int)rte_socket_id(), driver[order]);
-		if (mp != NULL || order == VNETIF_POOL_FIFO || rte_errno == EEXIST)
-			break;
+	if (mp == NULL && order == VNETIF_POOL_LIFO && rte_errno != EEXIST) {
 		/* DPDK without the stack driver (EINVAL), a CPU without the 128-bit CAS
 		 * (ENOTSUP), or too little memory (ENOMEM: the ring will say so too) */
 		vnetif_debug("switch pool %s: mempool driver %s failed (%s), trying %s", name,
 			     driver[order], rte_strerror(rte_errno), driver[VNETIF_POOL_FIFO]);
 		order = VNETIF_POOL_FIFO;
+		mp = create(name, cfg, order);
 	}
 	if (mp != NULL)
 		vnetif_debug("switch pool %s: %u mbufs, mempool driver %s", name, cfg->pool_size,
