@@ -153,24 +153,16 @@ static void make_dir(char *path, size_t len, const char *base, const char *name,
 	}
 }
 
+/* A directory of files (a look-alike, or an EAL runtime directory) and the directory. */
 static void remove_dir(const char *path)
 {
-	char file[PATH_MAX + 16];
+	char file[PATH_MAX + 260];
+	DIR *d;
+	struct dirent *de;
 
 	if (!path[0])
 		return;
-	snprintf(file, sizeof(file), "%s/config", path);
-	unlink(file);
-	rmdir(path);
-}
-
-/* A runtime directory of EAL (files only) and the directory. */
-static void remove_tree(const char *path)
-{
-	char file[PATH_MAX + 260];
-	DIR *d = opendir(path);
-	struct dirent *de;
-
+	d = opendir(path);
 	while (d && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -437,7 +429,7 @@ START_TEST(test_no_huge_default_holds_three_switches)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
 	ck_assert_int_eq(sscanf(msg, "%d %d %4095s", &n, &rc, dir), 3);
-	remove_tree(dir); /* VNETIF_EAL_ARGS: the library leaves EAL's directory alone */
+	remove_dir(dir); /* VNETIF_EAL_ARGS: the library leaves EAL's directory alone */
 	ck_assert_msg(n == 3 && rc == -ENOMEM, "%d switches fit, then %d (%s)", n, rc,
 		      vnetif_strerror(rc));
 }
