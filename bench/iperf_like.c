@@ -274,9 +274,14 @@ static int connect_streams(struct run *r, const struct opts *o)
 			s->rx_stack = srv;
 			s->limit = o->bytes;
 			s->txfd = vnetif_lwip_socket(cli, AF_INET, SOCK_STREAM, 0);
-			if (s->txfd < 0 ||
-			    vnetif_lwip_connect(cli, s->txfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-				fprintf(stderr, "iperf-like: connect to %s: %s\n", ip, strerror(errno));
+			if (s->txfd < 0) {
+				fprintf(stderr, "iperf-like: %s run, stream %d: socket: %s\n", r->name,
+					s->id, strerror(errno));
+				return -1;
+			}
+			if (vnetif_lwip_connect(cli, s->txfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+				fprintf(stderr, "iperf-like: %s run, stream %d: connect to %s: %s\n",
+					r->name, s->id, ip, strerror(errno));
 				return -1;
 			}
 			vnetif_lwip_setsockopt(cli, s->txfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
