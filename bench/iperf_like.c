@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench_clock.h"
+#include "bench_pool.h"
 #include "vnetif.h"
 #include "vnetif_lwip.h"
 
@@ -547,11 +548,6 @@ static void summary(const struct run *r)
 	       (unsigned long long)r->rx.rx_zero_copy);
 }
 
-static const char *pool_name(enum vnetif_pool_order p)
-{
-	return p == VNETIF_POOL_FIFO ? "fifo" : "lifo";
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -640,10 +636,7 @@ int main(int argc, char **argv)
 			o.only = !strcmp(optarg, "switch") ? 1 : !strcmp(optarg, "direct") ? 2 : 0;
 			if (!o.only) bad = "--only";
 			break;
-		case 'Q':
-			o.pool = !strcmp(optarg, "fifo") ? VNETIF_POOL_FIFO : VNETIF_POOL_LIFO;
-			if (o.pool == VNETIF_POOL_LIFO && strcmp(optarg, "lifo")) bad = "--pool";
-			break;
+		case 'Q': if (bench_pool_parse(optarg, &o.pool)) bad = "--pool"; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -668,7 +661,7 @@ int main(int argc, char **argv)
 			summary(r);
 		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pool\":\"%s\","
 		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"verified\":%s}\n",
-		       r->name, o.async ? "async" : "sync", pool_name(o.pool), o.pairs, o.streams, o.mtu,
+		       r->name, o.async ? "async" : "sync", bench_pool_name(o.pool), o.pairs, o.streams, o.mtu,
 		       (double)r->received * 8 / r->elapsed / 1e9, r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
@@ -682,7 +675,7 @@ int main(int argc, char **argv)
 		printf("switch / direct = %.2f  (%s mode, %s, %s pool, %d pair(s) x %d stream(s), "
 		       "MTU %u, %s lwIP, checksums %s on the switch, %s on the wire)\n",
 		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning",
-		       pool_name(o.pool), o.pairs,
+		       bench_pool_name(o.pool), o.pairs,
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
 		if (o.impair)
@@ -700,7 +693,7 @@ int main(int argc, char **argv)
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
-	       o.poll_loop ? "poll" : "threads", pool_name(o.pool),
+	       o.poll_loop ? "poll" : "threads", bench_pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 	       sw.elapsed, (unsigned long long)sw.received, g_sw,
 	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", sw.csum ? "true" : "false",

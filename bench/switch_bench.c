@@ -40,6 +40,7 @@
 #include <rte_ring.h>
 
 #include "bench_clock.h"
+#include "bench_pool.h"
 #include "vnetif.h"
 
 #define MAX_BURST 256
@@ -515,10 +516,7 @@ int main(int argc, char **argv)
 			testpmd_secs = strcmp(optarg, "off") ? atof(optarg) : 0;
 			bad = strcmp(optarg, "off") && testpmd_secs <= 0;
 			break;
-		case 'Q':
-			pool_order = !strcmp(optarg, "fifo") ? VNETIF_POOL_FIFO : VNETIF_POOL_LIFO;
-			bad = pool_order == VNETIF_POOL_LIFO && strcmp(optarg, "lifo");
-			break;
+		case 'Q': bad = bench_pool_parse(optarg, &pool_order) != 0; break;
 		case 'H':
 			testpmd_huge = !strcmp(optarg, "huge");
 			bad = !testpmd_huge && strcmp(optarg, "nohuge");
@@ -615,7 +613,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			double gbps = sw * 1e6 * sz * 8 / 1e9;
-			const char *pool = pool_order == VNETIF_POOL_FIFO ? "fifo" : "lifo";
+			const char *pool = bench_pool_name(pool_order);
 			printf("%-8s threads=%d %-12s %s ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps"
 			       " %7.2f Gbit/s  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)"
 			       "  nocache %7.2f Mpps (x%.2f)",
