@@ -29,6 +29,7 @@
 #define PORT_BASE 5201
 #define MAX_PAIRS 5
 #define MAX_STREAMS 8
+#define MAX_ROUNDS 15
 
 struct opts {
 	double seconds;      /* run time, unless bytes > 0 */
@@ -51,6 +52,7 @@ struct opts {
 	struct vnetif_impair im;
 	int only;            /* --only: 0 both runs, 1 the switch only, 2 the direct wire only */
 	enum vnetif_pool_order pool; /* --pool: order of the switch's pool */
+	int rounds;          /* --rounds: switch and direct runs, interleaved */
 };
 
 struct stream {
@@ -548,6 +550,49 @@ static void summary(const struct run *r)
 	       (unsigned long long)r->rx.rx_zero_copy);
 }
 
+/* One path's runs over the rounds: sums, and each round's figures for medians. */
+struct total {
+	double seconds;
+	uint64_t bytes, drops;
+	bool bad;            /* a round's data was wrong, or nothing arrived */
+	double gbps[MAX_ROUNDS], p50[MAX_ROUNDS], p99;
+	int n;
+};
+
+static double gbps_of(const struct run *r)
+{
+	return (double)r->received * 8 / r->elapsed / 1e9;
+}
+
+static void total_add(struct total *t, const struct run *r)
+{
+	t->seconds += r->elapsed;
+	t->bytes += r->received;
+	t->drops += r->drops;
+	t->bad |= r->bad || r->received == 0;
+	t->gbps[t->n] = gbps_of(r);
+	t->p50[t->n] = r->ping_p50_us;
+	t->p99 = r->ping_p99_us > t->p99 ? r->ping_p99_us : t->p99;
+	t->n++;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @n values (the mean of the middle two for an even @n). */
+static double median(const double *v, int n)
+{
+	double s[MAX_ROUNDS];
+
+	memcpy(s, v, (size_t)n * sizeof(*s));
+	qsort(s, (size_t)n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -556,13 +601,16 @@ static void usage(void)
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
 		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
 		"                  [--impair SPEC] [--only switch|direct] [--pool lifo|fifo]\n"
-		"                  [--json] [--quiet]\n"
+		"                  [--rounds N] [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
 		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
 		"impair what each stack receives on the switch path and on the direct wire alike\n"
 		"(same spec, same seeds per receiver), to see goodput under loss on both.\n"
 		"--only switch|direct runs one of the two (to profile it); no ratio then.\n"
+		"--rounds N (1..15, default 1): N switch runs and N direct runs, interleaved\n"
+		"(which goes first alternates); the ratio is the median of the rounds' ratios,\n"
+		"Gbit/s are medians, bytes and drops sums (for shared, noisy machines).\n"
 		"--pool lifo|fifo: the order of the switch's pool (vnetif_switch_config::\n"
 		"pool_order); default lifo, the library's default.\n");
 }
@@ -597,10 +645,13 @@ int main(int argc, char **argv)
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
 		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'X'},
 		{"only", required_argument, NULL, 'O'}, {"pool", required_argument, NULL, 'Q'},
-		{NULL, 0, NULL, 0}};
+		{"rounds", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
-			 .async = true, .interval = 1};
+			 .async = true, .interval = 1, .rounds = 1};
 	struct run sw, direct;
+	struct total tsw = {0}, tdir = {0};
+	double ratio[MAX_ROUNDS], g_sw, g_d, ratio_med;
+	char ratio_list[MAX_ROUNDS * 16];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "t:n:l:P:i:h", lo, NULL)) != -1) {
@@ -637,6 +688,7 @@ int main(int argc, char **argv)
 			if (!o.only) bad = "--only";
 			break;
 		case 'Q': if (bench_pool_parse(optarg, &o.pool)) bad = "--pool"; break;
+		case 'R': o.rounds = atoi(optarg); if (o.rounds < 1 || o.rounds > MAX_ROUNDS) bad = "--rounds (1..15)"; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -651,6 +703,10 @@ int main(int argc, char **argv)
 	}
 	if (o.bytes)
 		o.seconds = 3600;
+	if (o.only && o.rounds > 1) {
+		fprintf(stderr, "iperf-like: --rounds needs both runs (no --only)\n");
+		return 2;
+	}
 
 	if (o.only) {
 		struct run *r = o.only == 1 ? &sw : &direct;
@@ -665,41 +721,65 @@ int main(int argc, char **argv)
 		       (double)r->received * 8 / r->elapsed / 1e9, r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
-	if (one_run(&sw, &o, true) < 0 || one_run(&direct, &o, false) < 0)
-		return 1;
-	double g_sw = (double)sw.received * 8 / sw.elapsed / 1e9;
-	double g_d = (double)direct.received * 8 / direct.elapsed / 1e9;
-	if (!o.json) {
+	for (int i = 0; i < o.rounds; i++) {
+		/* alternate which path goes first: neither always gets the earlier slot */
+		bool sw_first = i % 2 == 0;
+
+		if (one_run(sw_first ? &sw : &direct, &o, sw_first) < 0 ||
+		    one_run(sw_first ? &direct : &sw, &o, !sw_first) < 0)
+			return 1;
+		total_add(&tsw, &sw);
+		total_add(&tdir, &direct);
+		ratio[i] = tsw.gbps[i] / tdir.gbps[i];
+		if (o.json)
+			continue;
 		summary(&sw);
 		summary(&direct);
-		printf("switch / direct = %.2f  (%s mode, %s, %s pool, %d pair(s) x %d stream(s), "
+		if (o.rounds > 1)
+			printf("round %d/%d (%s first): switch %.2f Gbit/s, direct %.2f Gbit/s, "
+			       "switch / direct = %.2f\n", i + 1, o.rounds, sw_first ? "switch" : "direct",
+			       tsw.gbps[i], tdir.gbps[i], ratio[i]);
+	}
+	g_sw = median(tsw.gbps, o.rounds);
+	g_d = median(tdir.gbps, o.rounds);
+	ratio_med = median(ratio, o.rounds);
+	if (!o.json) {
+		if (o.rounds > 1)
+			printf("median of %d rounds: switch %.2f Gbit/s, direct %.2f Gbit/s\n", o.rounds,
+			       g_sw, g_d);
+		printf("switch / direct = %.2f  (%s%s mode, %s, %s pool, %d pair(s) x %d stream(s), "
 		       "MTU %u, %s lwIP, checksums %s on the switch, %s on the wire)\n",
-		       g_sw / g_d, o.async ? "async" : "sync", o.hub ? "hub" : "learning",
+		       ratio_med, o.rounds > 1 ? "median of the rounds' ratios; " : "",
+		       o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 		       bench_pool_name(o.pool), o.pairs,
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
 		if (o.impair)
 			printf("switch path and direct wire impaired: %s\n", o.impair);
 		if (o.pings)
-			printf("ping (%d): switch p50 %.0f us p99 %.0f us; direct p50 %.0f us p99 %.0f us\n",
-			       o.pings, sw.ping_p50_us, sw.ping_p99_us, direct.ping_p50_us,
-			       direct.ping_p99_us);
+			printf("ping (%d%s): switch p50 %.0f us p99 %.0f us; direct p50 %.0f us p99 %.0f us\n",
+			       o.pings, o.rounds > 1 ? " per round; p50 median, p99 worst" : "",
+			       median(tsw.p50, o.rounds), tsw.p99, median(tdir.p50, o.rounds), tdir.p99);
 	}
+	for (int i = 0, at = 0; i < o.rounds; i++)
+		at += snprintf(ratio_list + at, sizeof(ratio_list) - (size_t)at, "%s%.3f", i ? "," : "",
+			       ratio[i]);
 	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
 	       "\"pool\":\"%s\",\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
 	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
-	       "\"ratio\":%.3f}\n",
+	       "\"rounds\":%d,\"ratios\":[%s],\"ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 	       o.poll_loop ? "poll" : "threads", bench_pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
-	       sw.elapsed, (unsigned long long)sw.received, g_sw,
-	       (unsigned long long)sw.drops, sw.bad ? "false" : "true", sw.csum ? "true" : "false",
-	       sw.ping_p50_us, sw.ping_p99_us, direct.elapsed,
-	       (unsigned long long)direct.received, g_d,
-	       (unsigned long long)direct.drops, direct.bad ? "false" : "true",
-	       direct.csum ? "true" : "false", direct.ping_p50_us, direct.ping_p99_us, g_sw / g_d);
-	return sw.bad || direct.bad || sw.received == 0 || direct.received == 0 ? 1 : 0;
+	       tsw.seconds, (unsigned long long)tsw.bytes, g_sw,
+	       (unsigned long long)tsw.drops, tsw.bad ? "false" : "true", sw.csum ? "true" : "false",
+	       median(tsw.p50, o.rounds), tsw.p99, tdir.seconds,
+	       (unsigned long long)tdir.bytes, g_d,
+	       (unsigned long long)tdir.drops, tdir.bad ? "false" : "true",
+	       direct.csum ? "true" : "false", median(tdir.p50, o.rounds), tdir.p99, o.rounds,
+	       ratio_list, ratio_med);
+	return tsw.bad || tdir.bad ? 1 : 0;
 }
