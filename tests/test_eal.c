@@ -312,12 +312,13 @@ START_TEST(test_hugepages_or_not)
 END_TEST
 
 /* In a child: EAL refuses the arguments; what the library answers afterwards. Exit 0 when
- * every answer is true, else the number of the first false one. */
-static int failed_start_child(void)
+ * every answer is true, else the number of the first false one. If the retry started EAL,
+ * its runtime directory goes to @report, for the parent to remove. */
+static int failed_start_child(int report)
 {
 	char a0[] = "failed-start", a1[] = "--no-such-eal-option";
 	char b0[] = "failed-start", b1[] = "--no-huge", b2[] = "-m", b3[] = "64", b4[] = "--no-pci",
-	     b5[] = "--file-prefix=vnetif-failed-start-test";
+	     b5[64];
 	char *bad[] = {a0, a1, NULL};
 	char *good[] = {b0, b1, b2, b3, b4, b5, NULL};
 	struct vnetif_switch_config cfg;
@@ -325,6 +326,7 @@ static int failed_start_child(void)
 	vnetif_port *a, *b;
 	int rc;
 
+	snprintf(b5, sizeof(b5), "--file-prefix=vt-failed-start-%d", (int)getpid());
 	if (vnetif_eal_init(2, bad) >= 0)
 		return 1;
 	/* the same bad arguments again: still an error, never "running" */
@@ -334,6 +336,9 @@ static int failed_start_child(void)
 	rc = vnetif_eal_init(6, good);
 	if (rc != 0 && rc != -EALREADY)
 		return 3;
+	if (rc == 0 && write(report, rte_eal_get_runtime_dir(),
+			     strlen(rte_eal_get_runtime_dir()) + 1) < 0)
+		return 8;
 	vnetif_switch_config_init(&cfg);
 	cfg.pool_size = 511;
 	rc = vnetif_switch_create(&cfg, &sw);
@@ -357,20 +362,28 @@ static int failed_start_child(void)
 
 START_TEST(test_failed_start_is_not_running)
 {
+	char dir[PATH_MAX] = "";
+	int rep[2], st;
 	pid_t pid;
-	int st;
 
+	ck_assert(pipe(rep) == 0);
 	fflush(NULL);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
 
+		close(rep[0]);
 		if (devnull >= 0) /* EAL's complaint about the bad option is expected */
 			dup2(devnull, STDERR_FILENO);
-		_exit(failed_start_child());
+		_exit(failed_start_child(rep[1]));
 	}
+	close(rep[1]);
+	if (read(rep[0], dir, sizeof(dir) - 1) <= 0) /* nothing: EAL did not start again */
+		dir[0] = '\0';
+	close(rep[0]);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	remove_dir(dir); /* explicit EAL arguments: the library leaves EAL's directory alone */
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "after a failed EAL start: false answer #%d (status %d)",
 		      WIFEXITED(st) ? WEXITSTATUS(st) : -1, st);
