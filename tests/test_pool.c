@@ -95,7 +95,7 @@ static unsigned reused_buffers(enum vnetif_pool_order order)
 	cfg.pool_order = order;
 	o.sw = vt_switch(&cfg);
 	/* vnetif.h: the driver's name says which order the pool got */
-	ck_assert_str_eq(rte_mempool_get_ops(vnetif_switch_pool(o.sw)->ops_index)->name,
+	ck_assert_str_eq(vt_pool_driver(o.sw),
 			 order == VNETIF_POOL_LIFO ? "lf_stack" : "ring_mt_hts");
 	ck_assert_int_eq(pthread_create(&t, NULL, order_thread, &o), 0);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);

@@ -47,11 +47,6 @@ static void refuse(const char *a, const char *b)
 	nasked = 0;
 }
 
-static const char *driver_of(vnetif_switch *sw)
-{
-	return rte_mempool_get_ops(vnetif_switch_pool(sw)->ops_index)->name;
-}
-
 /* 100 frames from one port to another and back to the pool; @sw's pool is whole after. */
 static void carries_frames(vnetif_switch *sw)
 {
@@ -79,7 +74,7 @@ START_TEST(test_no_stack_driver_falls_back_to_ring)
 	ck_assert_uint_eq(nasked, 2);
 	ck_assert_str_eq(asked[0], "lf_stack");
 	ck_assert_str_eq(asked[1], "ring_mt_hts");
-	ck_assert_str_eq(driver_of(sw), "ring_mt_hts");
+	ck_assert_str_eq(vt_pool_driver(sw), "ring_mt_hts");
 	ck_assert_uint_eq(vnetif_switch_pool(sw)->size, cfg.pool_size);
 	carries_frames(sw);
 	vt_teardown(sw); /* fails unless every mbuf is back */
@@ -96,7 +91,7 @@ START_TEST(test_stack_driver_present_is_used)
 	refuse("ring_mt_hts", NULL); /* the ring's absence does not matter then */
 	sw = vt_switch(&cfg);
 	ck_assert_uint_eq(nasked, 1);
-	ck_assert_str_eq(driver_of(sw), "lf_stack");
+	ck_assert_str_eq(vt_pool_driver(sw), "lf_stack");
 	carries_frames(sw);
 	vt_teardown(sw);
 }
@@ -113,7 +108,7 @@ START_TEST(test_fifo_never_asks_for_the_stack)
 	sw = vt_switch(&cfg);
 	ck_assert_uint_eq(nasked, 1);
 	ck_assert_str_eq(asked[0], "ring_mt_hts");
-	ck_assert_str_eq(driver_of(sw), "ring_mt_hts");
+	ck_assert_str_eq(vt_pool_driver(sw), "ring_mt_hts");
 	vt_teardown(sw);
 }
 END_TEST
@@ -139,7 +134,8 @@ START_TEST(test_no_driver_at_all_fails_cleanly)
 		ck_assert_ptr_null(rte_mempool_lookup("nodriver_pool"));
 		refuse(NULL, NULL);
 		sw = vt_switch(&cfg);
-		ck_assert_str_eq(driver_of(sw), orders[i] == VNETIF_POOL_LIFO ? "lf_stack" : "ring_mt_hts");
+		ck_assert_str_eq(vt_pool_driver(sw),
+				 orders[i] == VNETIF_POOL_LIFO ? "lf_stack" : "ring_mt_hts");
 		carries_frames(sw);
 		vt_teardown(sw);
 	}

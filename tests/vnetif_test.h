@@ -169,6 +169,12 @@ static inline vnetif_switch *vt_switch(const struct vnetif_switch_config *cfg)
 	return sw;
 }
 
+/* The mempool driver of @sw's pool (vnetif.h: it says which order the pool got). */
+static inline const char *vt_pool_driver(vnetif_switch *sw)
+{
+	return rte_mempool_get_ops(vnetif_switch_pool(sw)->ops_index)->name;
+}
+
 static inline void vt_pool_full(struct rte_mempool *mp)
 {
 	ck_assert_ptr_nonnull(mp);
