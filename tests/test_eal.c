@@ -311,6 +311,32 @@ START_TEST(test_hugepages_or_not)
 }
 END_TEST
 
+/* Run @fn in a forked child, which may write a report to the descriptor it is given: the
+ * report into @msg (empty if none), and the child's wait status. */
+static int run_child(int (*fn)(int report), char *msg, size_t cap)
+{
+	int rep[2], st;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	ck_assert(pipe(rep) == 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(rep[0]);
+		_exit(fn(rep[1]));
+	}
+	close(rep[1]);
+	while (got + 1 < cap && (n = read(rep[0], msg + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	msg[got] = '\0';
+	close(rep[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
 /* In a child: EAL refuses the arguments; what the library answers afterwards. Exit 0 when
  * every answer is true, else the number of the first false one. If the retry started EAL,
  * its runtime directory goes to @report, for the parent to remove. */
@@ -324,8 +350,10 @@ static int failed_start_child(int report)
 	struct vnetif_switch_config cfg;
 	vnetif_switch *sw;
 	vnetif_port *a, *b;
-	int rc;
+	int rc, devnull = open("/dev/null", O_WRONLY);
 
+	if (devnull >= 0) /* EAL's complaint about the bad option is expected */
+		dup2(devnull, STDERR_FILENO);
 	snprintf(b5, sizeof(b5), "--file-prefix=vt-failed-start-%d", (int)getpid());
 	if (vnetif_eal_init(2, bad) >= 0)
 		return 1;
@@ -362,27 +390,9 @@ static int failed_start_child(int report)
 
 START_TEST(test_failed_start_is_not_running)
 {
-	char dir[PATH_MAX] = "";
-	int rep[2], st;
-	pid_t pid;
+	char dir[PATH_MAX]; /* empty: EAL did not start again */
+	int st = run_child(failed_start_child, dir, sizeof(dir));
 
-	ck_assert(pipe(rep) == 0);
-	fflush(NULL);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		close(rep[0]);
-		if (devnull >= 0) /* EAL's complaint about the bad option is expected */
-			dup2(devnull, STDERR_FILENO);
-		_exit(failed_start_child(rep[1]));
-	}
-	close(rep[1]);
-	if (read(rep[0], dir, sizeof(dir) - 1) <= 0) /* nothing: EAL did not start again */
-		dir[0] = '\0';
-	close(rep[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	remove_dir(dir); /* explicit EAL arguments: the library leaves EAL's directory alone */
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "after a failed EAL start: false answer #%d (status %d)",
@@ -390,13 +400,19 @@ START_TEST(test_failed_start_is_not_running)
 }
 END_TEST
 
-/* In a child, EAL as the embedded default starts it without hugepages: how many
- * switches with the default config fit, and what the next one answers. */
+/* In a child, EAL as the embedded default starts it without hugepages (its arguments in
+ * VNETIF_EAL_ARGS, with a file prefix of this process): how many switches with the
+ * default config fit, and what the next one answers, to @report. */
 static int default_switches_child(int report)
 {
 	vnetif_switch *sw[8];
-	char msg[PATH_MAX + 32];
+	char msg[PATH_MAX + 32], args[128];
 	int n = 0, rc = 0;
+
+	/* the embedded default's arguments on a machine without free hugepages */
+	snprintf(args, sizeof(args), "--no-huge -m 256 --no-pci --file-prefix=vt-eal3-%d",
+		 (int)getpid());
+	setenv("VNETIF_EAL_ARGS", args, 1);
 
 	while (n < 8) {
 		struct vnetif_switch_config cfg;
@@ -420,26 +436,10 @@ static int default_switches_child(int report)
  * fails with -ENOMEM)". */
 START_TEST(test_no_huge_default_holds_three_switches)
 {
-	char args[128], msg[PATH_MAX + 32] = "", dir[PATH_MAX] = "";
-	int rep[2], st, n = -1, rc = 0;
-	pid_t pid;
+	char msg[PATH_MAX + 32], dir[PATH_MAX] = "";
+	int n = -1, rc = 0, st = run_child(default_switches_child, msg, sizeof(msg));
 
-	/* the embedded default's arguments on a machine without free hugepages */
-	snprintf(args, sizeof(args), "--no-huge -m 256 --no-pci --file-prefix=vt-eal3-%d",
-		 (int)getpid());
-	ck_assert(pipe(rep) == 0);
-	fflush(NULL);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(rep[0]);
-		setenv("VNETIF_EAL_ARGS", args, 1);
-		_exit(default_switches_child(rep[1]));
-	}
-	close(rep[1]);
-	ck_assert(read(rep[0], msg, sizeof(msg) - 1) > 0);
-	close(rep[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(msg[0] != '\0', "the child reported nothing");
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
 	ck_assert_int_eq(sscanf(msg, "%d %d %4095s", &n, &rc, dir), 3);
 	remove_dir(dir); /* VNETIF_EAL_ARGS: the library leaves EAL's directory alone */
