@@ -533,9 +533,15 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 	return rc;
 }
 
+/* What a run received, in Gbit/s. */
+static double gbps_of(const struct run *r)
+{
+	return (double)r->received * 8 / r->elapsed / 1e9;
+}
+
 static void summary(const struct run *r)
 {
-	double gbps = (double)r->received * 8 / r->elapsed / 1e9;
+	double gbps = gbps_of(r);
 
 	printf("- - - - - - - - - - - - - - - - - - - - - - - - -\n");
 	printf("[SUM] %-6s 0.00-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  sender\n", r->name,
@@ -558,11 +564,6 @@ struct total {
 	double gbps[MAX_ROUNDS], p50[MAX_ROUNDS], p99;
 	int n;
 };
-
-static double gbps_of(const struct run *r)
-{
-	return (double)r->received * 8 / r->elapsed / 1e9;
-}
 
 static void total_add(struct total *t, const struct run *r)
 {
@@ -718,7 +719,7 @@ int main(int argc, char **argv)
 		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pool\":\"%s\","
 		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"verified\":%s}\n",
 		       r->name, o.async ? "async" : "sync", bench_pool_name(o.pool), o.pairs, o.streams, o.mtu,
-		       (double)r->received * 8 / r->elapsed / 1e9, r->bad ? "false" : "true");
+		       gbps_of(r), r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
 	for (int i = 0; i < o.rounds; i++) {

@@ -428,8 +428,8 @@ static double measure(enum variant v, int hub, int nports, int size, int burst, 
  * net_null ports (io mode, one forwarding lcore, burst 32, 64-byte frames, its own EAL
  * file prefix; no hugepages, or with @huge 256 MB of them, in memory), run in a child
  * process in this same sitting and stopped with SIGINT after @seconds plus its start-up;
- * its EAL runtime directory is removed after it. Its last per-second Tx-pps of both ports, summed, in Mpps; 0 if testpmd is not
- * installed or gave no figure.
+ * its EAL runtime directory is removed after it. Its last per-second Tx-pps of both
+ * ports, summed, in Mpps; 0 if testpmd is not installed or gave no figure.
  */
 static double testpmd_mpps(double seconds, int huge)
 {
