@@ -8,10 +8,16 @@
  *           Ethernet header (its key built as the library does: a 4- and a 2-byte
  *           load) + a bulk rte_hash lookup of the destination;
  *   nocache the switch again, its threads without mbuf caches (not registered with
- *           vnetif_thread_register()): what the caches bring.
+ *           vnetif_thread_register()): what the caches bring;
+ *   ringnc  the ring again, its threads without mbuf caches: nocache's like-for-like
+ *           baseline. With the LIFO pool it is often the faster of the two rings, so the
+ *           report also gives the best switch figure against the best ring figure.
  * Results are ratios (switch / baseline) because these machines are shared and noisy.
+ * --rounds N measures the five N times, interleaved (the first of a round rotates), and
+ * reports medians: of each figure, and of each round's ratios.
  *
- * Every run happens in threads of its own, registered (mbuf caches) except for nocache.
+ * Every run happens in threads of its own, registered (mbuf caches) except for nocache
+ * and ringnc.
  * One thread: the thread sends a burst on port i and receives it on port i+1, round the
  * ports. Two threads: one sends (allocating fresh mbufs), one receives and frees.
  * Placement: "pinned" runs the threads on the CPUs of --cpus (two threads on two
@@ -45,6 +51,7 @@
 
 #define MAX_BURST 256
 #define MAX_PORTS 256
+#define MAX_ROUNDS 15
 
 enum variant { V_SWITCH, V_RING, V_MINSW };
 
@@ -62,6 +69,7 @@ struct opts {
 	int ports[16], nports;
 	int threads[4], nthreads;
 	int hub, learning;
+	int rounds;
 };
 
 /* --pool: the order of the switch's own pool, which the baselines share */
@@ -423,6 +431,103 @@ static double measure(enum variant v, int hub, int nports, int size, int burst, 
 	return mpps;
 }
 
+/* The five figures of a point (switch-bench's header comment), in Mpps. */
+enum fig { F_SWITCH, F_RING, F_MINSW, F_NOCACHE, F_RINGNC, F_N };
+
+static const char *const fig_name[F_N] = {"switch", "ring", "minsw", "nocache", "ringnc"};
+
+struct point {
+	double mpps[F_N];  /* medians over the rounds */
+	double r_ring, r_minsw, r_nocache, r_nc_ring, r_best; /* medians of rounds' ratios */
+	double round_best[MAX_ROUNDS];
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Measure a point's five figures @rounds times, interleaved: round r starts with figure
+ * r % F_N, so none always gets the same slot of a noisy machine. */
+static int measure_point(struct point *pt, int hub, int np, int sz, int b, int th,
+			 double seconds, int rounds, const struct place *pl)
+{
+	struct place nc = *pl;
+	double f[F_N][MAX_ROUNDS], r[5][MAX_ROUNDS];
+
+	nc.cache = 0;
+	for (int k = 0; k < rounds; k++)
+		for (int j = 0; j < F_N; j++) {
+			int which = (j + k) % F_N;
+			enum variant v = which == F_RING || which == F_RINGNC ? V_RING
+					 : which == F_MINSW			 ? V_MINSW
+										 : V_SWITCH;
+			const struct place *p = which == F_NOCACHE || which == F_RINGNC ? &nc : pl;
+
+			f[which][k] = measure(v, v == V_SWITCH ? hub : 0, np, sz, b, th, seconds, p);
+			if (f[which][k] < 0)
+				return -1;
+		}
+	for (int k = 0; k < rounds; k++) {
+		double best_sw = RTE_MAX(f[F_SWITCH][k], f[F_NOCACHE][k]);
+		double best_ring = RTE_MAX(f[F_RING][k], f[F_RINGNC][k]);
+
+		r[0][k] = f[F_SWITCH][k] / f[F_RING][k];
+		r[1][k] = f[F_SWITCH][k] / f[F_MINSW][k];
+		r[2][k] = f[F_SWITCH][k] / f[F_NOCACHE][k];
+		r[3][k] = f[F_NOCACHE][k] / f[F_RINGNC][k];
+		r[4][k] = pt->round_best[k] = best_sw / best_ring;
+	}
+	for (int j = 0; j < F_N; j++)
+		pt->mpps[j] = median(f[j], rounds);
+	pt->r_ring = median(r[0], rounds);
+	pt->r_minsw = median(r[1], rounds);
+	pt->r_nocache = median(r[2], rounds);
+	pt->r_nc_ring = median(r[3], rounds);
+	pt->r_best = median(r[4], rounds);
+	return 0;
+}
+
+/* A point's human line and JSON line. */
+static void report_point(const struct point *pt, const char *mode, int th, const char *where,
+			 int np, int sz, int b, int rounds, double testpmd, int testpmd_huge)
+{
+	const char *pool = bench_pool_name(pool_order);
+	double sw = pt->mpps[F_SWITCH], gbps = sw * 1e6 * sz * 8 / 1e9;
+
+	printf("%-8s threads=%d %-12s %s ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps"
+	       " %7.2f Gbit/s  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)"
+	       "  nocache %7.2f Mpps (x%.2f)  ringnc %7.2f Mpps (nocache x%.2f)  best x%.2f",
+	       mode, th, where, pool, np, sz, b, sw, gbps, pt->mpps[F_RING], pt->r_ring,
+	       pt->mpps[F_MINSW], pt->r_minsw, pt->mpps[F_NOCACHE], pt->r_nocache,
+	       pt->mpps[F_RINGNC], pt->r_nc_ring, pt->r_best);
+	if (rounds > 1)
+		printf("  (medians of %d rounds)", rounds);
+	if (testpmd > 0)
+		printf("  testpmd %.2f Mpps (x%.2f)", testpmd, sw / testpmd);
+	printf("\n{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,"
+	       "\"placement\":\"%s\",\"pool\":\"%s\",\"ports\":%d,"
+	       "\"size\":%d,\"burst\":%d,\"rounds\":%d,\"mpps\":%.3f,\"gbps\":%.3f,",
+	       impair_spec ? impair_spec : "", mode, th, where, pool, np, sz, b, rounds, sw, gbps);
+	for (int j = F_RING; j < F_N; j++)
+		printf("\"%s_mpps\":%.3f,", fig_name[j], pt->mpps[j]);
+	printf("\"ratio_ring\":%.3f,\"ratio_minsw\":%.3f,\"ratio_nocache\":%.3f,"
+	       "\"ratio_nocache_ringnc\":%.3f,\"ratio_best\":%.3f,\"ratios_best\":[",
+	       pt->r_ring, pt->r_minsw, pt->r_nocache, pt->r_nc_ring, pt->r_best);
+	for (int k = 0; k < rounds; k++)
+		printf("%s%.3f", k ? "," : "", pt->round_best[k]);
+	printf("],\"testpmd_mpps\":%.3f,\"testpmd_mem\":\"%s\",\"ratio_testpmd\":%.3f}\n",
+	       testpmd, testpmd_huge ? "huge" : "nohuge", testpmd > 0 ? sw / testpmd : 0);
+}
+
 /*
  * The figure users compare a software switch with: dpdk-testpmd forwarding between two
  * net_null ports (io mode, one forwarding lcore, burst 32, 64-byte frames, its own EAL
@@ -472,8 +577,10 @@ static void usage(void)
 		"                    [--ports 2,4,64] [--threads 1,2] [--mode learning|hub|both]\n"
 		"                    [--testpmd SECONDS|off] [--placement pinned|unpinned|both]\n"
 		"                    [--cpus SENDER,RECEIVER] [--impair SPEC]\n"
-		"                    [--testpmd-mem nohuge|huge] [--pool lifo|fifo]\n"
+		"                    [--testpmd-mem nohuge|huge] [--pool lifo|fifo] [--rounds N]\n"
 		"Prints a human line and a JSON line per point; baselines run in the same process.\n"
+		"--rounds N (1..15, default 1): each point's five figures measured N times,\n"
+		"interleaved; medians of the figures and of the rounds' ratios.\n"
 		"--impair SPEC impairs what every switch port receives (vnetif_impair_parse());\n"
 		"--impair off gives every port an idle impairment stage.\n"
 		"--pool: the order of the switch's own pool (vnetif_switch_config::pool_order;\n"
@@ -489,11 +596,12 @@ int main(int argc, char **argv)
 		{"testpmd", required_argument, NULL, 'T'}, {"impair", required_argument, NULL, 'I'},
 		{"placement", required_argument, NULL, 'P'}, {"cpus", required_argument, NULL, 'C'},
 		{"testpmd-mem", required_argument, NULL, 'H'}, {"pool", required_argument, NULL, 'Q'},
+		{"rounds", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	double testpmd_secs = 2, testpmd = 0;
 	struct opts o = {.seconds = 0.5, .sizes = {64, 1514}, .nsizes = 2, .bursts = {1, 32, 256},
 			 .nbursts = 3, .ports = {2}, .nports = 1, .threads = {1, 2}, .nthreads = 2,
-			 .learning = 1, .hub = 1};
+			 .learning = 1, .hub = 1, .rounds = 1};
 	int c, pin_modes = 3, cpus[2] = {0, 1}, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int testpmd_huge = 0;
 	char *end;
@@ -517,6 +625,10 @@ int main(int argc, char **argv)
 			bad = strcmp(optarg, "off") && testpmd_secs <= 0;
 			break;
 		case 'Q': bad = bench_pool_parse(optarg, &pool_order) != 0; break;
+		case 'R':
+			o.rounds = (int)strtol(optarg, &end, 10);
+			bad = end == optarg || *end != '\0' || o.rounds < 1 || o.rounds > MAX_ROUNDS;
+			break;
 		case 'H':
 			testpmd_huge = !strcmp(optarg, "huge");
 			bad = !testpmd_huge && strcmp(optarg, "nohuge");
@@ -592,10 +704,8 @@ int main(int argc, char **argv)
 			int sz = o.sizes[si], b = o.bursts[bi];
 			const char *mode = hub ? "hub" : "learning";
 			struct place pl = {.pinned = pm == 1, .cpu = {cpus[0], cpus[1]}, .cache = 1};
-			struct place nc = pl;
 			char where[48];
 
-			nc.cache = 0;
 			if (th == 2 && pi > 0)
 				continue; /* two-thread runs use two ports */
 			if (!pl.pinned)
@@ -604,32 +714,13 @@ int main(int argc, char **argv)
 				snprintf(where, sizeof(where), "pinned:%d", cpus[0]);
 			else
 				snprintf(where, sizeof(where), "pinned:%d,%d", cpus[0], cpus[1]);
-			double sw = measure(V_SWITCH, hub, np, sz, b, th, o.seconds, &pl);
-			double ring = measure(V_RING, 0, np, sz, b, th, o.seconds, &pl);
-			double minsw = measure(V_MINSW, 0, np, sz, b, th, o.seconds, &pl);
-			double nocache = measure(V_SWITCH, hub, np, sz, b, th, o.seconds, &nc);
-			if (sw < 0 || ring < 0 || minsw < 0 || nocache < 0) {
+			struct point pt;
+
+			if (measure_point(&pt, hub, np, sz, b, th, o.seconds, o.rounds, &pl) != 0) {
 				fprintf(stderr, "switch-bench: setup failed (mode %s, %d ports)\n", mode, np);
 				return 1;
 			}
-			double gbps = sw * 1e6 * sz * 8 / 1e9;
-			const char *pool = bench_pool_name(pool_order);
-			printf("%-8s threads=%d %-12s %s ports=%-2d size=%-4d burst=%-3d  switch %7.2f Mpps"
-			       " %7.2f Gbit/s  | ring %7.2f Mpps (x%.2f)  minsw %7.2f Mpps (x%.2f)"
-			       "  nocache %7.2f Mpps (x%.2f)",
-			       mode, th, where, pool, np, sz, b, sw, gbps, ring, sw / ring, minsw, sw / minsw,
-			       nocache, sw / nocache);
-			if (testpmd > 0)
-				printf("  testpmd %.2f Mpps (x%.2f)", testpmd, sw / testpmd);
-			printf("\n{\"bench\":\"switch\",\"impair\":\"%s\",\"mode\":\"%s\",\"threads\":%d,"
-			       "\"placement\":\"%s\",\"pool\":\"%s\",\"ports\":%d,"
-			       "\"size\":%d,\"burst\":%d,\"mpps\":%.3f,\"gbps\":%.3f,"
-			       "\"ring_mpps\":%.3f,\"minsw_mpps\":%.3f,\"nocache_mpps\":%.3f,"
-			       "\"ratio_ring\":%.3f,\"ratio_minsw\":%.3f,\"ratio_nocache\":%.3f,"
-			       "\"testpmd_mpps\":%.3f,\"testpmd_mem\":\"%s\",\"ratio_testpmd\":%.3f}\n",
-			       impair_spec ? impair_spec : "", mode, th, where, pool, np, sz, b, sw, gbps, ring,
-			       minsw, nocache, sw / ring, sw / minsw, sw / nocache, testpmd,
-			       testpmd_huge ? "huge" : "nohuge", testpmd > 0 ? sw / testpmd : 0);
+			report_point(&pt, mode, th, where, np, sz, b, o.rounds, testpmd, testpmd_huge);
 			fflush(stdout);
 		}
 	}

@@ -8,6 +8,10 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 build/bench/switch-bench --seconds 0.05 --sizes 64,1514 --bursts 32 --threads 1,2 --mode both \
   --testpmd 0.5 | tee "$out"
+# interleaved rounds: the five figures twice each, medians and the rounds' best ratios
+build/bench/switch-bench --seconds 0.05 --sizes 64 --bursts 32 --threads 2 --mode learning \
+  --testpmd off --placement pinned --rounds 2 | tee -a "$out" |
+  grep '"rounds":2,.*"ringnc_mpps":[0-9.]*,.*"ratios_best":\[[0-9.]*,[0-9.]*\]' >/dev/null
 build/bench/disconnect-bench -m 4096,16384 | tee -a "$out"
 build/bench/latency -n 2000 -t 0.2 | tee -a "$out"
 build/bench/ethdev-view -t 0.2 -b 32 | tee -a "$out"
