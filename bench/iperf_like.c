@@ -77,7 +77,9 @@ struct run {
 	_Atomic bool stop;
 	_Atomic bool poll_stop;
 	pthread_t poller;
-	double elapsed;
+	double elapsed;      /* until every stream ended (the drain after a timed stop included) */
+	double window;       /* what the rate is over: -t's time up to the stop, -n's elapsed */
+	uint64_t window_bytes; /* received in the window */
 	uint64_t sent, received, bad, drops;
 	struct vnetif_lwip_stats rx; /* summed over the receiving stacks */
 	double ping_p50_us, ping_p99_us; /* --ping: round trips between the first pair */
@@ -395,8 +397,14 @@ static void run_traffic(struct run *r, const struct opts *o)
 		}
 		if (all_done(r))
 			break;
-		if (o->bytes == 0 && t - t0 >= o->seconds)
+		if (o->bytes == 0 && t - t0 >= o->seconds && !atomic_load(&r->stop)) {
+			/* the rate is over the timed window, as iperf3's: what arrives while
+			 * the streams wind down (the last segments, a retransmission timeout)
+			 * is counted and verified, but is not throughput */
+			r->window_bytes = sum_received(r);
+			r->window = bench_now_s() - t0;
 			atomic_store(&r->stop, true);
+		}
 	}
 	r->elapsed = bench_now_s() - t0;
 	for (int i = 0; i < r->ns; i++) {
@@ -410,6 +418,10 @@ static void run_traffic(struct run *r, const struct opts *o)
 			fprintf(stderr, "iperf-like: %s stream %d: %s\n", r->name, i, strerror(r->s[i].error));
 	}
 	r->drops = switch_drops(r, o);
+	if (!atomic_load(&r->stop)) { /* -n, or every stream ended before the time */
+		r->window = r->elapsed;
+		r->window_bytes = r->received;
+	}
 }
 
 /* --readers poll: the application's event loop, polling every port of the switch, a
@@ -536,7 +548,7 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 /* What a run received, in Gbit/s. */
 static double gbps_of(const struct run *r)
 {
-	return (double)r->received * 8 / r->elapsed / 1e9;
+	return (double)r->window_bytes * 8 / r->window / 1e9;
 }
 
 static void summary(const struct run *r)
@@ -547,8 +559,12 @@ static void summary(const struct run *r)
 	printf("[SUM] %-6s 0.00-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  sender\n", r->name,
 	       r->elapsed, (double)r->sent / 1048576.0, (double)r->sent * 8 / r->elapsed / 1e9);
 	printf("[SUM] %-6s 0.00-%-5.2f sec  %7.1f MBytes  %6.2f Gbits/sec  receiver  (%s, %llu drops)\n",
-	       r->name, r->elapsed, (double)r->received / 1048576.0, gbps,
+	       r->name, r->window, (double)r->window_bytes / 1048576.0, gbps,
 	       r->bad ? "DATA MISMATCH" : "data verified", (unsigned long long)r->drops);
+	if (r->elapsed > r->window)
+		printf("      %-6s after the stop: %.1f MBytes more in %.3f s while the streams ended "
+		       "(verified, not in the rate)\n", r->name,
+		       (double)(r->received - r->window_bytes) / 1048576.0, r->elapsed - r->window);
 	printf("      %-6s receiving stacks: %llu frames: %llu run by the deliverer, %llu left to "
 	       "the lock holder, %llu via mailbox; %llu not copied\n", r->name,
 	       (unsigned long long)r->rx.rx_frames, (unsigned long long)r->rx.rx_direct,
@@ -558,8 +574,8 @@ static void summary(const struct run *r)
 
 /* One path's runs over the rounds: sums, and each round's figures for medians. */
 struct total {
-	double seconds;
-	uint64_t bytes, drops;
+	double seconds;      /* the rate windows */
+	uint64_t bytes, all_bytes, drops; /* in the windows; all received (verified) */
 	bool bad;            /* a round's data was wrong, or nothing arrived */
 	double gbps[MAX_ROUNDS], p50[MAX_ROUNDS], p99;
 	int n;
@@ -567,8 +583,9 @@ struct total {
 
 static void total_add(struct total *t, const struct run *r)
 {
-	t->seconds += r->elapsed;
-	t->bytes += r->received;
+	t->seconds += r->window;
+	t->bytes += r->window_bytes;
+	t->all_bytes += r->received;
 	t->drops += r->drops;
 	t->bad |= r->bad || r->received == 0;
 	t->gbps[t->n] = gbps_of(r);
@@ -767,18 +784,18 @@ int main(int argc, char **argv)
 			       ratio[i]);
 	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
 	       "\"pool\":\"%s\",\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
-	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
+	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"all_bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
-	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
+	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"all_bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
 	       "\"rounds\":%d,\"ratios\":[%s],\"ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 	       o.poll_loop ? "poll" : "threads", bench_pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
-	       tsw.seconds, (unsigned long long)tsw.bytes, g_sw,
+	       tsw.seconds, (unsigned long long)tsw.bytes, (unsigned long long)tsw.all_bytes, g_sw,
 	       (unsigned long long)tsw.drops, tsw.bad ? "false" : "true", sw.csum ? "true" : "false",
 	       median(tsw.p50, o.rounds), tsw.p99, tdir.seconds,
-	       (unsigned long long)tdir.bytes, g_d,
+	       (unsigned long long)tdir.bytes, (unsigned long long)tdir.all_bytes, g_d,
 	       (unsigned long long)tdir.drops, tdir.bad ? "false" : "true",
 	       direct.csum ? "true" : "false", median(tdir.p50, o.rounds), tdir.p99, o.rounds,
 	       ratio_list, ratio_med);
