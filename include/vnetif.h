@@ -253,7 +253,8 @@ struct vnetif_switch_config {
  *  sending port (tx_drop_*); drops caused by the receiver on the receiving port
  *  (rx_drop_*). Every frame handed to the switch is either delivered or counted.
  *  Frames a port wrote (vnetif_write()/vnetif_writev() calls that returned 0, -EMSGSIZE
- *  or -ENOBUFS, plus every frame vnetif_tx_burst() took) = tx_packets +
+ *  or -ENOBUFS, vnetif_gatherv() calls that returned -EMSGSIZE or -ENOBUFS, plus every
+ *  frame vnetif_tx_burst() took) = tx_packets +
  *  tx_drop_oversize + tx_drop_runt + tx_drop_bad_src + tx_drop_pool_empty +
  *  tx_drop_reentry; tx_drop_no_route and tx_drop_own_port are frames tx_packets
  *  counted first. */
@@ -533,6 +534,21 @@ VNETIF_API int vnetif_write(vnetif_port *port, const void *frame, size_t len);
 
 /** vnetif_write() gathering the frame from @p iovcnt buffers (1..64). Same returns. */
 VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iovcnt);
+
+/**
+ * The frame vnetif_writev() would send, built but not sent: gathered from @p iovcnt
+ * buffers (1..64) into an mbuf of the switch's pool (chained when longer than one mbuf),
+ * returned in *@p m. The caller sends it with vnetif_tx_burst(), usually together with
+ * others (a stack that emits frames one at a time collects them and sends them in one
+ * burst: the switch's per-call work is then paid once per burst), or frees it
+ * (rte_pktmbuf_free()). Until vnetif_tx_burst() takes it nothing counts it as sent.
+ * @return 0; -EINVAL NULL @p port, @p iov or @p m, @p iovcnt out of range, or
+ *         len < 14; -EMSGSIZE len > MTU + 14 (counted as tx_drop_oversize);
+ *         -ENOBUFS pool empty (counted as tx_drop_pool_empty); -ENOTCONN.
+ * Lock-free; any number of threads.
+ */
+VNETIF_API int vnetif_gatherv(vnetif_port *port, const struct iovec *iov, int iovcnt,
+			      struct rte_mbuf **m);
 
 /**
  * Set the port's listener (the frame borrowed for the call), replacing any listener;

@@ -52,12 +52,13 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 	return 0;
 }
 
-VNETIF_API int vnetif_writev(vnetif_port *h, const struct iovec *iov, int iovcnt)
+/* vnetif_writev()'s frame: check @iov, enter @h and gather. 0 with the frame in *@m and
+ * the port entered (*@port, *@tok: the caller sends or unlocks); or a negative errno,
+ * the failure counted as writev counts it, nothing held. */
+static int gather_entered(vnetif_port *h, const struct iovec *iov, int iovcnt,
+			  struct vnetif_port **port, unsigned *tok, struct rte_mbuf **m)
 {
-	struct vnetif_port *port;
-	struct rte_mbuf *m;
 	size_t len = 0;
-	unsigned tok;
 	int rc;
 
 	if (vnetif_port_slot(h) == NULL || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
@@ -68,26 +69,52 @@ VNETIF_API int vnetif_writev(vnetif_port *h, const struct iovec *iov, int iovcnt
 		/* saturate: lengths whose sum wraps are too long, not short */
 		len = iov[i].iov_len > SIZE_MAX - len ? SIZE_MAX : len + iov[i].iov_len;
 	}
-	rc = vnetif_port_enter(h, false, &port, &tok);
+	rc = vnetif_port_enter(h, false, port, tok);
 	if (rc)
 		return rc;
 	if (len < VNETIF_ETHER_HDR_LEN) {
 		rc = -EINVAL;
-	} else if (len > atomic_load_explicit(&port->mtu, memory_order_relaxed) +
+	} else if (len > atomic_load_explicit(&(*port)->mtu, memory_order_relaxed) +
 				 VNETIF_ETHER_HDR_LEN) {
-		vnetif_count(&port->tx[TX_DROP_OVERSIZE], 1);
+		vnetif_count(&(*port)->tx[TX_DROP_OVERSIZE], 1);
 		rc = -EMSGSIZE;
 	} else {
-		rc = gather(port->sw->pool, iov, len, &m);
+		rc = gather((*port)->sw->pool, iov, len, m);
 		if (rc == -ENOBUFS)
-			vnetif_count(&port->tx[TX_DROP_POOL_EMPTY], 1);
+			vnetif_count(&(*port)->tx[TX_DROP_POOL_EMPTY], 1);
 	}
-	if (rc) {
-		vnetif_srcu_unlock(&port->sw->srcu, tok);
+	if (rc)
+		vnetif_srcu_unlock(&(*port)->sw->srcu, *tok);
+	return rc;
+}
+
+VNETIF_API int vnetif_writev(vnetif_port *h, const struct iovec *iov, int iovcnt)
+{
+	struct vnetif_port *port;
+	struct rte_mbuf *m;
+	unsigned tok;
+	int rc = gather_entered(h, iov, iovcnt, &port, &tok, &m);
+
+	if (rc)
 		return rc;
-	}
 	/* still in the section that found the port connected: send from there */
 	vnetif_tx_entered(port, tok, &m, 1);
+	return 0;
+}
+
+VNETIF_API int vnetif_gatherv(vnetif_port *h, const struct iovec *iov, int iovcnt,
+			      struct rte_mbuf **m)
+{
+	struct vnetif_port *port;
+	unsigned tok;
+	int rc;
+
+	if (m == NULL)
+		return -EINVAL;
+	rc = gather_entered(h, iov, iovcnt, &port, &tok, m);
+	if (rc)
+		return rc;
+	vnetif_srcu_unlock(&port->sw->srcu, tok);
 	return 0;
 }
 

@@ -6,7 +6,10 @@
  *   reentry} (the other tx drops are part of tx_packets);
  * - a write with a multicast or zero source MAC returns 0 and counts tx_drop_bad_src;
  * - sync mode: frames a listener writes reach their destinations after the frame that
- *   called the listener has reached all of its own.
+ *   called the listener has reached all of its own;
+ * - vnetif_gatherv() builds the frame vnetif_writev() would send (chained when longer
+ *   than an mbuf), counts its -EMSGSIZE and -ENOBUFS as writev does, and nothing else
+ *   until vnetif_tx_burst() takes the frame.
  */
 #include "vnetif_test.h"
 
@@ -184,6 +187,93 @@ START_TEST(test_reentrant_frames_after_outer_reached_all)
 }
 END_TEST
 
+START_TEST(test_gatherv_builds_what_writev_sends)
+{
+	struct vnetif_switch_config cfg;
+	struct rte_mempool *mp = vt_pool_create(511, 0, RTE_MBUF_DEFAULT_BUF_SIZE);
+	struct rte_mbuf *held[511], *m, *burst[2];
+	uint8_t ma[6], mb[6], frame[9000 + 14], got[9000 + 14];
+	struct iovec iov[3];
+	unsigned nheld = 0;
+	vnetif_switch *sw;
+	vnetif_port *a, *b;
+	struct vnetif_stats sa;
+
+	vt_config(&cfg);
+	cfg.pool = mp;
+	sw = vt_switch(&cfg);
+	a = vt_connect(sw);
+	b = vt_connect(sw);
+	vt_mac(a, ma);
+	vt_mac(b, mb);
+
+	/* a 60-byte frame from three pieces: the bytes, in one mbuf, nothing counted yet */
+	vt_fill(frame, 60, mb, ma, 1);
+	iov[0] = (struct iovec){frame, 14};
+	iov[1] = (struct iovec){NULL, 0};
+	iov[2] = (struct iovec){frame + 14, 46};
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 3, &burst[0]), 0);
+	ck_assert_uint_eq(burst[0]->pkt_len, 60);
+	ck_assert_uint_eq(burst[0]->nb_segs, 1);
+	ck_assert_ptr_eq(burst[0]->pool, mp);
+	/* a jumbo frame: chained across mbufs, the same bytes */
+	ck_assert_int_eq(vnetif_set_mtu(a, 9000), 0);
+	vt_fill(frame, sizeof(frame), mb, ma, 2);
+	iov[0] = (struct iovec){frame, sizeof(frame)};
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 1, &burst[1]), 0);
+	ck_assert_uint_eq(burst[1]->pkt_len, sizeof(frame));
+	ck_assert_uint_gt(burst[1]->nb_segs, 1);
+	ck_assert_uint_eq(vt_mbuf_read(burst[1], got, sizeof(got)), sizeof(frame));
+	ck_assert_mem_eq(got, frame, sizeof(frame));
+	sa = vt_stats(a);
+	ck_assert_uint_eq(sa.tx_packets, 0);
+	ck_assert_uint_eq(written_identity(&sa), 0);
+	/* sent together: both arrive, in order, whole */
+	ck_assert_int_eq(vnetif_tx_burst(a, burst, 2), 2);
+	ck_assert_int_eq(vnetif_rx_burst(b, burst, 2), 2);
+	ck_assert_uint_eq(vt_mbuf_read(burst[0], got, sizeof(got)), 60);
+	ck_assert(vt_frame_ok(got, 60, mb, ma, 1));
+	ck_assert_uint_eq(vt_mbuf_read(burst[1], got, sizeof(got)), sizeof(frame));
+	ck_assert(vt_frame_ok(got, sizeof(frame), mb, ma, 2));
+	rte_pktmbuf_free_bulk(burst, 2);
+	ck_assert_uint_eq(vt_stats(a).tx_packets, 2);
+
+	/* bad arguments: -EINVAL, nothing counted */
+	iov[0] = (struct iovec){frame, 60};
+	m = NULL;
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 1, NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_gatherv(NULL, iov, 1, &m), -EINVAL);
+	ck_assert_int_eq(vnetif_gatherv(a, NULL, 1, &m), -EINVAL);
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 0, &m), -EINVAL);
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 65, &m), -EINVAL);
+	iov[0].iov_len = 10;
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 1, &m), -EINVAL);
+	ck_assert_ptr_null(m);
+	/* too long: -EMSGSIZE, counted as writev counts it */
+	iov[0].iov_len = 9015;
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 1, &m), -EMSGSIZE);
+	/* the pool empty: -ENOBUFS, counted */
+	while (nheld < RTE_DIM(held) && (held[nheld] = rte_pktmbuf_alloc(mp)) != NULL)
+		nheld++;
+	iov[0].iov_len = 60;
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 1, &m), -ENOBUFS);
+	rte_pktmbuf_free_bulk(held, nheld);
+	sa = vt_stats(a);
+	ck_assert_uint_eq(sa.tx_drop_oversize, 1);
+	ck_assert_uint_eq(sa.tx_drop_pool_empty, 1);
+	ck_assert_uint_eq(written_identity(&sa), 2 + 2);
+	/* built and never sent: the caller frees it, the pool is whole at teardown */
+	ck_assert_int_eq(vnetif_gatherv(a, iov, 1, &m), 0);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(vt_stats(a).tx_packets, 2);
+	/* a disconnected port */
+	ck_assert_int_eq(vnetif_disconnect(b, 1000), 0);
+	ck_assert_int_eq(vnetif_gatherv(b, iov, 1, &m), -ENOTCONN);
+	vt_teardown(sw);
+	rte_mempool_free(mp);
+}
+END_TEST
+
 Suite *accounting_suite(void)
 {
 	Suite *s = suite_create("accounting");
@@ -191,6 +281,7 @@ Suite *accounting_suite(void)
 
 	tcase_add_test(tc, test_written_equals_accepted_plus_counted);
 	tcase_add_test(tc, test_reentrant_frames_after_outer_reached_all);
+	tcase_add_test(tc, test_gatherv_builds_what_writev_sends);
 	suite_add_tcase(s, tc);
 	return s;
 }
