@@ -168,6 +168,8 @@ GLUE_API void sys_unlock_tcpip_core(void)
 {
 	for (;;) {
 		defer_drain();
+		if (cfg.cb.flush != NULL)
+			cfg.cb.flush(cfg.cb.ctx);
 		atomic_store_explicit(&core_holder, (pthread_t)0, memory_order_relaxed);
 		sys_mutex_unlock(&lock_tcpip_core);
 		atomic_thread_fence(memory_order_seq_cst); /* pairs with deliver_one() */
@@ -218,7 +220,11 @@ static err_t low_output(struct netif *netif, struct pbuf *p)
 			iov[n].iov_len = q->len;
 			n++;
 		}
-	rc = cfg.cb.output(cfg.cb.ctx, iov, n, p->tot_len);
+	if (cfg.cb.output_q != NULL &&
+	    pthread_equal(atomic_load_explicit(&core_holder, memory_order_relaxed), pthread_self()))
+		rc = cfg.cb.output_q(cfg.cb.ctx, iov, n, p->tot_len);
+	else
+		rc = cfg.cb.output(cfg.cb.ctx, iov, n, p->tot_len);
 	if (flat != NULL)
 		pbuf_free(flat);
 	if (rc != 0) {

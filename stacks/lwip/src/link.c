@@ -150,6 +150,7 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 #define PEERS 32
 #define PEER_BUDGET 64
 #define BULK_FRAME 512 /* a frame this long is left to an awake reader */
+#define TXQ_PEERS 4    /* distinct local peers one burst polls, at most */
 
 struct peer {
 	_Atomic unsigned seq; /* odd while being written */
@@ -258,6 +259,100 @@ int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t 
 	if (rc < 0)
 		atomic_fetch_add_explicit(&s->link.tx_drop, 1, memory_order_relaxed);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- sending in bursts ------------------------------------------------------------------ *
+ *
+ * lwIP emits frames one at a time, most of them while one thread holds the stack's core
+ * lock (a tcp_output() of a window's worth of segments, the ACKs of a burst of input, a
+ * timer's retransmissions). On a port, the frames a holder emits are built into mbufs
+ * (vnetif_gatherv()) and queued; they leave in one vnetif_tx_burst() when the queue is
+ * full and before the lock is let go (vnl_link_flush(), from the glue's unlock), so no
+ * frame waits longer than the lock hold that made it. The switch's work per call (the
+ * port's read-side section, its counters, the ring's claim, the reader's wake-up) is
+ * then paid once per burst, and the receiver's reader gets bursts to take in under one
+ * lock. Frames of one stack keep their order: one queue per stack, under its core lock.
+ */
+
+/* The local peer stacks' ports the queued frames go to: the ones to poll after the burst
+ * (see "local peers" above), asked before the burst (which wakes sleeping readers). */
+static unsigned peers_to_poll(vnetif_lwip_stack *s, vnetif_port **poll)
+{
+	vnetif_port *seen[TXQ_PEERS];
+	bool bulk_only[TXQ_PEERS];
+	const uint8_t *last = NULL;
+	unsigned nseen = 0, np = 0;
+
+	for (unsigned i = 0; i < s->link.ntxq; i++) {
+		const struct rte_mbuf *m = s->link.txq[i];
+		const uint8_t *eh = rte_pktmbuf_mtod(m, const uint8_t *);
+		vnetif_port *dst;
+		unsigned k;
+
+		if (eh[0] & 1)
+			continue; /* group address: no single peer */
+		if (last != NULL && memcmp(eh, last, 6) == 0 && nseen > 0) {
+			dst = seen[nseen - 1];
+		} else {
+			dst = peer_find(s->sw, eh);
+			if (dst == NULL || dst == s->link.port)
+				continue;
+		}
+		last = eh;
+		for (k = 0; k < nseen && seen[k] != dst; k++)
+			;
+		if (k == nseen) {
+			if (nseen == TXQ_PEERS)
+				continue;
+			seen[nseen] = dst;
+			bulk_only[nseen++] = true;
+		}
+		if (m->pkt_len < BULK_FRAME)
+			bulk_only[k] = false;
+	}
+	for (unsigned k = 0; k < nseen; k++)
+		if (!bulk_only[k] || vnetif_reader_awake(seen[k]) == 0)
+			poll[np++] = seen[k];
+	return np;
+}
+
+void vnl_link_flush(void *ctx)
+{
+	vnetif_lwip_stack *s = ctx;
+	vnetif_port *poll[TXQ_PEERS];
+	unsigned n = s->link.ntxq, np = 0;
+	int rc;
+
+	if (n == 0)
+		return;
+	if (s->poll_peer)
+		np = peers_to_poll(s, poll);
+	s->link.ntxq = 0;
+	rc = vnetif_tx_burst(s->link.port, s->link.txq, (uint16_t)n);
+	if (rc < 0) { /* the port is gone: the frames are ours to free, and lost */
+		atomic_fetch_add_explicit(&s->link.tx_drop, n, memory_order_relaxed);
+		rte_pktmbuf_free_bulk(s->link.txq, n);
+		return;
+	}
+	for (unsigned k = 0; k < np; k++)
+		vnetif_poll(poll[k], PEER_BUDGET);
+}
+
+int vnl_link_output_q(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len)
+{
+	vnetif_lwip_stack *s = ctx;
+	int rc;
+
+	if (s->link.kind != LINK_PORT)
+		return vnl_link_output(ctx, iov, iovcnt, len);
+	rc = vnetif_gatherv(s->link.port, iov, (int)iovcnt, &s->link.txq[s->link.ntxq]);
+	if (rc < 0) {
+		atomic_fetch_add_explicit(&s->link.tx_drop, 1, memory_order_relaxed);
+		return rc;
+	}
+	if (++s->link.ntxq == VNL_TXQ)
+		vnl_link_flush(s);
+	return 0;
 }
 
 int vnl_link_start(vnetif_lwip_stack *s)

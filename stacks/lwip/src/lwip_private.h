@@ -42,6 +42,10 @@ enum vnl_link_kind { LINK_NONE = 0, LINK_PORT, LINK_WIRE };
 
 struct vnl_wire;
 
+struct rte_mbuf;
+
+#define VNL_TXQ 32 /* frames a stack sends in one burst, at most */
+
 struct vnl_link {
 	enum vnl_link_kind kind;
 	vnetif_port *port;       /* LINK_PORT */
@@ -49,6 +53,9 @@ struct vnl_link {
 	unsigned side;           /* LINK_WIRE: 0 or 1 */
 	_Atomic uint64_t tx_drop, rx_drop;
 	_Atomic uint64_t rx_refused; /* frames the input guard refused (guard.h) */
+	struct rte_mbuf *txq[VNL_TXQ]; /* LINK_PORT: frames queued by the core lock's holder,
+					* sent before it lets go (link.c, "sending in bursts") */
+	unsigned ntxq;
 };
 
 /* ---- stacks (stack.c) ---------------------------------------------------------------- */
@@ -128,6 +135,8 @@ int vnl_link_stop(vnetif_lwip_stack *s);
 void vnl_link_free(vnetif_lwip_stack *s);
 /* The core lock was let go (vnl_callbacks::unlocked). */
 void vnl_link_unlocked(void *ctx);
+int vnl_link_output_q(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len);
+void vnl_link_flush(void *ctx);
 /* Give back a received mbuf segment lwIP kept (vnl_callbacks::free_seg). */
 void vnl_link_free_seg(void *ctx, void *seg);
 /* lwIP's linkoutput (core lock held). */

@@ -31,7 +31,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define VNL_ABI_VERSION 3u
+#define VNL_ABI_VERSION 4u
 
 #define VNL_SHIM_SONAME "libvnetif-lwip-shim.so"
 #define VNL_GLUE_SONAME "libvnetif-lwip-glue.so"             /* Debian's liblwip */
@@ -128,6 +128,11 @@ struct vnl_callbacks {
 	/* The core lock was just let go (no lwIP lock held by the caller for this
 	 * instance): a chance to take in frames left waiting. Any thread; may be NULL. */
 	void (*unlocked)(void *ctx);
+	/* As output(), called only by the holder of the core lock: the frame may wait in a
+	 * queue that flush() sends before the lock is let go. May be NULL. */
+	int (*output_q)(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t len);
+	/* Send what output_q() queued; core lock held. May be NULL. */
+	void (*flush)(void *ctx);
 };
 
 struct vnl_start {

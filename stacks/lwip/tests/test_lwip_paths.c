@@ -3,7 +3,8 @@
  * The two lwIP builds and the receive paths: picking a build per stack, stacks of both
  * builds talking, checksums computed on a switch port and skipped only where asked (or
  * on a wire between two tuned stacks), no mailbox hand-off on sync or async switches,
- * received frames kept in their mbufs and all of them back in the pool after destroy.
+ * received frames kept in their mbufs and all of them back in the pool after destroy;
+ * the frames of one lock hold sent in one burst, in order.
  * Tests that need the tuned build skip when it was not built (-ELIBACC).
  */
 #include <sys/ioctl.h>
@@ -467,6 +468,82 @@ START_TEST(test_held_mbufs_freed)
 }
 END_TEST
 
+/* ---- send path ------------------------------------------------------------------------ */
+
+/* A spy port on a sync hub gets every frame the moment it is sent, in the bursts the
+ * sender made (one listener call per burst). It looks at the IPv4 fragments of UDP
+ * datagrams, which lwIP emits one after the other in one sendto(). */
+struct spy {
+	atomic_uint most_frags;  /* fragments of one sender in one listener call, at most */
+	atomic_uint frag_calls;  /* calls that carried fragments */
+	atomic_uint out_of_order; /* fragments of a call whose offsets did not increase */
+};
+
+static void spy_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct spy *sp = arg;
+	unsigned frags = 0, last_off = 0;
+
+	(void)port;
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t buf[64];
+		const uint8_t *f = rte_pktmbuf_read(pkts[i], 0, 34, buf), *ip;
+		unsigned off;
+
+		if (f == NULL || f[12] != 0x08 || f[13] != 0x00)
+			continue;
+		ip = f + 14;
+		if (ip[9] != 17 || !((ip[6] & 0x20) || ((ip[6] & 0x1f) | ip[7])))
+			continue; /* not a fragment of a UDP datagram */
+		off = ((unsigned)(ip[6] & 0x1f) << 8 | ip[7]) * 8;
+		if (frags > 0 && off <= last_off)
+			atomic_fetch_add(&sp->out_of_order, 1);
+		last_off = off;
+		frags++;
+	}
+	if (frags > 0) {
+		atomic_fetch_add(&sp->frag_calls, 1);
+		if (frags > atomic_load(&sp->most_frags))
+			atomic_store(&sp->most_frags, frags);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* vnetif_lwip.h, "Send path": the frames a stack emits while one thread holds its core
+ * lock leave in one burst, in order, before the lock is let go. A 6000-byte datagram is
+ * five fragments from one sendto(): the spy sees them in one call, offsets ascending;
+ * and nothing waits for a later event (the echoes and a TCP transfer complete). Loop:
+ * build. */
+START_TEST(test_sends_in_bursts)
+{
+	enum vnetif_lwip_build b = _i ? VNETIF_LWIP_BUILD_TUNED : VNETIF_LWIP_BUILD_DEBIAN;
+	struct spy sp;
+	vnetif_switch *sw;
+	vnetif_lwip_stack *x, *y;
+	vnetif_port *obs;
+
+	if (b == VNETIF_LWIP_BUILD_TUNED && !have_tuned())
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sw = sw_make(false, true);
+	x = stack_of(sw, A_IP, b, VNETIF_LWIP_CSUM_AUTO);
+	y = stack_of(sw, B_IP, b, VNETIF_LWIP_CSUM_AUTO);
+	lt_udp_echo(x, A_IP, y, B_IP, 2, 100, 5610); /* addresses resolved */
+	obs = vt_connect(sw);
+	ck_assert_int_eq(vnetif_listen_mbuf(obs, spy_rx, &sp), 0);
+	lt_udp_echo(x, A_IP, y, B_IP, 4, 6000, 5611);
+	ck_assert_uint_eq(atomic_load(&sp.most_frags), 5);
+	ck_assert_uint_eq(atomic_load(&sp.frag_calls), 8); /* 4 datagrams and 4 echoes */
+	ck_assert_uint_eq(atomic_load(&sp.out_of_order), 0);
+	lt_tcp(x, A_IP, y, 2u << 20, 5612);
+	ck_assert_int_eq(vnetif_listen_mbuf(obs, NULL, NULL), 0);
+	lt_destroy(x);
+	lt_destroy(y);
+	vt_drain(obs);
+	vt_teardown(sw);
+}
+END_TEST
+
 static Suite *paths_suite(void)
 {
 	Suite *s = suite_create("lwip_paths");
@@ -482,6 +559,7 @@ static Suite *paths_suite(void)
 	tcase_add_test(tc, test_mailbox_asked);
 	tcase_add_loop_test(tc, test_big_send_small_reads, 0, 2);
 	tcase_add_loop_test(tc, test_held_mbufs_freed, 0, 4);
+	tcase_add_loop_test(tc, test_sends_in_bursts, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
