@@ -189,23 +189,14 @@ END_TEST
 
 START_TEST(test_gatherv_builds_what_writev_sends)
 {
-	struct vnetif_switch_config cfg;
 	struct rte_mempool *mp = vt_pool_create(511, 0, RTE_MBUF_DEFAULT_BUF_SIZE);
 	struct rte_mbuf *held[511], *m, *burst[2];
 	uint8_t ma[6], mb[6], frame[9000 + 14], got[9000 + 14];
 	struct iovec iov[3];
 	unsigned nheld = 0;
-	vnetif_switch *sw;
 	vnetif_port *a, *b;
+	vnetif_switch *sw = vt_pair_on_pool(mp, &a, &b, ma, mb);
 	struct vnetif_stats sa;
-
-	vt_config(&cfg);
-	cfg.pool = mp;
-	sw = vt_switch(&cfg);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(a, ma);
-	vt_mac(b, mb);
 
 	/* a 60-byte frame from three pieces: the bytes, in one mbuf, nothing counted yet */
 	vt_fill(frame, 60, mb, ma, 1);

@@ -1133,20 +1133,11 @@ END_TEST
 START_TEST(test_write_pool_empty)
 {
 	struct rte_mempool *mp = vt_pool_create(32, 0, RTE_MBUF_DEFAULT_BUF_SIZE);
-	struct vnetif_switch_config cfg;
-	vnetif_switch *sw;
 	vnetif_port *a, *b;
 	uint8_t ma[6], mb[6];
+	vnetif_switch *sw = vt_pair_on_pool(mp, &a, &b, ma, mb);
 	unsigned ok = 0;
 	int rc;
-
-	vt_config(&cfg);
-	cfg.pool = mp;
-	sw = vt_switch(&cfg);
-	a = vt_connect(sw);
-	b = vt_connect(sw);
-	vt_mac(a, ma);
-	vt_mac(b, mb);
 	while ((rc = vt_write(a, mb, ma, 60, ok)) == 0 && ok < 1000)
 		ok++;
 	ck_assert_int_eq(rc, -ENOBUFS);

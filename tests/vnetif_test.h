@@ -277,6 +277,23 @@ static inline const uint8_t *vt_mac(const vnetif_port *p, uint8_t *mac)
 	return mac;
 }
 
+/* A sync switch (vt_config()) on the caller's pool @mp with ports a and b, and their MACs. */
+static inline vnetif_switch *vt_pair_on_pool(struct rte_mempool *mp, vnetif_port **a,
+					     vnetif_port **b, uint8_t *ma, uint8_t *mb)
+{
+	struct vnetif_switch_config cfg;
+	vnetif_switch *sw;
+
+	vt_config(&cfg);
+	cfg.pool = mp;
+	sw = vt_switch(&cfg);
+	*a = vt_connect(sw);
+	*b = vt_connect(sw);
+	vt_mac(*a, ma);
+	vt_mac(*b, mb);
+	return sw;
+}
+
 static inline struct vnetif_stats vt_stats(const vnetif_port *p)
 {
 	struct vnetif_stats st;

@@ -278,9 +278,9 @@ int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t 
  * (see "local peers" above), asked before the burst (which wakes sleeping readers). */
 static unsigned peers_to_poll(vnetif_lwip_stack *s, vnetif_port **poll)
 {
-	vnetif_port *seen[TXQ_PEERS];
+	vnetif_port *seen[TXQ_PEERS], *last_dst = NULL;
 	bool bulk_only[TXQ_PEERS];
-	const uint8_t *last = NULL;
+	const uint8_t *last = NULL; /* the destination MAC last_dst was found for */
 	unsigned nseen = 0, np = 0;
 
 	for (unsigned i = 0; i < s->link.ntxq; i++) {
@@ -291,14 +291,15 @@ static unsigned peers_to_poll(vnetif_lwip_stack *s, vnetif_port **poll)
 
 		if (eh[0] & 1)
 			continue; /* group address: no single peer */
-		if (last != NULL && memcmp(eh, last, 6) == 0 && nseen > 0) {
-			dst = seen[nseen - 1];
+		if (last != NULL && memcmp(eh, last, 6) == 0) {
+			dst = last_dst;
 		} else {
 			dst = peer_find(s->sw, eh);
 			if (dst == NULL || dst == s->link.port)
 				continue;
 		}
 		last = eh;
+		last_dst = dst;
 		for (k = 0; k < nseen && seen[k] != dst; k++)
 			;
 		if (k == nseen) {
