@@ -3,7 +3,7 @@
  * switch-bench: frames port to port through a libvnetif switch with the zero-copy burst
  * API, against two baselines measured in the same run:
  *   ring    bare single-producer/single-consumer rte_ring hand-off of the same mbufs,
- *           by threads with mbuf caches (the ceiling);
+ *           by threads with mbuf caches (the ceiling issue 12 names);
  *   minsw   the least any learning switch must do: ring hand-off + reading each frame's
  *           Ethernet header (its key built as the library does: a 4- and a 2-byte
  *           load) + a bulk rte_hash lookup of the destination;
