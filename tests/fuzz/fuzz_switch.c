@@ -5,7 +5,8 @@
  * The first two bytes choose the switch (sync/async delivery, learning/hub, drop/
  * back-pressure, max_ports 2..6, default MTU); the rest is a program of operations:
  * connect (own or chosen MAC, MTU), disconnect, write, writev (1..64 pieces, empty
- * pieces, bad vectors), tx_burst of chained mbufs (the header may be split across
+ * pieces, bad vectors; or the same vector through vnetif_gatherv(), the frame then sent
+ * with vnetif_tx_burst() or freed unsent), tx_burst of chained mbufs (the header may be split across
  * segments), rx_burst, vnetif_poll, vnetif_switch_poll, listeners (borrowing or
  * mbuf-taking) that reply from inside and try a forbidden disconnect, MTU changes,
  * counter resets, and holding most of the pool (so writes meet an empty pool).
@@ -968,8 +969,9 @@ static void op_disconnect(struct input *in)
 	}
 }
 
-/* The model's vnetif_writev() once the vector is valid: the expected return. */
-static int model_write(int slot, const uint8_t *b, uint32_t len)
+/* The model's vnetif_gatherv() once the vector is valid: the expected return (a frame
+ * built is not counted until it is sent). */
+static int model_gather(int slot, uint32_t len)
 {
 	struct mport *p = &M.port[slot];
 	uint16_t segs = (uint16_t)((len + ROOM - 1) / ROOM);
@@ -986,9 +988,21 @@ static int model_write(int slot, const uint8_t *b, uint32_t len)
 		p->st[ST_POOL_EMPTY]++;
 		return -ENOBUFS;
 	}
-	int id = frame_from(b, len, len < ROOM ? len : ROOM, segs);
-	model_forward(slot, &id, 1);
 	return 0;
+}
+
+/* The model's vnetif_writev() once the vector is valid: gatherv, then the frame sent. */
+static int model_write(int slot, const uint8_t *b, uint32_t len)
+{
+	uint16_t segs = (uint16_t)((len + ROOM - 1) / ROOM);
+	int rc = model_gather(slot, len);
+
+	if (rc == 0) {
+		int id = frame_from(b, len, len < ROOM ? len : ROOM, segs);
+
+		model_forward(slot, &id, 1);
+	}
+	return rc;
 }
 
 static uint8_t frame_buf[FRAME_MAX];
@@ -1038,6 +1052,20 @@ static void op_writev(struct input *in)
 		if (iov[n - 1].iov_len == 0)
 			iov[n - 1].iov_len = 1;
 		want = -EINVAL;
+	}
+	if (bad & 0x10) { /* the same frame by vnetif_gatherv(), then sent, or freed unsent */
+		struct rte_mbuf *m = NULL;
+		bool send = !(bad & 0x20);
+
+		rc = vnetif_gatherv(H.port[slot], iov, n, &m);
+		if (rc == 0 && send && vnetif_tx_burst(H.port[slot], &m, 1) != 1)
+			rc = -EPROTO; /* a connected port takes the whole burst */
+		else if (rc == 0 && !send)
+			rte_pktmbuf_free(m);
+		if (want == 1)
+			want = send ? model_write(slot, frame_buf, len) : model_gather(slot, len);
+		expect_rc("gatherv", rc, want);
+		return;
 	}
 	rc = vnetif_writev(H.port[slot], iov, n);
 	if (want == 1)
