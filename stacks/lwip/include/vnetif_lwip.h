@@ -201,7 +201,9 @@ struct vnetif_lwip_stats {
 	uint64_t rx_zero_copy;  /**< Frames handed to lwIP in their mbufs, not copied. */
 	uint64_t tx_frames;     /**< Frames lwIP sent that the link took. */
 	uint64_t tx_drop;       /**< Frames lwIP sent that the link refused (see the port's
-				 *   vnetif_stats for why) or the wire dropped (ring full). */
+				 *   vnetif_stats for why) or the wire dropped (ring full); also
+				 *   queued frames ("Send path") whose port was disconnected before
+				 *   their burst left, which tx_frames counted when it took them. */
 	uint64_t heap_bytes;    /**< Heap lwIP holds now (pbufs, PCBs, timers, sockets...). */
 	uint64_t heap_blocks;
 	uint64_t heap_peak_bytes; /**< Highest heap_bytes since the stack was created. */
