@@ -78,7 +78,7 @@
  * On a switch port, the frames a stack emits while one thread holds its core lock (a
  * window's worth of TCP segments, a datagram's IP fragments, the ACKs of a burst of
  * input, a timer's retransmissions) are built into mbufs (vnetif_gatherv()) and leave
- * together in one vnetif_tx_burst() - in the order lwIP emitted them - when 32 are
+ * together in one vnetif_tx_burst() - in the order lwIP emitted them - when 64 are
  * waiting and before the thread lets the lock go: no frame waits longer than the lock
  * hold that made it. The switch's work per call is then paid per burst, and on a sync
  * switch a listener gets the burst in one call. A frame emitted without the lock held

@@ -44,7 +44,7 @@ struct vnl_wire;
 
 struct rte_mbuf;
 
-#define VNL_TXQ 32 /* frames a stack sends in one burst, at most */
+#define VNL_TXQ 64 /* frames a stack sends in one burst, at most: the switch routes 64 per pass */
 
 struct vnl_link {
 	enum vnl_link_kind kind;
