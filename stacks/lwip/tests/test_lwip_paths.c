@@ -430,7 +430,7 @@ START_TEST(test_held_mbufs_freed)
 	vnetif_lwip_stack *x, *y;
 	struct sockaddr_in sa = lt_addr(A_IP, 5720), any = lt_addr("0.0.0.0", 5720);
 	static uint8_t buf[65536];
-	int ls, fd, one = 1;
+	int ls, fd, rc, one = 1;
 	uint64_t sent = 0;
 
 	enum vnetif_lwip_build b = _i & 1 ? VNETIF_LWIP_BUILD_TUNED : VNETIF_LWIP_BUILD_DEBIAN;
@@ -445,7 +445,8 @@ START_TEST(test_held_mbufs_freed)
 	ck_assert_int_eq(vnetif_lwip_bind(x, ls, (struct sockaddr *)&any, sizeof(any)), 0);
 	ck_assert_int_eq(vnetif_lwip_listen(x, ls, 1), 0);
 	fd = vnetif_lwip_socket(y, AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(vnetif_lwip_connect(y, fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	rc = vnetif_lwip_connect(y, fd, (struct sockaddr *)&sa, sizeof(sa));
+	ck_assert_msg(rc == 0, "connect: %d (%s)", rc, strerror(errno));
 	ck_assert_int_ge(vnetif_lwip_accept(x, ls, NULL, NULL), 0);
 	ck_assert_int_eq(vnetif_lwip_ioctl(y, fd, FIONBIO, &one), 0);
 	for (int idle = 0; idle < 200 && sent < (4u << 20);) {
