@@ -30,6 +30,7 @@
 #define MAX_PAIRS 5
 #define MAX_STREAMS 8
 #define MAX_ROUNDS 15
+_Static_assert(MAX_ROUNDS <= BENCH_MEDIAN_MAX, "bench_median() takes every round");
 
 struct opts {
 	double seconds;      /* run time, unless bytes > 0 */
@@ -594,23 +595,6 @@ static void total_add(struct total *t, const struct run *r)
 	t->n++;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The median of @n values (the mean of the middle two for an even @n). */
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -758,9 +742,9 @@ int main(int argc, char **argv)
 			       "switch / direct = %.2f\n", i + 1, o.rounds, sw_first ? "switch" : "direct",
 			       tsw.gbps[i], tdir.gbps[i], ratio[i]);
 	}
-	g_sw = median(tsw.gbps, o.rounds);
-	g_d = median(tdir.gbps, o.rounds);
-	ratio_med = median(ratio, o.rounds);
+	g_sw = bench_median(tsw.gbps, o.rounds);
+	g_d = bench_median(tdir.gbps, o.rounds);
+	ratio_med = bench_median(ratio, o.rounds);
 	if (!o.json) {
 		if (o.rounds > 1)
 			printf("median of %d rounds: switch %.2f Gbit/s, direct %.2f Gbit/s\n", o.rounds,
@@ -777,7 +761,7 @@ int main(int argc, char **argv)
 		if (o.pings)
 			printf("ping (%d%s): switch p50 %.0f us p99 %.0f us; direct p50 %.0f us p99 %.0f us\n",
 			       o.pings, o.rounds > 1 ? " per round; p50 median, p99 worst" : "",
-			       median(tsw.p50, o.rounds), tsw.p99, median(tdir.p50, o.rounds), tdir.p99);
+			       bench_median(tsw.p50, o.rounds), tsw.p99, bench_median(tdir.p50, o.rounds), tdir.p99);
 	}
 	for (int i = 0, at = 0; i < o.rounds; i++)
 		at += snprintf(ratio_list + at, sizeof(ratio_list) - (size_t)at, "%s%.3f", i ? "," : "",
@@ -794,10 +778,10 @@ int main(int argc, char **argv)
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 	       tsw.seconds, (unsigned long long)tsw.bytes, (unsigned long long)tsw.all_bytes, g_sw,
 	       (unsigned long long)tsw.drops, tsw.bad ? "false" : "true", sw.csum ? "true" : "false",
-	       median(tsw.p50, o.rounds), tsw.p99, tdir.seconds,
+	       bench_median(tsw.p50, o.rounds), tsw.p99, tdir.seconds,
 	       (unsigned long long)tdir.bytes, (unsigned long long)tdir.all_bytes, g_d,
 	       (unsigned long long)tdir.drops, tdir.bad ? "false" : "true",
-	       direct.csum ? "true" : "false", median(tdir.p50, o.rounds), tdir.p99, o.rounds,
+	       direct.csum ? "true" : "false", bench_median(tdir.p50, o.rounds), tdir.p99, o.rounds,
 	       ratio_list, ratio_med);
 	return tsw.bad || tdir.bad ? 1 : 0;
 }

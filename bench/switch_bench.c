@@ -52,6 +52,7 @@
 #define MAX_BURST 256
 #define MAX_PORTS 256
 #define MAX_ROUNDS 15
+_Static_assert(MAX_ROUNDS <= BENCH_MEDIAN_MAX, "bench_median() takes every round");
 
 enum variant { V_SWITCH, V_RING, V_MINSW };
 
@@ -442,19 +443,6 @@ struct point {
 	double round_best[MAX_ROUNDS];
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Measure a point's five figures @rounds times, interleaved: round r starts with figure
  * r % F_N, so none always gets the same slot of a noisy machine. */
 static int measure_point(struct point *pt, int hub, int np, int sz, int b, int th,
@@ -487,12 +475,12 @@ static int measure_point(struct point *pt, int hub, int np, int sz, int b, int t
 		r[4][k] = pt->round_best[k] = best_sw / best_ring;
 	}
 	for (int j = 0; j < F_N; j++)
-		pt->mpps[j] = median(f[j], rounds);
-	pt->r_ring = median(r[0], rounds);
-	pt->r_minsw = median(r[1], rounds);
-	pt->r_nocache = median(r[2], rounds);
-	pt->r_nc_ring = median(r[3], rounds);
-	pt->r_best = median(r[4], rounds);
+		pt->mpps[j] = bench_median(f[j], rounds);
+	pt->r_ring = bench_median(r[0], rounds);
+	pt->r_minsw = bench_median(r[1], rounds);
+	pt->r_nocache = bench_median(r[2], rounds);
+	pt->r_nc_ring = bench_median(r[3], rounds);
+	pt->r_best = bench_median(r[4], rounds);
 	return 0;
 }
 
