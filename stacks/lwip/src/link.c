@@ -216,6 +216,18 @@ static vnetif_port *peer_find(vnetif_switch *sw, const uint8_t *dst)
 	return NULL;
 }
 
+/* The port of the local peer stack a frame to @dst goes to: NULL for a group address, a
+ * MAC no stack of this process has, or this stack's own port. */
+static vnetif_port *local_peer(const vnetif_lwip_stack *s, const uint8_t *dst)
+{
+	vnetif_port *p;
+
+	if (dst[0] & 1)
+		return NULL;
+	p = peer_find(s->sw, dst);
+	return p == s->link.port ? NULL : p;
+}
+
 /*
  * The other half: a poll of a busy port returns at once (another thread is polling it),
  * so a frame enqueued just as that poller finishes waits for the port's reader (or the
@@ -244,11 +256,9 @@ int vnl_link_output(void *ctx, const struct iovec *iov, unsigned iovcnt, size_t 
 		vnetif_port *dst = NULL;
 
 		/* asked before the write: the write itself wakes a sleeping reader */
-		if (s->poll_peer && iov[0].iov_len >= 6 &&
-		    !(((const uint8_t *)iov[0].iov_base)[0] & 1)) {
-			dst = peer_find(s->sw, iov[0].iov_base);
-			if (dst == s->link.port ||
-			    (dst != NULL && len >= BULK_FRAME && vnetif_reader_awake(dst) != 0))
+		if (s->poll_peer && iov[0].iov_len >= 6) {
+			dst = local_peer(s, iov[0].iov_base);
+			if (dst != NULL && len >= BULK_FRAME && vnetif_reader_awake(dst) != 0)
 				dst = NULL;
 		}
 		rc = vnetif_writev(s->link.port, iov, (int)iovcnt);
@@ -289,13 +299,11 @@ static unsigned peers_to_poll(vnetif_lwip_stack *s, vnetif_port **poll)
 		vnetif_port *dst;
 		unsigned k;
 
-		if (eh[0] & 1)
-			continue; /* group address: no single peer */
 		if (last != NULL && memcmp(eh, last, 6) == 0) {
 			dst = last_dst;
 		} else {
-			dst = peer_find(s->sw, eh);
-			if (dst == NULL || dst == s->link.port)
+			dst = local_peer(s, eh);
+			if (dst == NULL)
 				continue;
 		}
 		last = eh;
