@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What the benchmarks share: the monotonic clock, and sorting samples. */
+/* What the benchmarks share: the monotonic clock, the process's CPU time, and sorting
+ * samples. */
 #ifndef VNETIF_BENCH_CLOCK_H
 #define VNETIF_BENCH_CLOCK_H
 
@@ -19,6 +20,15 @@ static inline uint64_t bench_now_ns(void)
 static inline double bench_now_s(void)
 {
 	return (double)bench_now_ns() * 1e-9;
+}
+
+/* CPU time of the whole process (every thread, user and system), in seconds. */
+static inline double bench_cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 /* qsort() order of uint64_t samples. */

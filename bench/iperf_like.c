@@ -81,6 +81,7 @@ struct run {
 	double elapsed;      /* until every stream ended (the drain after a timed stop included) */
 	double window;       /* what the rate is over: -t's time up to the stop, -n's elapsed */
 	uint64_t window_bytes; /* received in the window */
+	double cpu;          /* CPU seconds the process used in the window (all its threads) */
 	uint64_t sent, received, bad, drops;
 	struct vnetif_lwip_stats rx; /* summed over the receiving stacks */
 	double ping_p50_us, ping_p99_us; /* --ping: round trips between the first pair */
@@ -356,7 +357,7 @@ static const char *progress(const struct opts *o, const struct run *r, uint64_t 
 
 static void run_traffic(struct run *r, const struct opts *o)
 {
-	double t0, next, last_t;
+	double t0, next, last_t, cpu0;
 	uint64_t last = 0;
 	int cap = (int)(o->seconds / o->interval) + 64;
 
@@ -366,6 +367,7 @@ static void run_traffic(struct run *r, const struct opts *o)
 		pthread_create(&r->s[i].ttx, NULL, sender, &r->s[i]);
 	}
 	t0 = last_t = bench_now_s();
+	cpu0 = bench_cpu_s();
 	next = t0 + o->interval;
 	if (!o->quiet && !o->json)
 		printf("[ ID] %-6s Interval           Transfer     Bitrate         Drops\n", r->name);
@@ -404,10 +406,13 @@ static void run_traffic(struct run *r, const struct opts *o)
 			 * is counted and verified, but is not throughput */
 			r->window_bytes = sum_received(r);
 			r->window = bench_now_s() - t0;
+			r->cpu = bench_cpu_s() - cpu0;
 			atomic_store(&r->stop, true);
 		}
 	}
 	r->elapsed = bench_now_s() - t0;
+	if (!atomic_load(&r->stop))
+		r->cpu = bench_cpu_s() - cpu0;
 	for (int i = 0; i < r->ns; i++) {
 		pthread_join(r->s[i].ttx, NULL);
 		pthread_join(r->s[i].trx, NULL);
@@ -552,6 +557,15 @@ static double gbps_of(const struct run *r)
 	return (double)r->window_bytes * 8 / r->window / 1e9;
 }
 
+/* CPU seconds the process spent per GB (1e9 bytes) received in the window: the cost of
+ * a byte, which a shared machine's noise moves less than the rate (when other work
+ * takes CPUs away, a path moves fewer bytes but also spends less CPU). Spinning and
+ * yielding threads count: that is CPU the path took. */
+static double cpu_per_gb(const struct run *r)
+{
+	return r->window_bytes ? r->cpu / ((double)r->window_bytes / 1e9) : 0;
+}
+
 static void summary(const struct run *r)
 {
 	double gbps = gbps_of(r);
@@ -566,6 +580,8 @@ static void summary(const struct run *r)
 		printf("      %-6s after the stop: %.1f MBytes more in %.3f s while the streams ended "
 		       "(verified, not in the rate)\n", r->name,
 		       (double)(r->received - r->window_bytes) / 1048576.0, r->elapsed - r->window);
+	printf("      %-6s CPU: %.2f s in the window (%.2f cores busy), %.2f s per GB received\n",
+	       r->name, r->cpu, r->window > 0 ? r->cpu / r->window : 0, cpu_per_gb(r));
 	printf("      %-6s receiving stacks: %llu frames: %llu run by the deliverer, %llu left to "
 	       "the lock holder, %llu via mailbox; %llu not copied\n", r->name,
 	       (unsigned long long)r->rx.rx_frames, (unsigned long long)r->rx.rx_direct,
@@ -579,6 +595,7 @@ struct total {
 	uint64_t bytes, all_bytes, drops; /* in the windows; all received (verified) */
 	bool bad;            /* a round's data was wrong, or nothing arrived */
 	double gbps[MAX_ROUNDS], p50[MAX_ROUNDS], p99;
+	double cpu_gb[MAX_ROUNDS]; /* cpu_per_gb() */
 	int n;
 };
 
@@ -590,6 +607,7 @@ static void total_add(struct total *t, const struct run *r)
 	t->drops += r->drops;
 	t->bad |= r->bad || r->received == 0;
 	t->gbps[t->n] = gbps_of(r);
+	t->cpu_gb[t->n] = cpu_per_gb(r);
 	t->p50[t->n] = r->ping_p50_us;
 	t->p99 = r->ping_p99_us > t->p99 ? r->ping_p99_us : t->p99;
 	t->n++;
@@ -613,6 +631,8 @@ static void usage(void)
 		"--rounds N (1..15, default 1): N switch runs and N direct runs, interleaved\n"
 		"(which goes first alternates); the ratio is the median of the rounds' ratios,\n"
 		"Gbit/s are medians, bytes and drops sums (for shared, noisy machines).\n"
+		"Each run also reports the process's CPU seconds per GB received; the summary\n"
+		"gives CPU per byte, switch / direct (above 1: the switch path costs more).\n"
 		"--pool lifo|fifo: the order of the switch's pool (vnetif_switch_config::\n"
 		"pool_order); default lifo, the library's default.\n");
 }
@@ -653,7 +673,8 @@ int main(int argc, char **argv)
 	struct run sw, direct;
 	struct total tsw = {0}, tdir = {0};
 	double ratio[MAX_ROUNDS], g_sw, g_d, ratio_med;
-	char ratio_list[MAX_ROUNDS * 16];
+	double cpu_ratio[MAX_ROUNDS], cpu_med; /* CPU per byte, switch / direct */
+	char ratio_list[MAX_ROUNDS * 16], cpu_list[MAX_ROUNDS * 16];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "t:n:l:P:i:h", lo, NULL)) != -1) {
@@ -718,9 +739,10 @@ int main(int argc, char **argv)
 		if (!o.json)
 			summary(r);
 		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pool\":\"%s\","
-		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"verified\":%s}\n",
+		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"cpu_s\":%.3f,"
+		       "\"cpu_s_per_gb\":%.3f,\"verified\":%s}\n",
 		       r->name, o.async ? "async" : "sync", bench_pool_name(o.pool), o.pairs, o.streams, o.mtu,
-		       gbps_of(r), r->bad ? "false" : "true");
+		       gbps_of(r), r->cpu, cpu_per_gb(r), r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
 	for (int i = 0; i < o.rounds; i++) {
@@ -733,18 +755,21 @@ int main(int argc, char **argv)
 		total_add(&tsw, &sw);
 		total_add(&tdir, &direct);
 		ratio[i] = tsw.gbps[i] / tdir.gbps[i];
+		cpu_ratio[i] = tdir.cpu_gb[i] > 0 ? tsw.cpu_gb[i] / tdir.cpu_gb[i] : 0;
 		if (o.json)
 			continue;
 		summary(&sw);
 		summary(&direct);
 		if (o.rounds > 1)
 			printf("round %d/%d (%s first): switch %.2f Gbit/s, direct %.2f Gbit/s, "
-			       "switch / direct = %.2f\n", i + 1, o.rounds, sw_first ? "switch" : "direct",
-			       tsw.gbps[i], tdir.gbps[i], ratio[i]);
+			       "switch / direct = %.2f; CPU per byte, switch / direct = %.2f\n", i + 1,
+			       o.rounds, sw_first ? "switch" : "direct", tsw.gbps[i], tdir.gbps[i],
+			       ratio[i], cpu_ratio[i]);
 	}
 	g_sw = bench_median(tsw.gbps, o.rounds);
 	g_d = bench_median(tdir.gbps, o.rounds);
 	ratio_med = bench_median(ratio, o.rounds);
+	cpu_med = bench_median(cpu_ratio, o.rounds);
 	if (!o.json) {
 		if (o.rounds > 1)
 			printf("median of %d rounds: switch %.2f Gbit/s, direct %.2f Gbit/s\n", o.rounds,
@@ -756,6 +781,10 @@ int main(int argc, char **argv)
 		       bench_pool_name(o.pool), o.pairs,
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
+		printf("CPU per byte: switch %.2f s/GB, direct %.2f s/GB, switch / direct = %.2f "
+		       "(%sabove 1: the switch path costs more CPU per byte)\n",
+		       bench_median(tsw.cpu_gb, o.rounds), bench_median(tdir.cpu_gb, o.rounds), cpu_med,
+		       o.rounds > 1 ? "medians; " : "");
 		if (o.impair)
 			printf("switch path and direct wire impaired: %s\n", o.impair);
 		if (o.pings)
@@ -763,25 +792,28 @@ int main(int argc, char **argv)
 			       o.pings, o.rounds > 1 ? " per round; p50 median, p99 worst" : "",
 			       bench_median(tsw.p50, o.rounds), tsw.p99, bench_median(tdir.p50, o.rounds), tdir.p99);
 	}
-	for (int i = 0, at = 0; i < o.rounds; i++)
+	for (int i = 0, at = 0, ac = 0; i < o.rounds; i++) {
 		at += snprintf(ratio_list + at, sizeof(ratio_list) - (size_t)at, "%s%.3f", i ? "," : "",
 			       ratio[i]);
+		ac += snprintf(cpu_list + ac, sizeof(cpu_list) - (size_t)ac, "%s%.3f", i ? "," : "",
+			       cpu_ratio[i]);
+	}
 	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
 	       "\"pool\":\"%s\",\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
 	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"all_bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
-	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
+	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f,\"cpu_s_per_gb\":%.3f},"
 	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"all_bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
-	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f},"
-	       "\"rounds\":%d,\"ratios\":[%s],\"ratio\":%.3f}\n",
+	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f,\"cpu_s_per_gb\":%.3f},"
+	       "\"rounds\":%d,\"ratios\":[%s],\"ratio\":%.3f,\"cpu_ratios\":[%s],\"cpu_ratio\":%.3f}\n",
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 	       o.poll_loop ? "poll" : "threads", bench_pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
 	       tsw.seconds, (unsigned long long)tsw.bytes, (unsigned long long)tsw.all_bytes, g_sw,
 	       (unsigned long long)tsw.drops, tsw.bad ? "false" : "true", sw.csum ? "true" : "false",
-	       bench_median(tsw.p50, o.rounds), tsw.p99, tdir.seconds,
+	       bench_median(tsw.p50, o.rounds), tsw.p99, bench_median(tsw.cpu_gb, o.rounds), tdir.seconds,
 	       (unsigned long long)tdir.bytes, (unsigned long long)tdir.all_bytes, g_d,
 	       (unsigned long long)tdir.drops, tdir.bad ? "false" : "true",
-	       direct.csum ? "true" : "false", bench_median(tdir.p50, o.rounds), tdir.p99, o.rounds,
-	       ratio_list, ratio_med);
+	       direct.csum ? "true" : "false", bench_median(tdir.p50, o.rounds), tdir.p99,
+	       bench_median(tdir.cpu_gb, o.rounds), o.rounds, ratio_list, ratio_med, cpu_list, cpu_med);
 	return tsw.bad || tdir.bad ? 1 : 0;
 }
