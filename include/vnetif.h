@@ -53,7 +53,13 @@
  * instruction each), calls sched_yield() for the next 64, and then sleeps: a reader
  * thread on a futex a writer wakes after enqueueing for it (at most 10 ms between
  * checks for a stop), a control call 50 µs per pause. A back-pressured writer calls
- * sched_yield() before every retry.
+ * sched_yield() before every retry. A reader thread also times its yields: one that
+ * lasts 0.5 ms or more gave the CPU to other threads for a good part of a time slice,
+ * so its CPU is *crowded* (more runnable threads than CPUs). It then sleeps at once,
+ * counts as not awake (vnetif_reader_awake()) and, while crowded, starts each wait at
+ * the yields without spinning; a yield that returns sooner ends that. Spinning keeps
+ * an idle reader ready at no cost while the CPU has nothing else to run; on a crowded
+ * CPU it would take time from the threads that make the frames.
  *
  * It is never called while the library holds a lock. Control calls wait with no lock
  * held (they change the port's state under the switch's mutex, wait, then finish under
@@ -623,15 +629,18 @@ VNETIF_API int vnetif_thread_register(void);
 VNETIF_API int vnetif_thread_unregister(void);
 
 /**
- * Whether the port's reader thread is awake: running, and not asleep on its futex (it
- * is polling, pausing or yielding between polls). A frame enqueued for an awake reader
- * is taken without a wake-up; one enqueued for a sleeping reader costs the writer a
- * wake-up syscall and waits for the reader to be scheduled. A writer that may also
- * poll the port itself (vnetif_poll()) can ask this first: leave the frame to an awake
- * reader (the work then runs in two threads), poll when it sleeps (the frame is taken
- * at once). The answer is a snapshot: the reader may fall asleep or wake right after.
- * @return 1 awake; 0 no reader thread, or it sleeps; -EINVAL not a port handle;
- *         -ENOTCONN disconnected.
+ * Whether the port's reader thread is awake: running, not asleep on its futex (it
+ * is polling, pausing or yielding between polls), and its CPU is not crowded (see "The
+ * yield function": its last yield did not give the CPU away for 0.5 ms or more). A
+ * frame enqueued for an awake reader is taken without a wake-up; one enqueued for a
+ * sleeping reader costs the writer a wake-up syscall and waits for the reader to be
+ * scheduled, and one enqueued for a reader on a crowded CPU waits for its time slice.
+ * A writer that may also poll the port itself (vnetif_poll()) can ask this first:
+ * leave the frame to an awake reader (the work then runs in two threads), poll when it
+ * is not (the frame is taken at once). The answer is a snapshot: the reader may fall
+ * asleep or wake right after.
+ * @return 1 awake; 0 no reader thread, or it sleeps, or its CPU is crowded; -EINVAL not
+ *         a port handle; -ENOTCONN disconnected.
  * Lock-free; any number of threads.
  */
 VNETIF_API int vnetif_reader_awake(const vnetif_port *port);

@@ -127,6 +127,7 @@ static void slot_reset(struct vnetif_switch *sw, struct vnetif_port *p)
 	atomic_store_explicit(&p->reader_stop, false, memory_order_relaxed);
 	atomic_store_explicit(&p->reader_done, false, memory_order_relaxed);
 	atomic_store_explicit(&p->rx_sleeping, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->rx_crowded, false, memory_order_relaxed);
 	p->is_busy = false;
 }
 

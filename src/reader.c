@@ -3,7 +3,9 @@
  * Reader threads (async mode): one per port that asks for it, running the port's
  * listener through vnetif_poll(). When idle it pauses as every wait of the library does
  * (wait.h: the switch's yield function, else spin, sched_yield, then sleep); its last
- * rung is a futex that writers wake after enqueueing for it.
+ * rung is a futex that writers wake after enqueueing for it. Without a yield function
+ * it also learns whether its CPU is crowded (wait.h) and says so in rx_crowded, which
+ * vnetif_reader_awake() reports as not awake.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,7 +47,11 @@ static void *reader_main(void *arg)
 		if (n > 0) {
 			vnetif_wait_reset(&w);
 		} else if (n == 0 || n == -ENOENT) {
-			if (vnetif_wait_pause(&w)) {
+			bool sleep = vnetif_wait_pause(&w);
+
+			if (w.crowded != atomic_load_explicit(&p->rx_crowded, memory_order_relaxed))
+				atomic_store_explicit(&p->rx_crowded, w.crowded, memory_order_relaxed);
+			if (sleep) {
 				reader_sleep(p);
 				vnetif_wait_reset(&w);
 			}
@@ -56,6 +62,7 @@ static void *reader_main(void *arg)
 	if (cached)
 		vnetif_thread_unregister(); /* flushes the caches: the pool is whole again */
 	vnetif_reader_mark_self(NULL);
+	atomic_store_explicit(&p->rx_crowded, false, memory_order_relaxed);
 	atomic_store_explicit(&p->reader_done, true, memory_order_release);
 	return NULL;
 }
@@ -159,5 +166,6 @@ VNETIF_API int vnetif_reader_awake(const vnetif_port *port)
 		return -ENOTCONN;
 	return atomic_load_explicit(&p->reader_on, memory_order_relaxed) &&
 	       !atomic_load_explicit(&p->reader_done, memory_order_relaxed) &&
-	       !atomic_load_explicit(&p->rx_sleeping, memory_order_relaxed);
+	       !atomic_load_explicit(&p->rx_sleeping, memory_order_relaxed) &&
+	       !atomic_load_explicit(&p->rx_crowded, memory_order_relaxed);
 }

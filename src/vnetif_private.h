@@ -94,6 +94,7 @@ struct vnetif_port {
 	pthread_t reader;
 	_Atomic bool reader_on, reader_stop, reader_done;
 	_Atomic uint32_t rx_sleeping; /* futex word: the reader sleeps on it */
+	_Atomic bool rx_crowded;      /* the reader's CPU is crowded (wait.h): not "awake" */
 
 	uint16_t free_next;          /* free-slot FIFO (ctl) */
 

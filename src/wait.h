@@ -18,6 +18,10 @@
 #define VNETIF_WAIT_YIELDS 64       /* then: sched_yield() each */
 #define VNETIF_WAIT_SLEEP_US 50     /* then, control waits: sleep this long each */
 #define VNETIF_WAIT_READER_SLEEP_MS 10 /* then, readers: futex sleep at most this long */
+/* A reader's sched_yield() that lasted this long gave its CPU to other threads for a good
+ * part of a time slice: the CPU is crowded (more runnable threads than CPUs), so the
+ * reader sleeps at once and skips the spins until a yield returns sooner. */
+#define VNETIF_WAIT_CROWDED_NS 500000
 
 /* Who waits: decides the last rung of the ladder. */
 enum vnetif_wait_kind {
@@ -30,13 +34,15 @@ struct vnetif_wait {
 	vnetif_yield_fn yield;
 	void *arg;
 	enum vnetif_wait_kind kind;
-	unsigned n; /* pauses so far */
+	unsigned n;   /* pauses so far */
+	bool crowded; /* a reader's last sched_yield() lasted VNETIF_WAIT_CROWDED_NS or more */
 };
 
 static inline struct vnetif_wait vnetif_wait_init(vnetif_yield_fn yield, void *arg,
 						  enum vnetif_wait_kind kind)
 {
-	return (struct vnetif_wait){.yield = yield, .arg = arg, .kind = kind, .n = 0};
+	return (struct vnetif_wait){.yield = yield, .arg = arg, .kind = kind, .n = 0,
+				    .crowded = false};
 }
 
 uint64_t vnetif_now_ns(void);
@@ -50,6 +56,9 @@ static inline uint64_t vnetif_deadline_ms(unsigned ms)
 /*
  * One pause. Returns true when a reader has reached its sleeping rung: the caller then
  * sleeps on its futex (it alone knows what wakes it) and calls vnetif_wait_reset().
+ * A reader (without a yield function) times its sched_yield() calls: one that lasts
+ * VNETIF_WAIT_CROWDED_NS sets w->crowded and is its sleeping rung; while crowded, its
+ * waits start at the yields (no spins); a shorter yield clears it. A reset keeps it.
  */
 bool vnetif_wait_pause(struct vnetif_wait *w);
 
@@ -59,7 +68,7 @@ void vnetif_futex_wake(_Atomic uint32_t *word);
 
 static inline void vnetif_wait_reset(struct vnetif_wait *w)
 {
-	w->n = 0;
+	w->n = 0; /* w->crowded stays: it describes the CPU, not this wait */
 }
 
 #endif /* VNETIF_WAIT_H */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Delivery: sync and async modes, re-entrant writes, polling, reader threads, yield,
  * full rings, mbuf listeners, MTU and the copying calls. */
+#define _GNU_SOURCE /* CPU affinity */
+#include <sched.h>
 #include <sys/uio.h>
 
 #include "vnetif_test.h"
@@ -586,6 +588,7 @@ END_TEST
 struct gate {
 	atomic_int inside;  /* the listener is running */
 	atomic_int release; /* let it return */
+	atomic_int left;    /* times it returned */
 };
 
 static void gate_listener(vnetif_port *port, const void *frame, size_t len, void *arg)
@@ -598,6 +601,7 @@ static void gate_listener(vnetif_port *port, const void *frame, size_t len, void
 	atomic_store(&g->inside, 1);
 	while (!atomic_load(&g->release))
 		usleep(100);
+	atomic_fetch_add(&g->left, 1);
 }
 
 /* vnetif_reader_awake(): 0 without a reader and while it sleeps, 1 while it works (here:
@@ -624,6 +628,80 @@ START_TEST(test_reader_awake_reports_state)
 	ck_assert_int_eq(vnetif_reader_awake(NULL), -EINVAL);
 	ck_assert_int_eq(vnetif_disconnect(c, 0), 0);
 	ck_assert_int_eq(vnetif_reader_awake(c), -ENOTCONN);
+	vt_rig_down(&r);
+}
+END_TEST
+
+/* Threads that keep one CPU busy until told to stop. */
+#define HOGS 3
+struct hogs {
+	atomic_int stop;
+	unsigned cpu;
+	pthread_t t[HOGS];
+};
+
+static void *hog_main(void *arg)
+{
+	struct hogs *h = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(h->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	while (!atomic_load_explicit(&h->stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+/* One frame into the gate listener: vnetif_reader_awake() while the reader is inside,
+ * then the reader is let go and given 2 ms to go idle (spins, then a yield). */
+static int awake_in_listener(struct vt_rig *r, struct gate *g, int i)
+{
+	int awake, left = atomic_load(&g->left);
+
+	atomic_store(&g->release, 0);
+	atomic_store(&g->inside, 0);
+	vt_send(r->port[0], r->mac[1], 60, i);
+	ck_assert_msg(VT_WAIT(atomic_load(&g->inside) == 1), "frame %d not taken", i);
+	awake = vnetif_reader_awake(r->port[1]);
+	atomic_store(&g->release, 1);
+	ck_assert(VT_WAIT(atomic_load(&g->left) == left + 1));
+	usleep(2000);
+	return awake;
+}
+
+/* vnetif_reader_awake(): a reader whose CPU is crowded (here: three busy threads on the
+ * CPU it is pinned to, so each of its idle yields gives the CPU away for their time
+ * slices) is not awake even while it works, so a writer that can take frames in itself
+ * does; once the CPU is free again (its next idle yield returns at once), it is. */
+START_TEST(test_reader_crowded_not_awake)
+{
+	struct vt_rig r = vt_rig_async(true, "--");
+	struct hogs h;
+	struct gate g;
+	cpu_set_t mine;
+	int awake = -1;
+
+	memset(&h, 0, sizeof(h));
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	while (!CPU_ISSET(h.cpu, &mine))
+		h.cpu++; /* the first CPU this process may use */
+	atomic_store(&g.release, 1);
+	ck_assert_int_eq(vnetif_listen(r.port[1], gate_listener, &g), 0);
+	for (int i = 0; i < HOGS; i++)
+		ck_assert_int_eq(pthread_create(&h.t[i], NULL, hog_main, &h), 0);
+	ck_assert_int_eq(vnetif_reader_start_on(r.port[1], &h.cpu, 1), 0);
+	for (int i = 0; i < 200 && awake != 0; i++)
+		awake = awake_in_listener(&r, &g, i);
+	ck_assert_msg(awake == 0, "a reader on a crowded CPU still counts as awake");
+	atomic_store(&h.stop, 1);
+	for (int i = 0; i < HOGS; i++)
+		pthread_join(h.t[i], NULL);
+	for (int i = 0; i < 200 && awake != 1; i++)
+		awake = awake_in_listener(&r, &g, 200 + i);
+	ck_assert_msg(awake == 1, "a reader on a free CPU again does not count as awake");
+	ck_assert_int_eq(vnetif_reader_stop(r.port[1]), 0);
 	vt_rig_down(&r);
 }
 END_TEST
@@ -1178,6 +1256,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, test_async_control_calls_from_reader);
 	tcase_add_test(tc, test_reader_stop_timeout_when_listener_stuck);
 	tcase_add_test(tc, test_reader_awake_reports_state);
+	tcase_add_test(tc, test_reader_crowded_not_awake);
 	suite_add_tcase(s, tc);
 
 	tc = vt_tcase("yield");

@@ -65,7 +65,9 @@
  *   so a short frame (an ACK, a ping, a request) never waits for a reader's wake-up; a
  *   bulk frame (512 bytes or more) whose destination reader is awake
  *   (vnetif_reader_awake()) is left to that reader, so in a stream the receiving
- *   stack's work runs in its reader while the sender goes on. A thread that lets a
+ *   stack's work runs in its reader while the sender goes on. A reader on a crowded
+ *   CPU (more busy threads than CPUs) is not awake: the sender then carries its
+ *   frames through the receiving stack, as on a sync switch. A thread that lets a
  *   stack's core lock go also polls that stack's port when its reader is not awake;
  *   frames from other ports are delivered by the reader thread or the application's
  *   poll loop.
