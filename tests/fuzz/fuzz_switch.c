@@ -969,12 +969,18 @@ static void op_disconnect(struct input *in)
 	}
 }
 
+/* The mbufs a copying call builds a frame of @len bytes in. */
+static uint16_t model_segs(uint32_t len)
+{
+	return (uint16_t)((len + ROOM - 1) / ROOM);
+}
+
 /* The model's vnetif_gatherv() once the vector is valid: the expected return (a frame
  * built is not counted until it is sent). */
 static int model_gather(int slot, uint32_t len)
 {
 	struct mport *p = &M.port[slot];
-	uint16_t segs = (uint16_t)((len + ROOM - 1) / ROOM);
+	uint16_t segs = model_segs(len);
 
 	if (!p->connected)
 		return -ENOTCONN;
@@ -994,11 +1000,10 @@ static int model_gather(int slot, uint32_t len)
 /* The model's vnetif_writev() once the vector is valid: gatherv, then the frame sent. */
 static int model_write(int slot, const uint8_t *b, uint32_t len)
 {
-	uint16_t segs = (uint16_t)((len + ROOM - 1) / ROOM);
 	int rc = model_gather(slot, len);
 
 	if (rc == 0) {
-		int id = frame_from(b, len, len < ROOM ? len : ROOM, segs);
+		int id = frame_from(b, len, len < ROOM ? len : ROOM, model_segs(len));
 
 		model_forward(slot, &id, 1);
 	}
