@@ -352,7 +352,7 @@ int vnl_link_output_q(void *ctx, const struct iovec *iov, unsigned iovcnt, size_
 	vnetif_lwip_stack *s = ctx;
 	int rc;
 
-	if (s->link.kind != LINK_PORT)
+	if (s->link.kind != LINK_PORT) /* not given to wired stacks (stack_boot()); to be safe */
 		return vnl_link_output(ctx, iov, iovcnt, len);
 	rc = vnetif_gatherv(s->link.port, iov, (int)iovcnt, &s->link.txq[s->link.ntxq]);
 	if (rc < 0) {

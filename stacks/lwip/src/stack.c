@@ -378,8 +378,10 @@ static int stack_boot(vnetif_lwip_stack *s)
 	s->start.cb.ready = cb_ready;
 	s->start.cb.free_seg = vnl_link_free_seg;
 	s->start.cb.unlocked = vnl_link_unlocked;
-	s->start.cb.output_q = vnl_link_output_q;
-	s->start.cb.flush = vnl_link_flush;
+	if (s->link.kind == LINK_PORT) { /* a wire sends each frame at once */
+		s->start.cb.output_q = vnl_link_output_q;
+		s->start.cb.flush = vnl_link_flush;
+	}
 	memcpy(s->start.mac, s->mac, sizeof(s->mac));
 	s->start.mtu = s->mtu;
 	rc = s->g->start(&s->start);
