@@ -19,30 +19,19 @@ uint64_t vnetif_now_ns(void)
 }
 
 /*
- * A reader's ladder. Spinning and yielding keep an idle reader awake, so its writers
- * enqueue without a wake-up syscall and the frames are taken at once: worth it while the
- * CPU has nothing else to run. On a crowded CPU (more runnable threads than CPUs: an
- * application with many threads on few cores) the spins take CPU time from the threads
- * that make the frames, and an awake reader is one writers hand their frames to while it
- * waits for a time slice. A yield that returns late says so; the reader then sleeps at
- * once (and counts as not awake: see vnetif_reader_awake()), so writers that can take the
- * frames in themselves do.
+ * A reader's yield rung, timed. Spinning and yielding keep an idle reader awake, so its
+ * writers enqueue without a wake-up syscall and the frames are taken at once: worth it
+ * while the CPU has nothing else to run. On a crowded CPU (more runnable threads than
+ * CPUs: an application with many threads on few cores) the spins take CPU time from the
+ * threads that make the frames, and an awake reader is one writers hand their frames to
+ * while it waits for a time slice. A yield that returns late says so; the reader then
+ * sleeps at once (and counts as not awake: see vnetif_reader_awake()), so writers that
+ * can take the frames in themselves do.
  */
-static bool reader_pause(struct vnetif_wait *w, unsigned n)
+static bool reader_yield(struct vnetif_wait *w)
 {
-	uint64_t t0;
+	uint64_t t0 = vnetif_now_ns();
 
-	if (w->crowded && n < VNETIF_WAIT_SPINS) {
-		n = VNETIF_WAIT_SPINS; /* straight to a (timed) yield */
-		w->n = n + 1;
-	}
-	if (n < VNETIF_WAIT_SPINS) {
-		rte_pause();
-		return false;
-	}
-	if (n >= VNETIF_WAIT_SPINS + VNETIF_WAIT_YIELDS)
-		return true;
-	t0 = vnetif_now_ns();
 	sched_yield();
 	w->crowded = vnetif_now_ns() - t0 >= VNETIF_WAIT_CROWDED_NS;
 	return w->crowded;
@@ -60,17 +49,23 @@ bool vnetif_wait_pause(struct vnetif_wait *w)
 		sched_yield();
 		return false;
 	}
-	if (w->kind == VNETIF_WAIT_READER)
-		return reader_pause(w, n);
+	if (w->kind == VNETIF_WAIT_READER && w->crowded && n < VNETIF_WAIT_SPINS) {
+		n = VNETIF_WAIT_SPINS; /* a crowded reader goes straight to a (timed) yield */
+		w->n = n + 1;
+	}
 	if (n < VNETIF_WAIT_SPINS) {
 		rte_pause();
 		return false;
 	}
 	/* Giving the CPU away a few times before sleeping lets the threads we wait for run. */
 	if (n < VNETIF_WAIT_SPINS + VNETIF_WAIT_YIELDS) {
+		if (w->kind == VNETIF_WAIT_READER)
+			return reader_yield(w);
 		sched_yield();
 		return false;
 	}
+	if (w->kind == VNETIF_WAIT_READER)
+		return true;
 	usleep(VNETIF_WAIT_SLEEP_US);
 	return false;
 }
