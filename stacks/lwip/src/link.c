@@ -352,8 +352,8 @@ int vnl_link_output_q(void *ctx, const struct iovec *iov, unsigned iovcnt, size_
 	vnetif_lwip_stack *s = ctx;
 	int rc;
 
-	if (s->link.kind != LINK_PORT) /* not given to wired stacks (stack_boot()); to be safe */
-		return vnl_link_output(ctx, iov, iovcnt, len);
+	(void)len; /* gatherv sums the vector itself */
+	/* only port stacks get this callback (stack_boot()) */
 	rc = vnetif_gatherv(s->link.port, iov, (int)iovcnt, &s->link.txq[s->link.ntxq]);
 	if (rc < 0) {
 		atomic_fetch_add_explicit(&s->link.tx_drop, 1, memory_order_relaxed);
