@@ -357,7 +357,7 @@ static const char *progress(const struct opts *o, const struct run *r, uint64_t 
 
 static void run_traffic(struct run *r, const struct opts *o)
 {
-	double t0, next, last_t, cpu0;
+	double t0, next, last_t, cpu0, cpu_end;
 	uint64_t last = 0;
 	int cap = (int)(o->seconds / o->interval) + 64;
 
@@ -411,8 +411,7 @@ static void run_traffic(struct run *r, const struct opts *o)
 		}
 	}
 	r->elapsed = bench_now_s() - t0;
-	if (!atomic_load(&r->stop))
-		r->cpu = bench_cpu_s() - cpu0;
+	cpu_end = bench_cpu_s();
 	for (int i = 0; i < r->ns; i++) {
 		pthread_join(r->s[i].ttx, NULL);
 		pthread_join(r->s[i].trx, NULL);
@@ -427,6 +426,7 @@ static void run_traffic(struct run *r, const struct opts *o)
 	if (!atomic_load(&r->stop)) { /* -n, or every stream ended before the time */
 		r->window = r->elapsed;
 		r->window_bytes = r->received;
+		r->cpu = cpu_end - cpu0;
 	}
 }
 
