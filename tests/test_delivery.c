@@ -642,6 +642,17 @@ static int awake_in_listener(struct vt_rig *r, struct gate *g, int i)
 	return awake;
 }
 
+/* awake_in_listener() for up to 200 frames (numbered from @first) until it gives @want;
+ * returns the last answer. */
+static int awake_until(struct vt_rig *r, struct gate *g, int want, int first)
+{
+	int awake = -1;
+
+	for (int i = 0; i < 200 && awake != want; i++)
+		awake = awake_in_listener(r, g, first + i);
+	return awake;
+}
+
 /* vnetif_reader_awake(): 0 without a reader and while it sleeps, 1 while it works (here:
  * inside a listener that waits for the test), errors for bad and departed handles. A
  * reader counts as awake only while its CPU is not crowded (the next test): on a busy
@@ -652,7 +663,7 @@ START_TEST(test_reader_awake_reports_state)
 	struct vt_rig r = vt_rig_async(true, "--");
 	vnetif_port *b = r.port[1], *c = vt_connect(r.sw);
 	struct gate g;
-	int awake = -1;
+	int awake;
 
 	memset(&g, 0, sizeof(g));
 	ck_assert_int_eq(vnetif_listen(b, gate_listener, &g), 0);
@@ -660,8 +671,7 @@ START_TEST(test_reader_awake_reports_state)
 	ck_assert_int_eq(vnetif_reader_start(b), 0);
 	/* idle, without a yield function: it ends up asleep on its futex */
 	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0));
-	for (int i = 0; i < 200 && awake != 1; i++)
-		awake = awake_in_listener(&r, &g, i); /* in the listener */
+	awake = awake_until(&r, &g, 1, 0); /* in the listener */
 	if (!vt_valgrind())
 		ck_assert_int_eq(awake, 1);
 	ck_assert(VT_WAIT(vnetif_reader_awake(b) == 0)); /* asleep again */
@@ -684,7 +694,7 @@ START_TEST(test_reader_crowded_not_awake)
 	struct hogs h;
 	struct gate g;
 	cpu_set_t mine;
-	int awake = -1;
+	int awake;
 
 	if (vt_valgrind()) {
 		vt_rig_down(&r);
@@ -700,14 +710,12 @@ START_TEST(test_reader_crowded_not_awake)
 	for (int i = 0; i < HOGS; i++)
 		ck_assert_int_eq(pthread_create(&h.t[i], NULL, hog_main, &h), 0);
 	ck_assert_int_eq(vnetif_reader_start_on(r.port[1], &h.cpu, 1), 0);
-	for (int i = 0; i < 200 && awake != 0; i++)
-		awake = awake_in_listener(&r, &g, i);
+	awake = awake_until(&r, &g, 0, 0);
 	ck_assert_msg(awake == 0, "a reader on a crowded CPU still counts as awake");
 	atomic_store(&h.stop, 1);
 	for (int i = 0; i < HOGS; i++)
 		pthread_join(h.t[i], NULL);
-	for (int i = 0; i < 200 && awake != 1; i++)
-		awake = awake_in_listener(&r, &g, 200 + i);
+	awake = awake_until(&r, &g, 1, 200);
 	ck_assert_msg(awake == 1, "a reader on a free CPU again does not count as awake");
 	ck_assert_int_eq(vnetif_reader_stop(r.port[1]), 0);
 	vt_rig_down(&r);
