@@ -90,47 +90,57 @@ struct run {
 	int nintervals;
 };
 
-/* The stream's bytes: byte x of stream @id is byte (x % 8) of word_at(x / 8), a
- * multiplicative hash of the word index — no short period, and 8 bytes per multiply so
- * that making and checking the pattern costs little next to the stacks. */
-static inline uint64_t word_at(uint64_t w, int id)
+/* The streams' bytes. Stream @id's byte x is pat[(x + pat_start(id)) % PAT_PERIOD],
+ * where pat is a table of hashed words made once, before any run: senders send straight
+ * from it and receivers compare with memcmp(), so checking every byte costs a compare
+ * and no generation (iperf3 sends one buffer over and over and checks nothing).
+ * PAT_PERIOD is prime and above 1 MiB, more than any window or buffer of the stacks, so
+ * data that arrives lost, repeated, reordered or from another stream cannot match: a
+ * shift of bytes would have to be a multiple of the period. The table holds the period
+ * plus the longest piece read at once, so every piece is one contiguous slice. */
+#define PAT_PERIOD 1048573u /* prime, 2^20 - 3 */
+#define RECV_CAP 65536u     /* bytes per receive call */
+
+static uint8_t *pat;        /* PAT_PERIOD + max(msg, RECV_CAP) bytes, read-only once made */
+
+static int pat_make(size_t msg)
 {
-	return (w + (uint64_t)id * 0x632be59bd9b4e019ull + 1) * 0x9e3779b97f4a7c15ull;
+	size_t len = PAT_PERIOD + (msg > RECV_CAP ? msg : RECV_CAP);
+
+	pat = malloc(len);
+	if (pat == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t w = ((uint64_t)((i % PAT_PERIOD) >> 3) + 1) * 0x9e3779b97f4a7c15ull;
+
+		pat[i] = (uint8_t)((w ^ (w >> 29)) >> (((i % PAT_PERIOD) & 7) * 8));
+	}
+	return 0;
 }
 
-static void pattern(uint8_t *buf, size_t len, uint64_t off, int id)
+/* Where stream @id starts in the period: streams differ at every offset. */
+static size_t pat_start(int id)
 {
-	size_t i = 0;
+	return (size_t)(((uint64_t)id * 0x632be59bd9b4e019ull) % PAT_PERIOD);
+}
 
-	for (; i < len && ((off + i) & 7); i++) /* up to a word boundary */
-		buf[i] = (uint8_t)(word_at((off + i) >> 3, id) >> (((off + i) & 7) * 8));
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v = word_at((off + i) >> 3, id);
-
-		memcpy(buf + i, &v, 8); /* little-endian: byte k is bits 8k..8k+7 */
-	}
-	for (; i < len; i++)
-		buf[i] = (uint8_t)(word_at((off + i) >> 3, id) >> (((off + i) & 7) * 8));
+static const uint8_t *pat_at(uint64_t off, int id)
+{
+	return pat + (size_t)((off + pat_start(id)) % PAT_PERIOD);
 }
 
 static void *sender(void *arg)
 {
 	struct stream *s = arg;
 	size_t msg = s->o->msg;
-	uint8_t *buf = malloc(msg + 65536);
 	uint64_t off = 0;
 
-	if (buf == NULL) {
-		s->error = ENOMEM;
-		atomic_store(&s->done_tx, true);
-		return NULL;
-	}
 	while (!atomic_load_explicit(s->stop, memory_order_relaxed) && (s->limit == 0 || off < s->limit)) {
 		size_t n = msg;
 
 		if (s->limit && s->limit - off < n)
 			n = (size_t)(s->limit - off);
-		pattern(buf, n, off, s->id);
+		const uint8_t *buf = pat_at(off, s->id);
 		size_t done = 0;
 		while (done < n) {
 			ssize_t k = vnetif_lwip_send(s->tx_stack, s->txfd, buf + done, n - done, 0);
@@ -148,7 +158,6 @@ static void *sender(void *arg)
 	}
 out:
 	vnetif_lwip_shutdown(s->tx_stack, s->txfd, SHUT_WR);
-	free(buf);
 	atomic_store(&s->done_tx, true);
 	return NULL;
 }
@@ -156,17 +165,15 @@ out:
 static void *receiver(void *arg)
 {
 	struct stream *s = arg;
-	size_t cap = 65536;
-	uint8_t *buf = malloc(cap), *want = malloc(cap);
+	uint8_t *buf = malloc(RECV_CAP);
 	uint64_t off = 0;
 
-
-	if (buf == NULL || want == NULL) {
+	if (buf == NULL) {
 		s->error = ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		ssize_t k = vnetif_lwip_recv(s->rx_stack, s->rxfd, buf, cap, 0);
+		ssize_t k = vnetif_lwip_recv(s->rx_stack, s->rxfd, buf, RECV_CAP, 0);
 
 		if (k == 0)
 			break; /* sender shut down */
@@ -176,7 +183,7 @@ static void *receiver(void *arg)
 			s->error = errno;
 			break;
 		}
-		pattern(want, (size_t)k, off, s->id);
+		const uint8_t *want = pat_at(off, s->id);
 		if (s->bad_at == 0 && memcmp(buf, want, (size_t)k) != 0) {
 			size_t i = 0;
 
@@ -189,7 +196,6 @@ static void *receiver(void *arg)
 	}
 out:
 	free(buf);
-	free(want);
 	atomic_store(&s->done_rx, true);
 	return NULL;
 }
@@ -729,6 +735,10 @@ int main(int argc, char **argv)
 	if (o.only && o.rounds > 1) {
 		fprintf(stderr, "iperf-like: --rounds needs both runs (no --only)\n");
 		return 2;
+	}
+	if (pat_make(o.msg)) {
+		fprintf(stderr, "iperf-like: no memory for the data pattern\n");
+		return 1;
 	}
 
 	if (o.only) {

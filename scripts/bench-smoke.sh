@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --build build -j"$(nproc)" --target switch-bench disconnect-bench latency iperf-like ethdev-view vnetif-switch >/dev/null
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+trap 'rm -f "$out" "$out.bad"' EXIT
 build/bench/switch-bench --seconds 0.05 --sizes 64,1514 --bursts 32 --threads 1,2 --mode both \
   --testpmd 0.5 | tee "$out"
 # interleaved rounds: the five figures twice each, medians and the rounds' best ratios
@@ -25,6 +25,18 @@ for spec in loss=0.01,seed=7 reorder=0.02,seed=3 delay=1ms rate=200mbit,queue=25
             cut_after=1M,cut=1s; do
   timeout 120 build/bench/iperf-like -n 4M --impair "$spec" --quiet | tee -a "$out"
 done
+# the check of the data catches wrong bytes: bits flipped where no checksum looks (tuned
+# stacks, checksums off) must fail the run on both paths
+if [ -e build/stacks/lwip/vnetif-lwip/libvnetif-lwip-glue-tuned.so ]; then
+  rc=0
+  timeout 60 build/bench/iperf-like -n 1M --impair corrupt=0.05,seed=5 --lwip tuned --checksums off \
+    --quiet --json > "$out.bad" || rc=$?
+  [ "$rc" -eq 1 ] && [ "$(grep -o '"verified":false' "$out.bad" | wc -l)" -eq 2 ] || {
+    echo "bench-smoke: iperf-like passed corrupted data (exit $rc)" >&2; cat "$out.bad" >&2; exit 1; }
+  rm -f "$out.bad"
+else
+  echo "bench-smoke: no tuned lwIP in this build: the check of corrupted data is skipped"
+fi
 # memif through vnetif-switch, if testpmd is installed (about 10 s): both cases moved frames
 if command -v dpdk-testpmd >/dev/null; then
   VNETIF_SWITCH=build/tools/vnetif-switch tools/bench-memif.sh 2 | tee -a "$out"
