@@ -31,7 +31,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define VNL_ABI_VERSION 4u
+#define VNL_ABI_VERSION 5u
 
 #define VNL_SHIM_SONAME "libvnetif-lwip-shim.so"
 #define VNL_GLUE_SONAME "libvnetif-lwip-glue.so"             /* Debian's liblwip */
@@ -76,6 +76,8 @@ struct vnl_heap_stats {
 	uint64_t allocs;      /* allocations since the instance started */
 	uint64_t bad_frees;   /* since the instance started: frees of blocks the shim did
 			       * not allocate (reported once, ignored) */
+	uint64_t cached_bytes; /* freed by lwIP, kept for reuse (not in live_bytes) */
+	uint64_t cache_max;    /* the bound of cached_bytes; 0: this shim keeps nothing */
 };
 
 typedef int (*vnl_shim_setup_fn)(const struct vnl_host *host);

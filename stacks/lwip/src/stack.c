@@ -689,6 +689,7 @@ VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *handle,
 	st->heap_blocks = h.live_blocks;
 	st->heap_peak_bytes = h.peak_bytes;
 	st->heap_bad_frees = h.bad_frees;
+	st->heap_cached_bytes = h.cached_bytes;
 	pthread_mutex_lock(&s->fds.lock);
 	st->sockets = s->fds.count;
 	pthread_mutex_unlock(&s->fds.lock);

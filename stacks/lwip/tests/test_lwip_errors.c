@@ -346,10 +346,19 @@ START_TEST(test_stack_calls)
 }
 END_TEST
 
-/* The shim (every lwIP namespace's allocator) never aborts on a free it cannot
- * attribute — a double free inside lwIP, say: it counts it and carries on. Loaded here
- * into the main namespace and driven directly. */
-START_TEST(test_shim_bad_free)
+/* The shim (every lwIP namespace's allocator), loaded into the main namespace and driven
+ * directly. */
+struct shim {
+	void *h;
+	vnl_shim_stats_fn stats;
+	vnl_shim_sweep_fn sweep;
+	void (*track)(const uintptr_t (*r)[2], unsigned n);
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*realloc)(void *, size_t);
+};
+
+static void shim_load(struct shim *sh)
 {
 	static const struct vnl_host host = {
 		.abi = VNL_ABI_VERSION, .malloc = malloc, .free = free, .memcpy = memcpy,
@@ -367,48 +376,131 @@ START_TEST(test_shim_bad_free)
 	};
 	Dl_info info;
 	char path[4096];
-	void *h, *p;
 	vnl_shim_setup_fn setup;
-	vnl_shim_stats_fn stats;
-	void *(*s_malloc)(size_t);
-	void (*s_free)(void *);
-	void *(*s_realloc)(void *, size_t);
-	struct vnl_heap_stats st;
-	uint64_t fake[16];
 
 	ck_assert(dladdr((void *)vnetif_lwip_create, &info) != 0 && info.dli_fname != NULL);
 	snprintf(path, sizeof(path), "%.*s/" VNETIF_LWIP_NS_DIR "/%s",
 		 (int)(strrchr(info.dli_fname, '/') - info.dli_fname),
 		 info.dli_fname, VNL_SHIM_SONAME);
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	ck_assert_msg(h != NULL, "%s: %s", path, dlerror());
-	setup = (vnl_shim_setup_fn)dlsym(h, VNL_SHIM_SETUP_SYM);
-	stats = (vnl_shim_stats_fn)dlsym(h, VNL_SHIM_STATS_SYM);
-	s_malloc = (void *(*)(size_t))dlsym(h, "malloc");
-	s_free = (void (*)(void *))dlsym(h, "free");
-	s_realloc = (void *(*)(void *, size_t))dlsym(h, "realloc");
-	ck_assert(setup != NULL && stats != NULL && s_malloc != NULL && s_free != NULL &&
-		  s_realloc != NULL);
+	sh->h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	ck_assert_msg(sh->h != NULL, "%s: %s", path, dlerror());
+	setup = (vnl_shim_setup_fn)dlsym(sh->h, VNL_SHIM_SETUP_SYM);
+	sh->stats = (vnl_shim_stats_fn)dlsym(sh->h, VNL_SHIM_STATS_SYM);
+	sh->sweep = (vnl_shim_sweep_fn)dlsym(sh->h, VNL_SHIM_SWEEP_SYM);
+	sh->track = (void (*)(const uintptr_t (*)[2], unsigned))dlsym(sh->h, "vnl_shim_track");
+	sh->malloc = (void *(*)(size_t))dlsym(sh->h, "malloc");
+	sh->free = (void (*)(void *))dlsym(sh->h, "free");
+	sh->realloc = (void *(*)(void *, size_t))dlsym(sh->h, "realloc");
+	ck_assert(setup != NULL && sh->stats != NULL && sh->sweep != NULL && sh->track != NULL &&
+		  sh->malloc != NULL && sh->free != NULL && sh->realloc != NULL);
 	ck_assert_int_eq(setup(&host), 0);
-	stats(&st);
+}
+
+/* It never aborts on a free it cannot attribute — a double free inside lwIP, say: it
+ * counts it and carries on. */
+START_TEST(test_shim_bad_free)
+{
+	struct shim sh;
+	struct vnl_heap_stats st;
+	uint64_t fake[16];
+	void *p;
+
+	shim_load(&sh);
+	sh.stats(&st);
 	ck_assert_uint_eq(st.bad_frees, 0);
 
 	memset(fake, 0, sizeof(fake));
-	s_free(&fake[8]); /* never allocated by the shim */
-	stats(&st);
+	sh.free(&fake[8]); /* never allocated by the shim */
+	sh.stats(&st);
 	ck_assert_uint_eq(st.bad_frees, 1);
-	p = s_malloc(40);
+	p = sh.malloc(40);
 	ck_assert_ptr_nonnull(p);
-	s_free(p);
-	s_free(p); /* twice */
-	stats(&st);
+	sh.free(p);
+	sh.free(p); /* twice */
+	sh.stats(&st);
 	ck_assert_uint_eq(st.bad_frees, 2);
 	errno = 0;
-	ck_assert_ptr_null(s_realloc(&fake[8], 64)); /* not ours: left alone */
+	ck_assert_ptr_null(sh.realloc(&fake[8], 64)); /* not ours: left alone */
 	ck_assert_int_eq(errno, ENOMEM);
-	stats(&st);
+	sh.stats(&st);
 	ck_assert_uint_eq(st.bad_frees, 3);
-	dlclose(h);
+	dlclose(sh.h);
+}
+END_TEST
+
+/* What lwIP frees (blocks up to 64 KiB) is kept for reuse, up to a bound, and given
+ * back when the instance ends (vnetif_lwip_stats.heap_cached_bytes); a free of a kept
+ * block is a bad free like any other. ASan builds keep nothing. */
+START_TEST(test_shim_keeps_freed_blocks)
+{
+	static const uintptr_t all[1][2] = {{0, UINTPTR_MAX}}; /* every caller is lwIP */
+	enum { BIG = 60000, NBIG = 200 };
+	struct shim sh;
+	struct vnl_heap_stats st;
+	unsigned char *p, *q;
+	void **big = calloc(NBIG, sizeof(*big));
+
+	ck_assert_ptr_nonnull(big);
+	shim_load(&sh);
+	sh.track(all, 1);
+	sh.stats(&st);
+	ck_assert_uint_eq(st.cached_bytes, 0);
+	const uint64_t max = st.cache_max;
+
+	p = sh.malloc(9000);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0xa5, 9000);
+	sh.free(p);
+	sh.stats(&st);
+	ck_assert_uint_eq(st.live_bytes, 0);
+	if (max == 0) { /* this build keeps nothing */
+		ck_assert_uint_eq(st.cached_bytes, 0);
+	} else {
+		ck_assert_uint_ge(st.cached_bytes, 9000);
+		q = sh.malloc(8800); /* the same size class: the kept block */
+		ck_assert_ptr_eq(q, p);
+		sh.stats(&st);
+		ck_assert_uint_eq(st.cached_bytes, 0);
+		ck_assert_uint_eq(st.live_bytes, 8800);
+		sh.free(q);
+		sh.free(q); /* twice: refused, counted, still kept once */
+		sh.stats(&st);
+		ck_assert_uint_eq(st.bad_frees, 1);
+		ck_assert_ptr_eq(sh.malloc(9000), p);
+		ck_assert_ptr_ne(sh.malloc(9000), p);
+	}
+	/* realloc through kept blocks keeps the bytes */
+	q = sh.malloc(100);
+	for (int i = 0; i < 100; i++)
+		q[i] = (unsigned char)i;
+	q = sh.realloc(q, 5000);
+	ck_assert_ptr_nonnull(q);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq(q[i], (unsigned char)i);
+	sh.free(q);
+	/* more freed than the bound: the bound holds, and the cache is full */
+	for (int i = 0; i < NBIG; i++) {
+		big[i] = sh.malloc(BIG);
+		ck_assert_ptr_nonnull(big[i]);
+	}
+	for (int i = 0; i < NBIG; i++)
+		sh.free(big[i]);
+	sh.stats(&st);
+	ck_assert_uint_le(st.cached_bytes, max);
+	if (max)
+		ck_assert_uint_ge(st.cached_bytes, max - 65536);
+	/* blocks above 64 KiB go back at once */
+	uint64_t before = st.cached_bytes;
+	sh.free(sh.malloc(100000));
+	sh.stats(&st);
+	ck_assert_uint_eq(st.cached_bytes, before);
+	/* the instance's end gives back the kept blocks with the live ones */
+	sh.sweep(NULL);
+	sh.stats(&st);
+	ck_assert_uint_eq(st.cached_bytes, 0);
+	ck_assert_uint_eq(st.live_bytes, 0);
+	dlclose(sh.h);
+	free(big);
 }
 END_TEST
 
@@ -424,6 +516,7 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, test_stack_calls);
 	tcase_add_test(tc, test_stale_handle);
 	tcase_add_test(tc, test_shim_bad_free);
+	tcase_add_test(tc, test_shim_keeps_freed_blocks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,7 +35,8 @@
 #define LWIP_SOCKET_EXTERNAL_HEADER_SOCKETS_H "posix/sockets.h"
 #define LWIP_SOCKET_EXTERNAL_HEADER_INET_H "posix/inet.h"
 
-/* Memory: the C library's allocator (forwarded to the main program by the shim). */
+/* Memory: the C library's allocator (forwarded to the main program by the shim, which
+ * keeps freed blocks for reuse by size class). */
 #define MEM_LIBC_MALLOC 1
 #define MEMP_MEM_MALLOC 1
 #define MEM_USE_POOLS 0
