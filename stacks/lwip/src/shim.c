@@ -2,8 +2,9 @@
 /*
  * libvnetif-lwip-shim.so: the first object of every lwIP namespace (see ns_abi.h).
  *
- * Being first in the namespace's global scope, its malloc family, mem* functions and
- * pthread_mutex/cond functions are the ones liblwip and the namespace's own libc bind to.
+ * Being first in the namespace's global scope, its malloc family, mem* functions,
+ * pthread_mutex/cond functions and rand()/srand() are the ones liblwip and the
+ * namespace's own libc bind to.
  * They forward to the main namespace (struct vnl_host), so one heap and one set of
  * locks serve the whole process and the sanitizers of the main program see them.
  *
@@ -408,6 +409,38 @@ SHIM_API void *pvalloc(size_t n)
 SHIM_API size_t malloc_usable_size(void *p)
 {
 	return p == NULL ? 0 : block_size(p);
+}
+
+/* ---- rand() -------------------------------------------------------------------------- *
+ *
+ * lwIP's LWIP_RAND() is rand() in both builds, seeded by the glue with the instance's
+ * seed (vnetif_lwip_config.seed). This rand() never returns a value whose low 14 bits are
+ * all ones. lwIP 2.1.3's tcp_init() takes its first ephemeral port as 0xc000 plus those 14
+ * bits, and tcp_new_port() steps from 0xffff to port 0, which it returns as "no port":
+ * the instance's first connect (or bind to port 0) then failed with ENOBUFS, one seed in
+ * 16384 (seed 8069 with glibc's rand(), for one). The generator is a 64-bit LCG, the upper
+ * 31 bits of its state returned: each seed still gives one fixed sequence.
+ */
+static _Atomic uint64_t rand_state = 1;
+
+SHIM_API void srand(unsigned seed)
+{
+	atomic_store_explicit(&rand_state, seed, memory_order_relaxed);
+}
+
+SHIM_API int rand(void)
+{
+	uint64_t old = atomic_load_explicit(&rand_state, memory_order_relaxed), next;
+	uint32_t r;
+
+	do
+		next = old * 6364136223846793005ull + 1442695040888963407ull;
+	while (!atomic_compare_exchange_weak_explicit(&rand_state, &old, next, memory_order_relaxed,
+						      memory_order_relaxed));
+	r = (uint32_t)(next >> 33);
+	if ((r & 0x3fffu) == 0x3fffu)
+		r ^= 1u;
+	return (int)r;
 }
 
 /* ---- memory functions ---------------------------------------------------------------- */

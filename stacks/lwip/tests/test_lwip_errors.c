@@ -34,6 +34,26 @@ static void pair(vnetif_lwip_stack **a, vnetif_lwip_stack **b)
 	ck_assert_int_eq(vnetif_lwip_create_wired(&ca, &cb, VNETIF_LWIP_WIRE_THREAD, a, b), 0);
 }
 
+/* Every seed gives a stack that can connect: lwIP 2.1.3 takes its first ephemeral port
+ * from rand(), and with seed 8069 (glibc's rand()) that port was 0xffff, from which
+ * tcp_new_port() steps to "no port": the first connect failed with ENOBUFS. */
+START_TEST(test_any_seed_connects)
+{
+	static const unsigned seeds[] = {8069, 1, 0x3fff, 0xffffffffu};
+
+	for (unsigned i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct vnetif_lwip_config ca = lt_cfg(IP_A), cb = lt_cfg(IP_B);
+		vnetif_lwip_stack *a, *b;
+
+		ca.seed = cb.seed = seeds[i];
+		ck_assert_int_eq(vnetif_lwip_create_wired(&ca, &cb, VNETIF_LWIP_WIRE_THREAD, &a, &b), 0);
+		lt_tcp(b, IP_B, a, 4096, LT_PORT);
+		lt_destroy(a);
+		lt_destroy(b);
+	}
+}
+END_TEST
+
 /* A wire whose peer was destroyed: sending fails with ENETDOWN, ping with -ENETDOWN. */
 START_TEST(test_peer_gone)
 {
@@ -396,6 +416,39 @@ static void shim_load(struct shim *sh)
 	ck_assert_int_eq(setup(&host), 0);
 }
 
+/* Its rand(), lwIP's LWIP_RAND(): one sequence per seed, and never a value whose low 14
+ * bits are all ones (lwIP 2.1.3's first ephemeral port would be 0xffff, see above). */
+START_TEST(test_shim_rand)
+{
+	struct shim sh;
+	void (*s_srand)(unsigned);
+	int (*s_rand)(void);
+	int first[8];
+
+	shim_load(&sh);
+	s_srand = (void (*)(unsigned))dlsym(sh.h, "srand");
+	s_rand = (int (*)(void))dlsym(sh.h, "rand");
+	ck_assert(s_srand != NULL && s_rand != NULL);
+	for (unsigned seed = 1; seed <= 64; seed++) {
+		s_srand(seed * 2654435761u);
+		for (int i = 0; i < 4096; i++) {
+			int r = s_rand();
+
+			ck_assert_int_ge(r, 0);
+			ck_assert_int_le(r, RAND_MAX);
+			ck_assert_msg((r & 0x3fff) != 0x3fff, "seed %u draw %d: %#x", seed, i, r);
+		}
+	}
+	s_srand(8069);
+	for (int i = 0; i < 8; i++)
+		first[i] = s_rand();
+	s_srand(8069);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(s_rand(), first[i]);
+	dlclose(sh.h);
+}
+END_TEST
+
 /* It never aborts on a free it cannot attribute — a double free inside lwIP, say: it
  * counts it and carries on. */
 START_TEST(test_shim_bad_free)
@@ -515,7 +568,9 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, test_socket_calls);
 	tcase_add_test(tc, test_stack_calls);
 	tcase_add_test(tc, test_stale_handle);
+	tcase_add_test(tc, test_any_seed_connects);
 	tcase_add_test(tc, test_shim_bad_free);
+	tcase_add_test(tc, test_shim_rand);
 	tcase_add_test(tc, test_shim_keeps_freed_blocks);
 	suite_add_tcase(s, tc);
 	return s;
