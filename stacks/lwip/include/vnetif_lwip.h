@@ -61,16 +61,13 @@
  *   another stack's core lock) and there is no thread hand-off per frame: on a sync
  *   switch the sending thread carries a frame through the receiving stack. On an async
  *   switch a stack that sends to another stack of this process in DIRECT mode polls
- *   that stack's port itself right after the write (vnetif_poll(), exclusive per port),
- *   so a short frame (an ACK, a ping, a request) never waits for a reader's wake-up; a
- *   bulk frame (512 bytes or more) whose destination reader is awake
- *   (vnetif_reader_awake()) is left to that reader, so in a stream the receiving
- *   stack's work runs in its reader while the sender goes on. A reader on a crowded
- *   CPU (more busy threads than CPUs) is not awake: the sender then carries its
- *   frames through the receiving stack, as on a sync switch. A thread that lets a
- *   stack's core lock go also polls that stack's port when its reader is not awake;
- *   frames from other ports are delivered by the reader thread or the application's
- *   poll loop.
+ *   that stack's port itself right after the write (vnetif_poll(), exclusive per port:
+ *   if the port's reader is at it, the sender moves on and the reader takes the frame),
+ *   so no frame - an ACK, a ping, a request, a stream's data segments - waits for a
+ *   reader's wake-up, and the sender carries its frames through the receiving stack,
+ *   as on a sync switch. A thread that lets a stack's core lock go also polls that
+ *   stack's port when its reader is not awake; frames from other ports are delivered
+ *   by the reader thread or the application's poll loop.
  * - ::VNETIF_LWIP_RX_LOCKED: the same, but waits for the core lock when it is busy
  *   (async switch only: the reader context holds no lwIP lock).
  * - ::VNETIF_LWIP_RX_MAILBOX: posted to the stack's tcpip thread (one thread hand-off

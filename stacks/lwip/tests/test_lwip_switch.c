@@ -5,6 +5,7 @@
  * once, mixed MTUs, a stack destroyed mid-connection, bad configurations and the
  * instance limit, create/destroy cycles. Every test ends with all mbufs back in the pool.
  */
+#define _GNU_SOURCE
 #include "lwip_test.h"
 
 #define SRV "10.0.0.100"
@@ -485,6 +486,61 @@ START_TEST(test_app_polls)
 }
 END_TEST
 
+/* A yield function that holds reader threads while `held` is set: they stay awake
+ * (vnetif_reader_awake() says 1) but take nothing in. */
+static _Atomic bool held;
+
+static void hold_readers(void *arg)
+{
+	char name[16];
+
+	(void)arg;
+	if (atomic_load(&held) && pthread_getname_np(pthread_self(), name, sizeof(name)) == 0 &&
+	    strncmp(name, "vnetif-rd", 9) == 0) {
+		while (atomic_load(&held))
+			usleep(1000);
+		return;
+	}
+	sched_yield();
+}
+
+/* On an async switch a stack carries the frames it sends to another stack of the
+ * process through that stack itself (vnetif_lwip.h, "Receive path"): a stream's data
+ * segments too, also while the receiver's reader is awake. Here both readers are awake
+ * and take nothing in, and a transfer still completes. */
+START_TEST(test_sender_carries_stream)
+{
+	struct vnetif_switch_config c;
+	vnetif_switch *sw;
+	vnetif_lwip_stack *srv, *cli;
+	struct vnetif_lwip_stats st;
+	uint64_t before;
+
+	vt_config(&c);
+	c.async_readers = true;
+	c.yield = hold_readers;
+	sw = vt_switch(&c);
+	srv = stack_on(sw, SRV, 0);
+	cli = stack_on(sw, CLI, 0);
+	ck_assert_int_eq(vnetif_lwip_ping(cli, SRV, 2000, NULL), 0); /* ARP: readers' work */
+	atomic_store(&held, true);
+	for (int i = 0; i < 2000 && (vnetif_reader_awake(vnetif_lwip_port(srv)) != 1 ||
+				     vnetif_reader_awake(vnetif_lwip_port(cli)) != 1); i++)
+		usleep(1000);
+	ck_assert_int_eq(vnetif_reader_awake(vnetif_lwip_port(srv)), 1);
+	ck_assert_int_eq(vnetif_reader_awake(vnetif_lwip_port(cli)), 1);
+	ck_assert_int_eq(vnetif_lwip_stats_get(srv, &st), 0);
+	before = st.rx_frames;
+	lt_tcp(srv, SRV, cli, vt_tsan() ? (256u << 10) : (4u << 20), 5450);
+	ck_assert_int_eq(vnetif_lwip_stats_get(srv, &st), 0);
+	ck_assert_uint_gt(st.rx_frames - before, 100);
+	atomic_store(&held, false);
+	lt_destroy(cli);
+	lt_destroy(srv);
+	vt_teardown(sw);
+}
+END_TEST
+
 /* Every instance seeds its rand() differently: ephemeral ports differ. */
 START_TEST(test_seeds)
 {
@@ -541,6 +597,7 @@ static Suite *switch_suite(void)
 	tcase_add_loop_test(tc, test_destroy_blocked, 0, 2);
 	tcase_add_loop_test(tc, test_ipv6, 0, 2);
 	tcase_add_test(tc, test_app_polls);
+	tcase_add_test(tc, test_sender_carries_stream);
 	tcase_add_test(tc, test_seeds);
 	tcase_add_test(tc, test_bad_config);
 	tcase_add_test(tc, test_too_many);
