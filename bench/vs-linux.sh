@@ -9,10 +9,12 @@
 #   bench/vs-linux.sh [-t SECONDS] [-b BUILD_DIR] [-- IPERF_LIKE_OPTIONS...]
 #   e.g. bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off
 #
-# Needs root (namespaces), iproute2, iperf3 and ping. Creates vsl-<pid>-a/-b and the
-# veth pair vsl<pid>a/vsl<pid>b, removed on exit (also on Ctrl-C or failure).
+# The veth pair runs the MTU the stacks run (iperf-like's --mtu; Linux's TSO/GRO make
+# its rate much the same at 1500 and 9000). Needs root (namespaces), iproute2, iperf3
+# and ping. Creates vsl-<pid>-a/-b and the veth pair vsl<pid>a/vsl<pid>b, removed on
+# exit (also on Ctrl-C or failure).
 # Prints a human summary and one JSON line:
-#   {"bench":"vs-linux","lwip_gbps":..,"veth_gbps":[before,after],"ratio":..,
+#   {"bench":"vs-linux","mtu":..,"lwip_gbps":..,"veth_gbps":[before,after],"ratio":..,
 #    "lwip_ping_p50_us":..,"veth_ping_p50_us":[before,after],
 #    "lwip_rr":{"sync":..,"async":..},"veth_rr":[before,after],"rr_ratio":{..},...}
 set -euo pipefail
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     -t) secs="$2"; shift 2 ;;
     -b) build="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "vs-linux: unknown option $1 (iperf-like options go after --)" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +37,14 @@ for t in ip iperf3 ping; do
   command -v "$t" >/dev/null || { echo "vs-linux: needs $t (scripts/deps.sh installs it)" >&2; exit 2; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "vs-linux: needs root (network namespaces)" >&2; exit 2; }
+
+# Like for like: the veth pair gets the MTU the stacks run (iperf-like's --mtu, else 1500).
+mtu=1500 prev=
+for a in "$@"; do
+  case "$prev" in --mtu) mtu="$a" ;; esac
+  case "$a" in --mtu=*) mtu="${a#--mtu=}" ;; esac
+  prev="$a"
+done
 
 ns_a="vsl-$$-a" ns_b="vsl-$$-b" if_a="vsl$$a" if_b="vsl$$b"
 ip_a=10.254.$(( $$ % 250 )).1 ip_b=10.254.$(( $$ % 250 )).2
@@ -51,6 +61,8 @@ ip link add "$if_a" netns "$ns_a" type veth peer name "$if_b" netns "$ns_b"
 ip -n "$ns_a" addr add "$ip_a/24" dev "$if_a"
 ip -n "$ns_b" addr add "$ip_b/24" dev "$if_b"
 for n in "$ns_a" "$ns_b"; do ip -n "$n" link set lo up; done
+ip -n "$ns_a" link set "$if_a" mtu "$mtu"
+ip -n "$ns_b" link set "$if_b" mtu "$mtu"
 ip -n "$ns_a" link set "$if_a" up
 ip -n "$ns_b" link set "$if_b" up
 
@@ -106,9 +118,9 @@ rr_sync=$(rr_of sync) rr_async=$(rr_of async)
 read -r veth_rr rr_rs rr_ra < <(awk -v a="$before_rr" -v b="$after_rr" -v s="$rr_sync" \
   -v y="$rr_async" 'BEGIN { v = (a + b) / 2
     printf "%.1f %.3f %.3f\n", v, (v > 0 ? s / v : 0), (v > 0 ? y / v : 0) }')
-echo "Linux veth (iperf3, 1 stream): ${before_g} Gbit/s before, ${after_g} after; ping p50 ${before_p} / ${after_p} us; tcp-rr ${before_rr} / ${after_rr} trans/s"
+echo "Linux veth (MTU $mtu, iperf3, 1 stream): ${before_g} Gbit/s before, ${after_g} after; ping p50 ${before_p} / ${after_p} us; tcp-rr ${before_rr} / ${after_rr} trans/s"
 echo "lwIP ($build_used, $mode switch, iperf-like ${*:-defaults}): ${lw_g} Gbit/s (data verified: $verified), direct wire ${direct_g}; ping p50 ${lw_p} us"
 echo "lwIP tcp-rr through the switch (latency -r): sync ${rr_sync}, async ${rr_async} trans/s"
 echo "lwIP / veth: throughput ${ratio}x, ping p50 ${pratio}x (lower is better), tcp-rr sync ${rr_rs}x, async ${rr_ra}x"
-echo "{\"bench\":\"vs-linux\",\"seconds\":$secs,\"lwip\":\"$build_used\",\"mode\":\"$mode\",\"lwip_gbps\":$lw_g,\"direct_gbps\":$direct_g,\"verified\":$verified,\"veth_gbps\":[$before_g,$after_g],\"ratio\":$ratio,\"lwip_ping_p50_us\":$lw_p,\"veth_ping_p50_us\":[$before_p,$after_p],\"ping_ratio\":$pratio,\"lwip_rr\":{\"sync\":$rr_sync,\"async\":$rr_async},\"veth_rr\":[$before_rr,$after_rr],\"rr_ratio\":{\"sync\":$rr_rs,\"async\":$rr_ra}}"
+echo "{\"bench\":\"vs-linux\",\"seconds\":$secs,\"mtu\":$mtu,\"lwip\":\"$build_used\",\"mode\":\"$mode\",\"lwip_gbps\":$lw_g,\"direct_gbps\":$direct_g,\"verified\":$verified,\"veth_gbps\":[$before_g,$after_g],\"ratio\":$ratio,\"lwip_ping_p50_us\":$lw_p,\"veth_ping_p50_us\":[$before_p,$after_p],\"ping_ratio\":$pratio,\"lwip_rr\":{\"sync\":$rr_sync,\"async\":$rr_async},\"veth_rr\":[$before_rr,$after_rr],\"rr_ratio\":{\"sync\":$rr_rs,\"async\":$rr_ra}}"
 [ "$verified" = true ]
