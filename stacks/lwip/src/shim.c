@@ -4,9 +4,9 @@
  *
  * Being first in the namespace's global scope, its malloc family, mem* functions,
  * pthread_mutex/cond functions and rand()/srand() are the ones liblwip and the
- * namespace's own libc bind to.
- * They forward to the main namespace (struct vnl_host), so one heap and one set of
- * locks serve the whole process and the sanitizers of the main program see them.
+ * namespace's own libc bind to. All but rand()/srand() (its own: see "rand()" below)
+ * forward to the main namespace (struct vnl_host), so one heap and one set of locks
+ * serve the whole process and the sanitizers of the main program see them.
  *
  * Every block carries a 32-byte header. Blocks allocated from code inside the tracked
  * ranges (liblwip and the glue of the running instance, by return address) are kept on
