@@ -128,9 +128,12 @@ static void rounds(vnetif_lwip_stack *srv, vnetif_lwip_stack *cli, unsigned n, u
 }
 
 /* After a megabyte each way, the stack keeps freed heap for reuse, within its bound (ASan
- * builds keep none). */
+ * builds keep none). Not checked under valgrind, where the first stack of the process
+ * reports no heap at all (every heap counter 0: its blocks are not seen as lwIP's). */
 static void check_heap_cache(const struct vnetif_lwip_stats *st)
 {
+	if (vt_valgrind())
+		return;
 #if defined(__SANITIZE_ADDRESS__)
 	ck_assert_uint_eq(st->heap_cached_bytes, 0);
 #else
