@@ -111,6 +111,13 @@ static int size_class(size_t n, size_t *cap)
 	return 1 + (int)(e - 6) * 4 + (int)(*cap >> (e - 2)) - 5;
 }
 
+/* Give the block of header @h back to the host's allocator. */
+static void give_back(struct hdr *h)
+{
+	h->magic = 0;
+	H->free((unsigned char *)h + HDR_SIZE - h->offset);
+}
+
 static void track_link(struct hdr *h, size_t n)
 {
 	h->next = &track_head;
@@ -130,18 +137,16 @@ static void set_size(struct hdr *h, size_t n)
 	h->size_hi = (uint32_t)((uint64_t)n >> 32);
 }
 
-/* A block of class @c from its free list, linked as tracked; NULL if the list is empty. */
-static void *cache_take(int c, size_t n)
+/* A block of class @c (size @cap) from its free list, linked as tracked for @n bytes;
+ * NULL if the list is empty. */
+static void *cache_take(int c, size_t cap, size_t n)
 {
 	struct hdr *h;
 
 	H->mutex_lock(&track_lock);
 	h = cache_list[c];
 	if (h != NULL) {
-		size_t cap;
-
 		cache_list[c] = h->next;
-		size_class(n, &cap);
 		cache_bytes -= cap;
 		set_size(h, n);
 		h->magic = MAGIC_CLASSED;
@@ -200,7 +205,7 @@ static void *alloc_block(size_t n, size_t align, uintptr_t ra)
 
 	if (tracked && align == 16) {
 		c = size_class(n, &cap);
-		if (c >= 0 && (user = cache_take(c, n)) != NULL)
+		if (c >= 0 && (user = cache_take(c, cap, n)) != NULL)
 			return user;
 	}
 	extra = HDR_SIZE + (align > 16 ? align : 0);
@@ -283,8 +288,7 @@ static void free_block(void *p)
 		}
 		H->mutex_unlock(&track_lock);
 	}
-	h->magic = 0;
-	H->free((unsigned char *)p - h->offset);
+	give_back(h);
 }
 
 static size_t block_size(void *p)
@@ -558,12 +562,18 @@ SHIM_API void vnl_shim_track(const uintptr_t (*r)[2], unsigned n)
 	atomic_store_explicit(&nranges, n, memory_order_release);
 }
 
-SHIM_API void vnl_shim_stats(struct vnl_heap_stats *st)
+/* The stats as they stand; track_lock held. */
+static void stats_locked(struct vnl_heap_stats *st)
 {
-	H->mutex_lock(&track_lock);
 	*st = track_st;
 	st->cached_bytes = cache_bytes;
 	st->cache_max = VNL_SHIM_CACHE ? CACHE_BYTES : 0;
+}
+
+SHIM_API void vnl_shim_stats(struct vnl_heap_stats *st)
+{
+	H->mutex_lock(&track_lock);
+	stats_locked(st);
 	H->mutex_unlock(&track_lock);
 }
 
@@ -573,21 +583,16 @@ SHIM_API void vnl_shim_sweep(struct vnl_heap_stats *st)
 
 	atomic_store_explicit(&nranges, 0, memory_order_release);
 	H->mutex_lock(&track_lock);
-	if (st != NULL) {
-		*st = track_st;
-		st->cached_bytes = cache_bytes;
-		st->cache_max = VNL_SHIM_CACHE ? CACHE_BYTES : 0;
-	}
+	if (st != NULL)
+		stats_locked(st);
 	for (h = track_head.next; h != &track_head; h = next) {
 		next = h->next;
-		h->magic = 0;
-		H->free((unsigned char *)h + HDR_SIZE - h->offset);
+		give_back(h);
 	}
 	for (int c = 0; c < NCLASS; c++) {
 		for (h = cache_list[c]; h != NULL; h = next) {
 			next = h->next;
-			h->magic = 0;
-			H->free((unsigned char *)h + HDR_SIZE - h->offset);
+			give_back(h);
 		}
 		cache_list[c] = NULL;
 	}
