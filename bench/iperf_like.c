@@ -111,9 +111,10 @@ static int pat_make(size_t msg)
 	if (pat == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < len; i++) {
-		uint64_t w = ((uint64_t)((i % PAT_PERIOD) >> 3) + 1) * 0x9e3779b97f4a7c15ull;
+		size_t x = i % PAT_PERIOD; /* the table repeats the period's start at its end */
+		uint64_t w = ((uint64_t)(x >> 3) + 1) * 0x9e3779b97f4a7c15ull;
 
-		pat[i] = (uint8_t)((w ^ (w >> 29)) >> (((i % PAT_PERIOD) & 7) * 8));
+		pat[i] = (uint8_t)((w ^ (w >> 29)) >> ((x & 7) * 8));
 	}
 	return 0;
 }
