@@ -98,6 +98,25 @@
  * forwarded: tx_learn_limited). macs_moved_in counts addresses that moved to a port
  * from another one (a station that moved, or one port posing as another).
  *
+ * @par TCP segmentation offload (off by default)
+ * What a NIC's TSO and Linux's veth GSO give a stack: TCP segments larger than the wire's
+ * MTU, cut to size only where a frame leaves for a port that needs MTU-sized frames. A
+ * port with TSO on (vnetif_set_tso()) may send, besides frames of up to its MTU + 14
+ * bytes, *TSO frames* of up to ::VNETIF_TSO_FRAME_MAX bytes: untagged TCP/IPv4 (IPv4 and
+ * TCP options allowed), Ethernet, IPv4 and TCP headers in the frame's first segment, the
+ * IPv4 total length the frame's length - 14, not a fragment, a TCP payload after the
+ * headers. A longer frame that is not such a frame is dropped as oversize
+ * (tx_drop_oversize; -EMSGSIZE for a write). Every port with TSO on receives a TSO frame
+ * whole. Every other port receives it cut into TCP segments whose IPv4 packets fit both
+ * the sender's and the receiver's MTU, as TSO hardware would send them: each with its
+ * own IPv4 total length and header checksum, IPv4 id (counting up from the frame's), TCP
+ * sequence number and TCP checksum (computed by the switch, so segments are correct on
+ * any wire even when the sender left its checksums out), FIN and PSH on the last segment
+ * only. Counters: tx_tso on the sender, rx_segmented and rx_drop_segment on the
+ * receiver. A port that turns TSO on says that its consumer takes frames of up to
+ * ::VNETIF_TSO_FRAME_MAX bytes (mbuf chains, see ::VNETIF_POOL_ROOM_MIN): the listener's
+ * frame, vnetif_rx_burst()'s mbufs and a capture on the port may be that long.
+ *
  * @par Threads and the datapath
  * Any thread may use the datapath; there is nothing to register. Datapath calls
  * (tx/rx burst, write, poll) are lock-free: many threads may write to one switch, even
@@ -181,6 +200,9 @@ typedef struct vnetif_port vnetif_port;
 #define VNETIF_ETHER_HDR_LEN 14
 #define VNETIF_MTU_MIN 68      /**< Smallest MTU a port accepts (IPv4's minimum). */
 #define VNETIF_MTU_MAX 9600    /**< Largest MTU a port accepts. */
+/** Longest frame a port with TCP segmentation offload may send (see "TCP segmentation
+ *  offload"): an IPv4 packet of 65535 bytes and its Ethernet header. */
+#define VNETIF_TSO_FRAME_MAX (65535 + VNETIF_ETHER_HDR_LEN)
 #define VNETIF_MAX_PORTS 1024  /**< Upper bound of vnetif_switch_config::max_ports. */
 #define VNETIF_REENTRY_DEPTH 512 /**< Frames a sync-mode listener's writes may queue. */
 #define VNETIF_PORT_ALLOWED_MAX 16 /**< Extra source MACs a locked port may be allowed. */
@@ -275,7 +297,8 @@ struct vnetif_stats {
 	uint64_t tx_learn_limited; /**< Accepted frames whose new source MAC was not learned:
 				    *   the port had max_learned table entries (not a drop). */
 	uint64_t macs_moved_in;    /**< MAC addresses that moved to this port from another. */
-	uint64_t tx_drop_oversize;  /**< Longer than MTU + 14 (and -EMSGSIZE for a write). */
+	uint64_t tx_drop_oversize;  /**< Longer than MTU + 14 and not a TSO frame of a port
+				     *   with TSO on (and -EMSGSIZE for a write). */
 	uint64_t tx_drop_runt;      /**< Shorter than 14 bytes, or header not in first segment. */
 	uint64_t tx_drop_bad_src;   /**< Multicast or zero source MAC. */
 	uint64_t tx_drop_no_route;  /**< No other port to deliver to. */
@@ -287,6 +310,13 @@ struct vnetif_stats {
 	uint64_t tx_drop_mac_lock;  /**< Port security: source MAC not the port's own nor
 				     *   allowed (see vnetif_port_security); part of
 				     *   tx_packets, as tx_drop_own_port. */
+	uint64_t tx_tso;            /**< Accepted frames longer than MTU + 14: TSO frames (a
+				     *   subset of tx_packets; see "TCP segmentation offload"). */
+	uint64_t rx_segmented;      /**< TSO frames this port received cut into segments
+				     *   (the segments are in rx_packets and rx_bytes). */
+	uint64_t rx_drop_segment;   /**< TSO frames for this port the switch could not cut:
+				     *   the pool ran out of mbufs, or the headers leave no room
+				     *   for payload within the MTU. */
 };
 
 /** Switch-wide counters. */
@@ -473,6 +503,19 @@ VNETIF_API int vnetif_mtu(const vnetif_port *port);
 VNETIF_API int vnetif_set_mtu(vnetif_port *port, unsigned mtu);
 
 /**
+ * Turn the port's TCP segmentation offload on or off (see "TCP segmentation offload").
+ * On: the port may send TSO frames, and receives TSO frames of other ports whole. Applies
+ * to frames sent from then on; a frame on its way during the call is handled by the old
+ * setting or the new one.
+ * @return 0; -EINVAL; -ENOTCONN. Thread-safe, also while traffic flows.
+ */
+VNETIF_API int vnetif_set_tso(vnetif_port *port, bool on);
+
+/** @return 1 if the port's TCP segmentation offload is on, 0 if off; -EINVAL; -ENOTCONN.
+ *  Thread-safe. */
+VNETIF_API int vnetif_tso(const vnetif_port *port);
+
+/**
  * Set the port's security (see "Port security"); @p sec NULL turns it off. Applies to
  * frames sent from then on; a frame sent during the call is checked against the old
  * settings or the new ones, never a mix (a source both allow always passes).
@@ -529,7 +572,8 @@ VNETIF_API int vnetif_rx_burst(vnetif_port *port, struct rte_mbuf **pkts, uint16
 /**
  * Send one frame copied from @p frame (an mbuf from the switch's pool, chained when
  * longer than one mbuf).
- * @return 0; -EINVAL NULL or len < 14; -EMSGSIZE len > MTU + 14 (counted);
+ * @return 0; -EINVAL NULL or len < 14; -EMSGSIZE len > MTU + 14 and not a TSO frame of a
+ *         port with TSO on (counted);
  *         -ENOBUFS pool empty (counted); -ENOTCONN.
  * A frame accepted (0) can still be dropped downstream and counted there; a source MAC
  * that is multicast or zero is such a frame, not a bad argument: 0, and it is counted
@@ -549,8 +593,9 @@ VNETIF_API int vnetif_writev(vnetif_port *port, const struct iovec *iov, int iov
  * burst: the switch's per-call work is then paid once per burst), or frees it
  * (rte_pktmbuf_free()). Until vnetif_tx_burst() takes it nothing counts it as sent.
  * @return 0; -EINVAL NULL @p port, @p iov or @p m, @p iovcnt out of range, or
- *         len < 14; -EMSGSIZE len > MTU + 14 (counted as tx_drop_oversize);
- *         -ENOBUFS pool empty (counted as tx_drop_pool_empty); -ENOTCONN.
+ *         len < 14; -EMSGSIZE len > MTU + 14 and not a TSO frame of a port with
+ *         TSO on (counted as tx_drop_oversize); -ENOBUFS pool empty (counted as
+ *         tx_drop_pool_empty); -ENOTCONN.
  * Lock-free; any number of threads.
  */
 VNETIF_API int vnetif_gatherv(vnetif_port *port, const struct iovec *iov, int iovcnt,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "datapath.h"
+#include "tso.h"
 #include "vnetif_private.h"
 
 #define WRITEV_MAX 64
@@ -16,13 +17,13 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 {
 	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM);
 	unsigned nseg = (unsigned)((len + room - 1) / room);
-	struct rte_mbuf *segs[(VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN + VNETIF_POOL_ROOM_MIN - 1) /
+	struct rte_mbuf *segs[(VNETIF_TSO_FRAME_MAX + VNETIF_POOL_ROOM_MIN - 1) /
 			      VNETIF_POOL_ROOM_MIN];
 	size_t off = 0; /* offset within iov[v] */
 	int v = 0;
 
 	if (nseg > RTE_DIM(segs))
-		return -EMSGSIZE; /* cannot happen: the caller checked len against the MTU */
+		return -EMSGSIZE; /* cannot happen: the caller checked len */
 	if (rte_pktmbuf_alloc_bulk(mp, segs, nseg) != 0)
 		return -ENOBUFS;
 	for (unsigned s = 0; s < nseg; s++) {
@@ -59,6 +60,8 @@ static int gather_entered(vnetif_port *h, const struct iovec *iov, int iovcnt,
 			  struct vnetif_port **port, unsigned *tok, struct rte_mbuf **m)
 {
 	size_t len = 0;
+	unsigned mtu;
+	bool tso;
 	int rc;
 
 	if (vnetif_port_slot(h) == NULL || iov == NULL || iovcnt < 1 || iovcnt > WRITEV_MAX)
@@ -72,16 +75,23 @@ static int gather_entered(vnetif_port *h, const struct iovec *iov, int iovcnt,
 	rc = vnetif_port_enter(h, false, port, tok);
 	if (rc)
 		return rc;
+	mtu = atomic_load_explicit(&(*port)->mtu, memory_order_relaxed);
+	tso = atomic_load_explicit(&(*port)->tso, memory_order_relaxed);
 	if (len < VNETIF_ETHER_HDR_LEN) {
 		rc = -EINVAL;
-	} else if (len > atomic_load_explicit(&(*port)->mtu, memory_order_relaxed) +
-				 VNETIF_ETHER_HDR_LEN) {
+	} else if (len > mtu + VNETIF_ETHER_HDR_LEN && (!tso || len > VNETIF_TSO_FRAME_MAX)) {
 		vnetif_count(&(*port)->tx[TX_DROP_OVERSIZE], 1);
 		rc = -EMSGSIZE;
 	} else {
 		rc = gather((*port)->sw->pool, iov, len, m);
 		if (rc == -ENOBUFS)
 			vnetif_count(&(*port)->tx[TX_DROP_POOL_EMPTY], 1);
+		/* a long frame: a TSO frame, or refused now rather than dropped later */
+		if (rc == 0 && len > mtu + VNETIF_ETHER_HDR_LEN && !vnetif_tso_accept(*m, mtu)) {
+			rte_pktmbuf_free(*m);
+			vnetif_count(&(*port)->tx[TX_DROP_OVERSIZE], 1);
+			rc = -EMSGSIZE;
+		}
 	}
 	if (rc)
 		vnetif_srcu_unlock(&(*port)->sw->srcu, *tok);

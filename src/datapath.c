@@ -7,6 +7,7 @@
  * back-pressure mode).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -15,6 +16,7 @@
 #include "datapath.h"
 #include "portsec.h"
 #include "slot.h"
+#include "tso.h"
 #include "vnetif_private.h"
 
 /*
@@ -54,18 +56,25 @@ static uint64_t sum_len(struct rte_mbuf *const *pkts, uint16_t n)
 static uint16_t validate(struct vnetif_port *src, struct rte_mbuf *const *pkts, unsigned n,
 			 struct rte_mbuf **ok, uint64_t *okbytes)
 {
-	const uint32_t max_len = atomic_load_explicit(&src->mtu, memory_order_relaxed) +
-				 VNETIF_ETHER_HDR_LEN;
+	const unsigned mtu = atomic_load_explicit(&src->mtu, memory_order_relaxed);
+	const uint32_t max_len = mtu + VNETIF_ETHER_HDR_LEN;
+	/* acquire: pairs with vnetif_set_tso(), which set the switch's tso_seen first */
+	const bool tso = atomic_load_explicit(&src->tso, memory_order_acquire);
 	uint64_t bytes = 0;
-	unsigned k = 0;
+	unsigned k = 0, ntso = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eh;
 
 		if (unlikely(m->pkt_len > max_len)) {
-			drop_counted(m, &src->tx[TX_DROP_OVERSIZE]);
-			continue;
+			if (!tso || !vnetif_tso_accept(m, mtu)) {
+				drop_counted(m, &src->tx[TX_DROP_OVERSIZE]);
+				continue;
+			}
+			ntso++;
+		} else {
+			vnetif_tso_unmark(m); /* only the switch marks TSO frames */
 		}
 		if (unlikely(m->data_len < VNETIF_ETHER_HDR_LEN)) {
 			drop_counted(m, &src->tx[TX_DROP_RUNT]);
@@ -83,6 +92,8 @@ static uint16_t validate(struct vnetif_port *src, struct rte_mbuf *const *pkts, 
 	}
 	vnetif_count(&src->tx[TX_PACKETS], k);
 	vnetif_count(&src->tx[TX_BYTES], bytes);
+	if (unlikely(ntso > 0))
+		vnetif_count(&src->tx[TX_TSO], ntso);
 	*okbytes = bytes;
 	return (uint16_t)k;
 }
@@ -102,11 +113,19 @@ static unsigned deliver_to_listener(struct vnetif_port *port, struct vnetif_list
 
 		if (m->nb_segs == 1) {
 			l->fn.copy(p, rte_pktmbuf_mtod(m, const void *), m->pkt_len, l->arg);
-		} else {
+		} else if (m->pkt_len <= VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN) {
 			uint8_t flat[VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN];
-			uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)sizeof(flat));
 
-			l->fn.copy(p, rte_pktmbuf_read(m, 0, len, flat), len, l->arg);
+			l->fn.copy(p, rte_pktmbuf_read(m, 0, m->pkt_len, flat), m->pkt_len, l->arg);
+		} else { /* a TSO frame (a TSO port): too long for the stack */
+			void *flat = malloc(m->pkt_len);
+
+			if (flat != NULL)
+				l->fn.copy(p, rte_pktmbuf_read(m, 0, m->pkt_len, flat), m->pkt_len,
+					   l->arg);
+			else
+				vnetif_count(&port->rx[RX_DROP_SEGMENT], 1);
+			free(flat);
 		}
 		rte_pktmbuf_free(m);
 	}
@@ -159,8 +178,8 @@ static void deliver_now(struct vnetif_switch *sw, struct vnetif_port *dst,
 
 /* Hand @n frames (@bytes, or BYTES_UNKNOWN) to @dst: through its stage (impairments,
  * monitor, capture) if it has one, then to its listener or ring. Takes them all. */
-static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
-		       struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+static void deliver_staged(struct vnetif_switch *sw, struct vnetif_port *dst,
+			   struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	if (unlikely(atomic_load_explicit(&dst->stage, memory_order_acquire) != NULL)) {
 		struct rte_mbuf *out[VNETIF_STAGE_OUT];
@@ -172,6 +191,61 @@ static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
 		return;
 	}
 	deliver_now(sw, dst, pkts, n, bytes);
+}
+
+/* Segments of a TSO frame cut on the stack; a frame that makes more gets a heap array. */
+#define CUT_ON_STACK 64
+
+/* Deliver the marked TSO frame @m to @dst, a port without TSO, cut into segments that fit
+ * its MTU. Takes it. */
+static void deliver_cut(struct vnetif_switch *sw, struct vnetif_port *dst, struct rte_mbuf *m)
+{
+	struct rte_mbuf *stack[CUT_ON_STACK], **out = stack;
+	int need = vnetif_tso_segments(m, atomic_load_explicit(&dst->mtu, memory_order_relaxed));
+	int k;
+
+	if (need > CUT_ON_STACK)
+		out = malloc((size_t)need * sizeof(*out));
+	if (need < 0 || out == NULL) {
+		drop_counted(m, &dst->rx[RX_DROP_SEGMENT]);
+		return;
+	}
+	k = vnetif_tso_cut(sw->pool, m, atomic_load_explicit(&dst->mtu, memory_order_relaxed),
+			   out, (uint16_t)RTE_MAX(need, CUT_ON_STACK));
+	if (k < 0) {
+		vnetif_count(&dst->rx[RX_DROP_SEGMENT], 1);
+	} else {
+		vnetif_count(&dst->rx[RX_SEGMENTED], 1);
+		for (int off = 0; off < k; off += VNETIF_CHUNK)
+			deliver_staged(sw, dst, out + off, (uint16_t)RTE_MIN(k - off, VNETIF_CHUNK),
+				       BYTES_UNKNOWN);
+	}
+	if (out != stack)
+		free(out);
+}
+
+/* Hand @n frames (@bytes, or BYTES_UNKNOWN) to @dst, TSO frames cut into segments if it
+ * has no TSO, keeping their order. Takes them all. */
+static void deliver_to(struct vnetif_switch *sw, struct vnetif_port *dst,
+		       struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+{
+	uint16_t start = 0;
+
+	if (likely(!atomic_load_explicit(&sw->tso_seen, memory_order_relaxed)) ||
+	    atomic_load_explicit(&dst->tso, memory_order_relaxed) || !vnetif_tso_any(pkts, n)) {
+		deliver_staged(sw, dst, pkts, n, bytes);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (!(pkts[i]->ol_flags & VNETIF_TSO_MARK))
+			continue;
+		if (i > start)
+			deliver_staged(sw, dst, pkts + start, i - start, BYTES_UNKNOWN);
+		deliver_cut(sw, dst, pkts[i]);
+		start = i + 1;
+	}
+	if (n > start)
+		deliver_staged(sw, dst, pkts + start, n - start, BYTES_UNKNOWN);
 }
 
 /* Every connected port but @src, into @out; returns how many. */

@@ -92,14 +92,15 @@ static void slot_give_back(struct vnetif_switch *sw, unsigned idx, bool front)
 	sw->nfree++;
 }
 
-static uint64_t port_drops(const struct vnetif_port *p)
+uint64_t vnetif_port_drops(const struct vnetif_port *p)
 {
 	uint64_t d = 0;
 
 	for (int i = TX_DROP_OVERSIZE; i < TX_NSTATS; i++)
-		d += atomic_load_explicit(&p->tx[i], memory_order_relaxed);
-	d += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_relaxed);
-	d += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED], memory_order_relaxed);
+		d += atomic_load_explicit(&p->tx[i], memory_order_acquire);
+	d += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_acquire);
+	d += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED], memory_order_acquire);
+	d += atomic_load_explicit(&p->rx[RX_DROP_SEGMENT], memory_order_acquire);
 	return d;
 }
 
@@ -112,7 +113,7 @@ static void slot_reset(struct vnetif_switch *sw, struct vnetif_port *p)
 	/* Seqlock writer, with release stores rather than a fence (ThreadSanitizer sees
 	 * them): a reader whose acquire load sees a changed value sees gen 0 and the odd
 	 * sequence number too. */
-	atomic_fetch_add_explicit(&sw->gone_drops, port_drops(p) + vnetif_stage_drops(p),
+	atomic_fetch_add_explicit(&sw->gone_drops, vnetif_port_drops(p) + vnetif_stage_drops(p),
 				  memory_order_release);
 	for (int i = 0; i < TX_NSTATS; i++)
 		atomic_store_explicit(&p->tx[i], 0, memory_order_release);
@@ -220,6 +221,7 @@ static int fill_slot(struct vnetif_switch *sw, const struct vnetif_port_config *
 	p->ring = ring;
 	memcpy(p->mac, mac, VNETIF_ETHER_ADDR_LEN);
 	atomic_store_explicit(&p->mtu, mtu, memory_order_relaxed);
+	atomic_store_explicit(&p->tso, false, memory_order_relaxed);
 	atomic_store_explicit(&p->gen, gen, memory_order_release);
 	rc = vnetif_stage_connect(p, cfg);
 	if (rc) {
@@ -526,6 +528,34 @@ VNETIF_API int vnetif_set_mtu(vnetif_port *port, unsigned mtu)
 	return rc;
 }
 
+VNETIF_API int vnetif_tso(const vnetif_port *port)
+{
+	struct vnetif_port *p;
+	unsigned tok;
+	int rc = vnetif_port_enter(port, false, &p, &tok);
+
+	if (rc)
+		return rc;
+	rc = atomic_load_explicit(&p->tso, memory_order_relaxed) ? 1 : 0;
+	vnetif_srcu_unlock(&p->sw->srcu, tok);
+	return rc;
+}
+
+VNETIF_API int vnetif_set_tso(vnetif_port *port, bool on)
+{
+	struct vnetif_port *p;
+	unsigned tok;
+	int rc = vnetif_port_enter(port, false, &p, &tok);
+
+	if (rc)
+		return rc;
+	if (on) /* first: a writer that sees the port's TSO on sees this too */
+		atomic_store_explicit(&p->sw->tso_seen, true, memory_order_relaxed);
+	atomic_store_explicit(&p->tso, on, memory_order_release);
+	vnetif_srcu_unlock(&p->sw->srcu, tok);
+	return 0;
+}
+
 VNETIF_API vnetif_switch *vnetif_port_switch(const vnetif_port *port)
 {
 	struct vnetif_port *p;
@@ -572,6 +602,9 @@ VNETIF_API int vnetif_stats_get(const vnetif_port *port, struct vnetif_stats *st
 		.tx_drop_reentry = TX(TX_DROP_REENTRY),
 		.rx_drop_ring_full = RX(RX_DROP_RING_FULL),
 		.rx_drop_disconnected = RX(RX_DROP_DISCONNECTED),
+		.tx_tso = TX(TX_TSO),
+		.rx_segmented = RX(RX_SEGMENTED),
+		.rx_drop_segment = RX(RX_DROP_SEGMENT),
 	};
 #undef TX
 #undef RX

@@ -268,11 +268,7 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 		for (unsigned i = 0; i < hwm; i++) {
 			const struct vnetif_port *p = &sw->slot[i];
 
-			for (int k = TX_DROP_OVERSIZE; k < TX_NSTATS; k++)
-				drops += atomic_load_explicit(&p->tx[k], memory_order_acquire);
-			drops += atomic_load_explicit(&p->rx[RX_DROP_RING_FULL], memory_order_acquire);
-			drops += atomic_load_explicit(&p->rx[RX_DROP_DISCONNECTED],
-						      memory_order_acquire);
+			drops += vnetif_port_drops(p);
 			drops += vnetif_stage_drops(p); /* impairments */
 		}
 	} while (atomic_load_explicit(&sw->reuse_seq, memory_order_relaxed) != seq);

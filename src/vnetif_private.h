@@ -48,10 +48,11 @@ enum vnetif_port_state { PORT_CLOSED = 0, PORT_CONNECTED, PORT_FLUSHING, PORT_CL
 /* Counters written by the sending side and by the receiving side, each on its own
  * cache line; struct vnetif_stats is assembled from both. */
 /* Drops from TX_DROP_OVERSIZE to the end (the switch's drops sum them). */
-enum { TX_PACKETS, TX_BYTES, TX_FLOODED, TX_LEARN_LIMITED, TX_MACS_MOVED_IN,
+enum { TX_PACKETS, TX_BYTES, TX_FLOODED, TX_LEARN_LIMITED, TX_MACS_MOVED_IN, TX_TSO,
        TX_DROP_OVERSIZE, TX_DROP_RUNT, TX_DROP_BAD_SRC, TX_DROP_NO_ROUTE, TX_DROP_OWN_PORT,
        TX_DROP_POOL_EMPTY, TX_DROP_REENTRY, TX_DROP_MAC_LOCK, TX_NSTATS };
-enum { RX_PACKETS, RX_BYTES, RX_DROP_RING_FULL, RX_DROP_DISCONNECTED, RX_NSTATS };
+enum { RX_PACKETS, RX_BYTES, RX_SEGMENTED, RX_DROP_RING_FULL, RX_DROP_DISCONNECTED,
+       RX_DROP_SEGMENT, RX_NSTATS };
 
 enum vnetif_listener_kind { LISTEN_COPY = 1, LISTEN_MBUF };
 
@@ -83,6 +84,7 @@ struct vnetif_port {
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
 	_Atomic int state;
 	_Atomic unsigned mtu;
+	_Atomic bool tso;            /* TCP segmentation offload (vnetif_set_tso()) */
 	_Atomic(struct vnetif_listener *) listener;
 	struct vnetif_listener *retired; /* replaced listeners waiting for a grace period (ctl) */
 	_Atomic int polling;         /* vnetif_poll() exclusivity */
@@ -136,6 +138,7 @@ struct vnetif_switch {
 	struct vnetif_srcu srcu;
 	_Atomic(struct vnetif_port *) *ports; /* routing: connected ports, cfg.max_ports slots */
 	_Atomic unsigned port_hwm;   /* slots [0, hwm) may be in use */
+	_Atomic bool tso_seen;       /* a port turned TSO on once: frames may carry the mark */
 	pthread_mutex_t ctl;         /* serialises control calls; never held while waiting */
 	uint32_t next_gen;
 	_Atomic unsigned nports;
@@ -211,5 +214,8 @@ struct vnetif_port *vnetif_port_slot(const vnetif_port *h);
  */
 int vnetif_port_enter(const vnetif_port *h, bool draining, struct vnetif_port **out,
 		      unsigned *tok);
+
+/* The drops counted on @p's own counters (tx_drop_*, rx_drop_*; not its impairments'). */
+uint64_t vnetif_port_drops(const struct vnetif_port *p);
 
 #endif /* VNETIF_PRIVATE_H */

@@ -316,7 +316,8 @@ static inline uint64_t vt_drops(const struct vnetif_stats *s)
 {
 	return s->tx_drop_oversize + s->tx_drop_runt + s->tx_drop_bad_src + s->tx_drop_no_route +
 	       s->tx_drop_own_port + s->tx_drop_pool_empty + s->tx_drop_reentry +
-	       s->tx_drop_mac_lock + s->rx_drop_ring_full + s->rx_drop_disconnected;
+	       s->tx_drop_mac_lock + s->rx_drop_ring_full + s->rx_drop_disconnected +
+	       s->rx_drop_segment;
 }
 
 /* --- frames ----------------------------------------------------------------------- */
