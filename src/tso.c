@@ -67,17 +67,49 @@ int vnetif_tso_segments(const struct rte_mbuf *m, unsigned mtu)
 	return unit == 0 ? -EMSGSIZE : (int)((payload + unit - 1) / unit);
 }
 
+/*
+ * The Internet checksum's sum (not complemented) of @len bytes of chain @m from @off.
+ * Not rte_raw_cksum_mbuf(): DPDK 22.11's truncates a segment's 32-bit partial sum to 16
+ * bits before swapping the bytes of a segment that starts at an odd offset, so a chain
+ * with odd-length segments (a caller's, or GSO's indirect payload mbufs over one) gets
+ * a wrong sum. Here each segment's sum is reduced (rte_raw_cksum()) before the swap.
+ */
+static uint16_t chain_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	uint32_t sum = 0, done = 0;
+
+	for (const struct rte_mbuf *s = m; s != NULL && done < len; s = s->next) {
+		uint32_t n;
+		uint16_t part;
+
+		if (off >= s->data_len) {
+			off -= s->data_len;
+			continue;
+		}
+		n = RTE_MIN(s->data_len - off, len - done);
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(s, const void *, off), n);
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		off = 0;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)((sum & 0xffff) + (sum >> 16));
+}
+
 /* IPv4 header and TCP checksums of a segment rte_gso_segment() made: its headers are in
  * its first mbuf, a copy of its own. */
 static void seg_checksums(struct rte_mbuf *s)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(s, struct rte_ipv4_hdr *, s->l2_len);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + s->l3_len);
+	uint32_t l4_off = s->l2_len + s->l3_len, sum;
 
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th->cksum = 0;
-	th->cksum = rte_ipv4_udptcp_cksum_mbuf(s, ip, (uint16_t)(s->l2_len + s->l3_len));
+	sum = (uint32_t)chain_sum(s, l4_off, s->pkt_len - l4_off) + rte_ipv4_phdr_cksum(ip, 0);
+	sum = (sum & 0xffff) + (sum >> 16);
+	th->cksum = (uint16_t)~((sum & 0xffff) + (sum >> 16));
 	s->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 }
 
