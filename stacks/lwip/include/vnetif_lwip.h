@@ -92,6 +92,22 @@
  * only when every port of it is a stack with checksums off: such a stack sends zero
  * checksums and accepts frames whose checksums are wrong.
  *
+ * @par TCP segmentation offload
+ * vnetif_lwip_config::tso (tuned build only), what a NIC's TSO gives a host stack: TCP
+ * over IPv4 sends segments of up to the build's TCP MSS (8960 bytes) whatever the MTU,
+ * so a stream on a 1500-byte LAN costs lwIP one segment per 8960 bytes instead of per
+ * 1460. The stack's port gets vnetif_set_tso() (see "TCP segmentation offload" in
+ * vnetif.h): ports with TSO (other stacks with it) take the segments whole, and the
+ * switch cuts them to MTU size, with correct checksums, for every other port (a stack
+ * without TSO, a tap, a capture's reader sees what that port received). Such a peer
+ * advertises an MSS of MTU - 40, which lwIP would obey: a stack with TSO reads that one
+ * MSS as its own (it raises it in the peer's SYN), since the switch cuts to that size
+ * anyway; a smaller MSS it obeys. IPv6, UDP, ICMP and the rest keep the MTU (IPv4
+ * datagrams longer than it are fragmented by lwIP as before). A stack with TSO also
+ * receives TCP/IPv4 frames of up to 65535 bytes from other TSO ports; longer ones
+ * (lwIP's buffers hold at most 65535 bytes) are dropped and counted in rx_drop. On a
+ * direct wire, which cuts nothing, only when both stacks ask for it.
+ *
  * @par Limits
  * One namespace per live stack. glibc allows 15 namespaces besides the main one, and by
  * default only about 11 fit in the static TLS reserve: creating more fails with -EMFILE.
@@ -162,7 +178,8 @@ struct vnetif_lwip_config {
 	const char *ipv6;    /**< Optional IPv6 address (a link-local one is added too);
 			      *   NULL: IPv6 stays off. */
 	/** MTU, ::VNETIF_MTU_MIN..::VNETIF_MTU_MAX (576 at least); 0: the switch's default
-	 *  (1500 on a wire). lwIP's TCP MSS stays at most 1460 (compiled in). */
+	 *  (1500 on a wire). lwIP's TCP MSS is compiled in: at most 1460 in the debian
+	 *  build, 8960 in the tuned one: MTU - 40 below MTU 9000, unless tso is set. */
 	unsigned mtu;
 	/** MAC address; all zero: the switch assigns one (a wire: 02:4c:xx:xx:xx:xx). */
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
@@ -178,6 +195,13 @@ struct vnetif_lwip_config {
 	bool no_reader;
 	enum vnetif_lwip_build build;     /**< Default ::VNETIF_LWIP_BUILD_DEFAULT. */
 	enum vnetif_lwip_csum checksums;  /**< Default ::VNETIF_LWIP_CSUM_AUTO. */
+	/** TCP segmentation offload (tuned build only; see "TCP segmentation offload"):
+	 *  TCP over IPv4 sends segments of up to the build's TCP MSS (8960 bytes) whatever
+	 *  the MTU; the port gets vnetif_set_tso(), so in-process peers with TSO take them
+	 *  whole and the switch cuts them to MTU size for every other port. IPv6, UDP, ICMP
+	 *  keep the MTU. On a direct wire, only when both stacks ask. Default false; true
+	 *  with the debian build: -EINVAL. */
+	bool tso;
 };
 
 /** How a direct wire hands frames to the peer stack. */
@@ -193,7 +217,9 @@ enum vnetif_lwip_wire {
 struct vnetif_lwip_stats {
 	uint64_t rx_frames;     /**< Frames handed to lwIP. */
 	uint64_t rx_drop;       /**< Received frames dropped before lwIP: mailbox full, no
-				 *   memory, too many segments, link down. */
+				 *   memory, too many segments, link down, too long (above
+				 *   65535 bytes, or above ::VNETIF_MTU_MAX + 14 and not
+				 *   TCP/IPv4: only TSO frames come longer). */
 	uint64_t rx_direct;     /**< Of rx_frames: run by the delivering thread (core lock taken). */
 	uint64_t rx_deferred;   /**< Of rx_frames: left to the core lock's holder. */
 	uint64_t rx_mailbox;    /**< Of rx_frames: posted to the tcpip thread. */
@@ -239,7 +265,7 @@ VNETIF_LWIP_API void vnetif_lwip_config_init(struct vnetif_lwip_config *cfg);
  *         0.0.0.0, loopback, multicast, broadcast, the subnet's network or broadcast
  *         address; zero or non-contiguous netmask; gateway outside the subnet; MTU out of
  *         range; bad MAC; ::VNETIF_LWIP_RX_LOCKED on a sync switch, where it could
- *         deadlock; ::VNETIF_LWIP_CSUM_OFF with the debian build; a bad build,
+ *         deadlock; ::VNETIF_LWIP_CSUM_OFF or tso with the debian build; a bad build,
  *         checksums or rx value, or VNETIF_LWIP_BUILD set to something else than
  *         "debian" or "tuned"); -EMFILE no namespace left for another stack in this process
  *         (see "Limits"); -ENOSPC the switch has no free port; -EADDRINUSE MAC in use on
@@ -328,6 +354,10 @@ VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *s);
 
 /** Whether the stack computes and checks checksums: 1 yes, 0 no; -EINVAL. */
 VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *s);
+
+/** Whether the stack uses TCP segmentation offload (vnetif_lwip_config::tso; on a
+ *  wire, both ends asked): 1 yes, 0 no; -EINVAL. */
+VNETIF_LWIP_API int vnetif_lwip_tso(const vnetif_lwip_stack *s);
 
 /** The stack's counters. @return 0; -EINVAL. */
 VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *s, struct vnetif_lwip_stats *st);

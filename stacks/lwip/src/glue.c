@@ -30,15 +30,25 @@
 #include <string.h>
 
 #include "lwip/opt.h"
+/* lwIP's own TCP_MSS, taken before lwip/sockets.h pulls in <netinet/tcp.h>, whose
+ * TCP_MSS (512) replaces it */
+enum { LWIP_BUILD_TCP_MSS = TCP_MSS };
+#if TCP_MSS > 1460
+#define GLUE_MSS_ABOVE_1460 1
+#else
+#define GLUE_MSS_ABOVE_1460 0
+#endif
 #include "lwip/api.h"
 #include "lwip/etharp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ethip6.h"
+#include "lwip/ip4_frag.h"
 #include "lwip/netbuf.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/prot/icmp.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/prot/tcp.h"
 #include "lwip/sockets.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
@@ -50,6 +60,13 @@
 
 #define GLUE_API __attribute__((visibility("default")))
 #define MAX_OUT_SEGS 64
+
+/* TCP segmentation offload (vnl_start::tcp_mtu, see "TCP segmentation offload" below):
+ * TCP segments above 1460 bytes need the tuned build's TCP_MSS, and IPv6 its own MTU
+ * (netif->mtu6, there with LWIP_ND6_ALLOW_RA_UPDATES); other IPv4 is fragmented to the
+ * wire's MTU with ip4_frag(). */
+#define GLUE_TSO                                                                          \
+	(GLUE_MSS_ABOVE_1460 && LWIP_IPV4 && IP_FRAG && (!LWIP_IPV6 || LWIP_ND6_ALLOW_RA_UPDATES))
 
 static struct vnl_start cfg;
 static struct netif nif;
@@ -236,6 +253,101 @@ static err_t low_output(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+#if GLUE_TSO
+/* ---- TCP segmentation offload ---------------------------------------------------------- *
+ *
+ * With cfg.tcp_mtu above the wire's MTU (cfg.mtu) the link takes TCP/IPv4 frames longer
+ * than its MTU and cuts them where a peer needs MTU-sized ones (vnetif_set_tso()).
+ * netif->mtu is then tcp_mtu: lwIP's TCP takes its MSS from it (TCP_CALCULATE_EFF_SEND_MSS:
+ * the MSS it advertises and the one it sends, tcp_eff_send_mss_netif()). The rest keeps
+ * the wire's MTU:
+ * - IPv6 goes by netif->mtu6 (nd6_get_destination_mtu(), ip6_output_if_src(), the MSS of
+ *   TCP over IPv6): set to the wire's MTU after netif_add(), which copies mtu into it
+ *   (netif_set_link_down() would copy it again; the glue never calls it);
+ * - other IPv4 (UDP, ICMP, IGMP, raw): ip4_output_if() fragments only above netif->mtu,
+ *   so tso_output() fragments what exceeds the wire's MTU with lwIP's own ip4_frag(),
+ *   netif->mtu lowered to the wire's for the call (core lock held: nobody else reads it
+ *   meanwhile). ip4_frag() reads netif->mtu for every fragment and hands each to
+ *   netif->output, tso_output() again, where it fits and goes on to etharp_output().
+ */
+static err_t tso_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
+{
+	err_t err;
+
+	if (p->tot_len <= cfg.mtu || p->len < IP_HLEN ||
+	    IPH_PROTO((const struct ip_hdr *)p->payload) == IP_PROTO_TCP)
+		return etharp_output(netif, p, dst);
+	netif->mtu = (u16_t)cfg.mtu;
+	err = ip4_frag(p, netif, dst);
+	netif->mtu = (u16_t)cfg.tcp_mtu;
+	return err;
+}
+
+/*
+ * A peer's MSS option in a received TCP/IPv4 SYN that says no more than the wire's MTU
+ * allows (mtu - 40) is raised to what this stack's TCP sends (tcp_mtu - 40): lwIP sends
+ * no segment above the peer's MSS, so a stack with TSO would otherwise send 1460-byte
+ * segments to every peer without it. The link cuts every segment to the wire's MTU (or
+ * less) for such a peer, as a NIC cuts a TSO segment at the MSS, so the peer never gets
+ * more than it asked for. A smaller MSS (a peer behind a narrower path, a clamp) is left
+ * as it is. @p is this stack's own (copied, or handed over to be written); core lock held.
+ */
+static void raise_peer_mss(struct pbuf *p)
+{
+	enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_MSS_LEN = 4 }; /* RFC 9293 3.2 */
+	u8_t *f = p->payload, *th, *o, *end;
+	const struct ip_hdr *ip = (const struct ip_hdr *)(f + SIZEOF_ETH_HDR);
+	size_t hl, thl;
+
+	if (p->len < SIZEOF_ETH_HDR + IP_HLEN + TCP_HLEN || f[12] != 0x08 || f[13] != 0x00 ||
+	    IPH_V(ip) != 4 || IPH_PROTO(ip) != IP_PROTO_TCP ||
+	    (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF)) != 0)
+		return;
+	hl = IPH_HL_BYTES(ip);
+	th = f + SIZEOF_ETH_HDR + hl;
+	if (p->len < SIZEOF_ETH_HDR + hl + TCP_HLEN)
+		return;
+	thl = (size_t)(th[12] >> 4) * 4;
+	if (!(th[13] & TCP_SYN) || thl <= TCP_HLEN || p->len < SIZEOF_ETH_HDR + hl + thl)
+		return;
+	end = th + thl;
+	for (o = th + TCP_HLEN; o < end && *o != OPT_EOL;) {
+		u16_t was, now;
+		u32_t sum;
+
+		if (*o == OPT_NOP) {
+			o++;
+			continue;
+		}
+		if (end - o < 2 || o[1] < 2 || o[1] > end - o)
+			return;
+		if (*o != OPT_MSS || o[1] != OPT_MSS_LEN) {
+			o += o[1];
+			continue;
+		}
+		was = (u16_t)(o[2] << 8 | o[3]);
+		now = (u16_t)(cfg.tcp_mtu - 40);
+		if (was != cfg.mtu - 40)
+			return;
+		o[2] = (u8_t)(now >> 8);
+		o[3] = (u8_t)now;
+		/* RFC 1624: HC' = ~(~HC + ~m + m'); a value at an odd offset of the header
+		 * adds to the sum with its bytes swapped */
+		if ((o + 2 - th) & 1) {
+			was = (u16_t)SWAP_BYTES_IN_WORD(was);
+			now = (u16_t)SWAP_BYTES_IN_WORD(now);
+		}
+		sum = (u32_t)(u16_t) ~(th[16] << 8 | th[17]) + (u16_t)~was + now;
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = ~sum & 0xffff;
+		th[16] = (u8_t)(sum >> 8);
+		th[17] = (u8_t)sum;
+		return;
+	}
+}
+#endif
+
 static err_t nif_init(struct netif *netif)
 {
 	netif->name[0] = 'v';
@@ -246,6 +358,12 @@ static err_t nif_init(struct netif *netif)
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
 		       NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
 	netif->output = etharp_output;
+#if GLUE_TSO
+	if (cfg.tcp_mtu > cfg.mtu) {
+		netif->mtu = (u16_t)cfg.tcp_mtu;
+		netif->output = tso_output;
+	}
+#endif
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = low_output;
 #if LWIP_CHECKSUM_CTRL_PER_NETIF
@@ -266,6 +384,10 @@ static err_t guarded_input(struct pbuf *p, struct netif *netif)
 		pbuf_free(p);
 		return ERR_OK;
 	}
+#if GLUE_TSO
+	if (cfg.tcp_mtu > cfg.mtu)
+		raise_peer_mss(p);
+#endif
 	return ethernet_input(p, netif);
 }
 
@@ -449,6 +571,12 @@ static void g_input(const struct vnl_frame *f, unsigned n, int mode)
 	for (unsigned i = 0; i < n; i++) {
 		struct pbuf *p;
 
+		if (f[i].len > 0xffff) { /* pbuf lengths are 16 bits (the link drops these) */
+			for (unsigned s = 0; f[i].seg != NULL && s < f[i].iovcnt; s++)
+				cfg.cb.free_seg(cfg.cb.ctx, f[i].seg[s]);
+			count(&c_rx_nomem, 1);
+			continue;
+		}
 #if LWIP_SUPPORT_CUSTOM_PBUF
 		if (f[i].seg != NULL) {
 			p = wrap_frame(&f[i]);
@@ -583,6 +711,8 @@ static int g_start(const struct vnl_start *c)
 		return -EINVAL;
 	if (c->csum_off && !LWIP_CHECKSUM_CTRL_PER_NETIF)
 		return -EINVAL;
+	if (c->tcp_mtu != 0 && (!GLUE_TSO || c->tcp_mtu < c->mtu || c->tcp_mtu > 0xffff))
+		return -EINVAL;
 	cfg = *c;
 	track_instance_heap();
 	srand(cfg.seed);
@@ -604,6 +734,9 @@ static int g_netif_up(void)
 		rc = -EINVAL;
 	} else {
 		nif_added = true;
+#if GLUE_TSO && LWIP_IPV6
+		nif.mtu6 = (u16_t)cfg.mtu; /* netif_add() copied tcp_mtu into it */
+#endif
 		netif_set_default(&nif);
 		if (cfg.has_ip6) {
 			ip6_addr_t a6;
@@ -746,11 +879,13 @@ static int g_echo_reply(const void *pkt, size_t n, uint32_t from, uint16_t id, u
 
 #define FEATURES                                                                          \
 	((LWIP_SUPPORT_CUSTOM_PBUF ? VNL_FEAT_ZERO_COPY : 0u) |                            \
-	 (LWIP_CHECKSUM_CTRL_PER_NETIF ? VNL_FEAT_CSUM_CTRL : 0u))
+	 (LWIP_CHECKSUM_CTRL_PER_NETIF ? VNL_FEAT_CSUM_CTRL : 0u) |                        \
+	 (GLUE_TSO ? VNL_FEAT_TSO : 0u))
 
 static const struct vnl_glue_ops ops = {
 	.abi = VNL_ABI_VERSION,
 	.features = FEATURES,
+	.tcp_mss = LWIP_BUILD_TCP_MSS,
 	.start = g_start,
 	.netif_up = g_netif_up,
 	.input = g_input,

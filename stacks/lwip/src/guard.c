@@ -201,3 +201,21 @@ enum vnl_guard_verdict vnl_guard_frame(const uint8_t *f, size_t len)
 		return VNL_GUARD_OK;
 	}
 }
+
+enum vnl_guard_verdict vnl_guard_frame_head(const uint8_t *head, size_t head_len, size_t len)
+{
+	const uint8_t *ip = head + ETH_HLEN;
+	size_t hl;
+
+	if (head == NULL || head_len > len || head_len < ETH_HLEN + 20 ||
+	    be16(head + 12) != ETHTYPE_IP)
+		return VNL_GUARD_HEAD;
+	hl = (size_t)(ip[0] & 0x0f) * 4;
+	if ((ip[0] >> 4) != 4 || hl < 20 || ip[9] != P_TCP || (be16(ip + 6) & 0x3fff) != 0 ||
+	    head_len < ETH_HLEN + hl + 20 ||
+	    head_len < ETH_HLEN + hl + (size_t)(ip[hl + 12] >> 4) * 4)
+		return VNL_GUARD_HEAD;
+	/* ip4_ok() reads the IPv4 header and options, then l4_ok() the TCP header and
+	 * options: all in @head */
+	return ip4_ok(ip, len - ETH_HLEN);
+}

@@ -27,9 +27,17 @@ enum vnl_guard_verdict {
 	VNL_GUARD_UDPLITE,    /* UDP-Lite checksum coverage (0 or 8..length) */
 	VNL_GUARD_TCP,        /* TCP data offset or options */
 	VNL_GUARD_ICMP,       /* ICMP/ICMPv6/IGMP shorter than its fixed header */
+	VNL_GUARD_HEAD,       /* not a verdict: vnl_guard_frame_head() needs the whole frame */
 };
 
 /* Check @len bytes at @frame (one contiguous Ethernet frame, header included). */
 enum vnl_guard_verdict vnl_guard_frame(const uint8_t *frame, size_t len);
+
+/* vnl_guard_frame()'s verdict on a frame of @len bytes of which only the first @head_len
+ * are at @head, when they hold every byte it reads: an untagged TCP/IPv4 frame, not a
+ * fragment, with its IPv4 and TCP headers (options included) in @head, such as a TSO
+ * frame of up to 65535 bytes in an mbuf chain. Anything else: VNL_GUARD_HEAD (ask
+ * vnl_guard_frame() with the whole frame). */
+enum vnl_guard_verdict vnl_guard_frame_head(const uint8_t *head, size_t head_len, size_t len);
 
 #endif /* VNETIF_LWIP_GUARD_H */

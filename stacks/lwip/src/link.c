@@ -18,19 +18,36 @@
 #include "lwip_private.h"
 
 #define RX_CHUNK 32
-#define RX_MAX_SEGS 16 /* a 9614-byte frame in 2 KiB mbufs has 5 */
+#define RX_SEGS 512   /* segments of one chunk's frames: a 65535-byte frame in 2 KiB mbufs has 33 */
+#define RX_LIN (VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN) /* the longest frame but TSO frames */
+#define RX_FRAME_MAX 0xffff /* lwIP's pbuf lengths are 16 bits */
 #define STOP_TRIES 20
 
 /* ---- port ------------------------------------------------------------------------------ */
 
-/* The input guard on an mbuf (linearised into @buf when chained). */
+/*
+ * The input guard on an mbuf: on its first segment alone when that holds every header
+ * the guard reads (TCP/IPv4, the frames of a stream: nothing copied), else on the frame
+ * linearised into @buf. A frame longer than @buf that is not such a frame (a port with
+ * TSO receives TCP/IPv4 frames of up to 65549 bytes, nothing else above its MTU) is
+ * dropped.
+ */
 static bool port_frame_safe(vnetif_lwip_stack *s, const struct rte_mbuf *m, uint8_t *buf)
 {
-	const uint8_t *f = m->pkt_len <= VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN
-				   ? rte_pktmbuf_read(m, 0, m->pkt_len, buf)
-				   : NULL;
+	enum vnl_guard_verdict v =
+		vnl_guard_frame_head(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->pkt_len);
 
-	if (f != NULL && vnl_guard_frame(f, m->pkt_len) == VNL_GUARD_OK)
+	if (v == VNL_GUARD_HEAD) {
+		const uint8_t *f =
+			m->pkt_len <= RX_LIN ? rte_pktmbuf_read(m, 0, m->pkt_len, buf) : NULL;
+
+		if (f == NULL) {
+			atomic_fetch_add_explicit(&s->link.rx_drop, 1, memory_order_relaxed);
+			return false;
+		}
+		v = vnl_guard_frame(f, m->pkt_len);
+	}
+	if (v == VNL_GUARD_OK)
 		return true;
 	atomic_fetch_add_explicit(&s->link.rx_refused, 1, memory_order_relaxed);
 	return false;
@@ -46,29 +63,34 @@ static bool exclusive(const struct rte_mbuf *m)
 	return true;
 }
 
+/* Frames go to the glue in chunks of up to RX_CHUNK frames of RX_SEGS segments in all;
+ * those not handed over (copied, dropped, refused) are freed after each chunk, up to
+ * RX_CHUNK of them. */
 static void port_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	vnetif_lwip_stack *s = arg;
 	struct vnl_frame fr[RX_CHUNK];
-	struct iovec iov[RX_CHUNK * RX_MAX_SEGS];
-	uint8_t lin[VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN];
-	void *seg[RX_CHUNK * RX_MAX_SEGS];
+	struct iovec iov[RX_SEGS];
+	uint8_t lin[RX_LIN];
+	void *seg[RX_SEGS];
 	struct rte_mbuf *copied[RX_CHUNK];
 
 	(void)port;
 	for (uint16_t done = 0; done < n;) {
 		unsigned k = 0, v = 0, nc = 0;
 
-		for (; done < n && k < RX_CHUNK; done++) {
+		for (; done < n && k < RX_CHUNK && nc < RX_CHUNK; done++) {
 			struct rte_mbuf *m = pkts[done];
-			bool handed = s->zero_copy && exclusive(m);
+			bool handed;
 			unsigned first = v;
 
-			if (m->nb_segs > RX_MAX_SEGS) {
+			if (m->pkt_len > RX_FRAME_MAX || m->nb_segs > RX_SEGS) {
 				atomic_fetch_add_explicit(&s->link.rx_drop, 1, memory_order_relaxed);
 				copied[nc++] = m;
 				continue;
 			}
+			if (v + m->nb_segs > RX_SEGS)
+				break; /* the first of the next chunk */
 			/* every way into lwIP (copied, zero-copy, deferred, mailbox) starts here */
 			if (!port_frame_safe(s, m, lin)) {
 				copied[nc++] = m;
@@ -80,6 +102,7 @@ static void port_rx(vnetif_port *port, struct rte_mbuf **pkts, uint16_t n, void 
 				seg[v] = sg;
 				v++;
 			}
+			handed = s->zero_copy && exclusive(m);
 			fr[k].iov = &iov[first];
 			fr[k].iovcnt = v - first;
 			fr[k].len = m->pkt_len;
@@ -103,7 +126,7 @@ void vnl_link_free_seg(void *ctx, void *seg)
 }
 
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
-			 unsigned mtu)
+			 unsigned mtu, bool tso)
 {
 	struct vnetif_port_config pc;
 	int rc;
@@ -124,7 +147,12 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 		return rc < 0 ? rc : -EINVAL;
 	}
 	s->mtu = (unsigned)rc;
-	return 0;
+	rc = tso ? vnetif_set_tso(s->link.port, true) : 0;
+	if (rc) {
+		vnetif_disconnect(s->link.port, 0);
+		s->link.kind = LINK_NONE;
+	}
+	return rc;
 }
 
 /* ---- local peers: an async writer delivers into an idle peer stack itself --------------- *

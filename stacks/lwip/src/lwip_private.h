@@ -82,6 +82,7 @@ struct vnetif_lwip_stack {
 	int rx_in;               /* VNL_IN_*: how received frames enter lwIP */
 	enum vnetif_lwip_build build; /* DEBIAN or TUNED */
 	bool zero_copy;          /* hand unshared mbufs to lwIP (glue has VNL_FEAT_ZERO_COPY) */
+	bool tso;                /* TCP segmentation offload: the port's, or both wire ends' */
 	bool async;              /* on an async switch */
 	bool poll_peer;          /* after a write, poll the destination's port (link.c) */
 	_Atomic bool poll_self;  /* after the core lock is let go, poll the own port (link.c) */
@@ -124,8 +125,9 @@ void vnl_fd_del(vnetif_lwip_stack *s, int fd);
 unsigned vnl_fd_flags(vnetif_lwip_stack *s, int fd, unsigned set);
 
 /* Link operations (link.c). */
+/* Connect a port (@tso: with vnetif_set_tso()); s->mac and s->mtu set from it. */
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
-			 unsigned mtu);
+			 unsigned mtu, bool tso);
 /* Start delivering received frames (after lwIP is up). */
 int vnl_link_start(vnetif_lwip_stack *s);
 /* Stop delivering and detach: no listener or wire thread runs into the stack after

@@ -31,7 +31,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define VNL_ABI_VERSION 5u
+#define VNL_ABI_VERSION 6u
 
 #define VNL_SHIM_SONAME "libvnetif-lwip-shim.so"
 #define VNL_GLUE_SONAME "libvnetif-lwip-glue.so"             /* Debian's liblwip */
@@ -113,6 +113,8 @@ enum {
 /* What a glue's lwIP build can do (vnl_glue_ops::features). */
 #define VNL_FEAT_ZERO_COPY 1u /* custom pbufs over handed-over segments */
 #define VNL_FEAT_CSUM_CTRL 2u /* checksums switchable per netif */
+#define VNL_FEAT_TSO 4u       /* TCP segments above the wire's MTU (vnl_start::tcp_mtu): an
+			       * lwIP whose TCP_MSS exceeds 1460 (the tuned build) */
 
 /* Services of the main namespace for one instance. All run in the caller's thread. */
 struct vnl_callbacks {
@@ -147,6 +149,11 @@ struct vnl_start {
 	int has_ip6;
 	uint8_t ip6[16];          /* global/ULA address when has_ip6 (link-local is added too) */
 	int csum_off;             /* no checksums generated or checked (VNL_FEAT_CSUM_CTRL) */
+	/* TCP segmentation offload (VNL_FEAT_TSO): the MTU of TCP over IPv4, above mtu (0:
+	 * the same as mtu). The link takes TCP/IPv4 frames of up to tcp_mtu + 14 bytes and
+	 * cuts them to mtu where a peer needs it (a switch port with vnetif_set_tso(), or a
+	 * wire whose peer has the same tcp_mtu); IPv6 and everything else keeps mtu. */
+	unsigned tcp_mtu;
 };
 
 struct vnl_counters {
@@ -192,6 +199,7 @@ struct vnl_lwip_sockets {
 struct vnl_glue_ops {
 	unsigned abi;
 	unsigned features;        /* VNL_FEAT_* */
+	unsigned tcp_mss;         /* the lwIP build's TCP_MSS */
 	/* Start lwIP (tcpip thread); returns once the thread runs (ready() was called). */
 	int (*start)(const struct vnl_start *cfg);
 	/* Add the netif and bring it up (after ready). */

@@ -328,7 +328,7 @@ static vnetif_lwip_stack *stack_new(void)
 	s->g = NULL;
 	memset(&s->link, 0, sizeof(s->link));
 	s->rx_in = VNL_IN_MAILBOX;
-	s->start_reader = s->zero_copy = s->async = s->poll_peer = false;
+	s->start_reader = s->zero_copy = s->tso = s->async = s->poll_peer = false;
 	s->sw = NULL;
 	atomic_store(&s->poll_self, false);
 	s->build = VNETIF_LWIP_BUILD_DEBIAN;
@@ -384,7 +384,12 @@ static int stack_boot(vnetif_lwip_stack *s)
 	}
 	memcpy(s->start.mac, s->mac, sizeof(s->mac));
 	s->start.mtu = s->mtu;
-	rc = s->g->start(&s->start);
+	/* TCP over IPv4 in segments of the build's MSS, if the wire's MTU gives less */
+	s->start.tcp_mtu = s->tso && s->g->tcp_mss + 40 > s->mtu ? s->g->tcp_mss + 40 : 0;
+	if (s->tso && !(s->g->features & VNL_FEAT_TSO))
+		rc = -EINVAL;
+	else
+		rc = s->g->start(&s->start);
 	if (rc == 0)
 		rc = wait_ready(s);
 	if (rc == 0)
@@ -437,20 +442,21 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 	/* a switch port may lead to a real wire (tap, memif, pcap...): checksums on unless
 	 * the application says every port is an in-process stack without them */
 	st.csum_off = cfg->checksums == VNETIF_LWIP_CSUM_OFF;
-	if (st.csum_off && build != VNETIF_LWIP_BUILD_TUNED)
+	if ((st.csum_off || cfg->tso) && build != VNETIF_LWIP_BUILD_TUNED)
 		return -EINVAL;
 	s = stack_new();
 	if (s == NULL)
 		return -ENOMEM;
 	s->start = st;
 	s->build = build;
+	s->tso = cfg->tso;
 	s->start_reader = scfg.async_readers && !cfg->no_reader;
 	s->async = scfg.async_readers;
 	s->poll_peer = scfg.async_readers; /* see link.c, "local peers" */
 	s->rx_in = cfg->rx == VNETIF_LWIP_RX_MAILBOX  ? VNL_IN_MAILBOX
 		   : cfg->rx == VNETIF_LWIP_RX_LOCKED ? VNL_IN_LOCKED
 						      : VNL_IN_DIRECT;
-	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu);
+	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu, cfg->tso);
 	if (rc)
 		goto fail;
 	rc = stack_boot(s);
@@ -501,7 +507,7 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 		/* a wire's peer is always an in-process stack: no checksums where both agree */
 		st.csum_off = cfg[i]->checksums == VNETIF_LWIP_CSUM_OFF ||
 			      (cfg[i]->checksums == VNETIF_LWIP_CSUM_AUTO && both_tuned);
-		if (st.csum_off && build[i] != VNETIF_LWIP_BUILD_TUNED) {
+		if ((st.csum_off || cfg[i]->tso) && build[i] != VNETIF_LWIP_BUILD_TUNED) {
 			rc = -EINVAL;
 			break;
 		}
@@ -512,6 +518,8 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 		}
 		s[i]->start = st;
 		s[i]->build = build[i];
+		/* a wire cuts nothing: segments above the MTU only where both ends take them */
+		s[i]->tso = cfg[0]->tso && cfg[1]->tso;
 		s[i]->rx_in = mode == VNETIF_LWIP_WIRE_THREAD ? VNL_IN_LOCKED : VNL_IN_MAILBOX;
 		s[i]->mtu = cfg[i]->mtu ? cfg[i]->mtu : 1500;
 		memcpy(s[i]->mac, cfg[i]->mac, sizeof(s[i]->mac));
@@ -661,6 +669,13 @@ VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *h)
 	const vnetif_lwip_stack *s = vnl_stack_get(h);
 
 	return s != NULL ? !s->start.csum_off : -EINVAL;
+}
+
+VNETIF_LWIP_API int vnetif_lwip_tso(const vnetif_lwip_stack *h)
+{
+	const vnetif_lwip_stack *s = vnl_stack_get(h);
+
+	return s != NULL ? s->tso : -EINVAL;
 }
 
 VNETIF_LWIP_API int vnetif_lwip_stats_get(const vnetif_lwip_stack *handle,

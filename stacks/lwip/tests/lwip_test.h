@@ -44,6 +44,25 @@ static inline void lt_destroy(vnetif_lwip_stack *s)
 	ck_assert_msg(rc == 0, "vnetif_lwip_destroy: %d (%s)", rc, vnetif_strerror(rc));
 }
 
+/* Whether the tuned lwIP was built (tests that need it skip without it: -ELIBACC). */
+static inline bool lt_have_tuned(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		struct vnetif_lwip_config c = lt_cfg("10.0.250.1"), d = lt_cfg("10.0.250.2");
+		vnetif_lwip_stack *a = NULL, *b = NULL;
+
+		c.build = d.build = VNETIF_LWIP_BUILD_TUNED;
+		have = vnetif_lwip_create_wired(&c, &d, VNETIF_LWIP_WIRE_THREAD, &a, &b) == 0;
+		if (have) {
+			lt_destroy(a);
+			lt_destroy(b);
+		}
+	}
+	return have;
+}
+
 static inline struct sockaddr_in lt_addr(const char *ip, uint16_t port)
 {
 	struct sockaddr_in a;

@@ -169,6 +169,7 @@ START_TEST(test_stale_handle)
 		ck_assert_int_eq(vnetif_lwip_rx_mode(x), -EINVAL);
 		ck_assert_int_eq(vnetif_lwip_build(x), -EINVAL);
 		ck_assert_int_eq(vnetif_lwip_checksums(x), -EINVAL);
+		ck_assert_int_eq(vnetif_lwip_tso(x), -EINVAL);
 		ck_assert_int_eq(vnetif_lwip_stats_get(x, &st), -EINVAL);
 		ck_assert_int_eq(vnetif_lwip_arp_resolve(x, IP_B, mac, 0), -EINVAL);
 		ck_assert_int_eq(vnetif_lwip_ping(x, IP_B, 10, NULL), -EINVAL);
@@ -336,6 +337,8 @@ START_TEST(test_stack_calls)
 	ck_assert_int_eq(vnetif_lwip_mac(NULL, mac), -EINVAL);
 	ck_assert_int_eq(vnetif_lwip_mac(a, NULL), -EINVAL);
 	ck_assert_int_eq(vnetif_lwip_rx_mode(NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_lwip_tso(NULL), -EINVAL);
+	ck_assert_int_eq(vnetif_lwip_tso(a), 0);
 	ck_assert_int_eq(vnetif_lwip_stats_get(NULL, &st), -EINVAL);
 	ck_assert_int_eq(vnetif_lwip_stats_get(a, NULL), -EINVAL);
 	ck_assert_ptr_null(vnetif_lwip_port(NULL));

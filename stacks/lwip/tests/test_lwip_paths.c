@@ -14,24 +14,6 @@
 #define A_IP "10.0.1.1"
 #define B_IP "10.0.1.2"
 
-static bool have_tuned(void)
-{
-	static int have = -1;
-
-	if (have < 0) {
-		struct vnetif_lwip_config c = lt_cfg(A_IP), d = lt_cfg(B_IP);
-		vnetif_lwip_stack *a = NULL, *b = NULL;
-
-		c.build = d.build = VNETIF_LWIP_BUILD_TUNED;
-		have = vnetif_lwip_create_wired(&c, &d, VNETIF_LWIP_WIRE_THREAD, &a, &b) == 0;
-		if (have) {
-			lt_destroy(a);
-			lt_destroy(b);
-		}
-	}
-	return have;
-}
-
 static vnetif_switch *sw_make(bool async, bool hub)
 {
 	struct vnetif_switch_config c;
@@ -95,7 +77,7 @@ START_TEST(test_pick_build)
 
 	c.rx = VNETIF_LWIP_RX_AUTO;
 	c.build = VNETIF_LWIP_BUILD_TUNED;
-	if (have_tuned()) {
+	if (lt_have_tuned()) {
 		s = lt_stack(sw, &c);
 		ck_assert_int_eq(vnetif_lwip_build(s), VNETIF_LWIP_BUILD_TUNED);
 		ck_assert_int_eq(vnetif_lwip_checksums(s), 1); /* a switch port: on */
@@ -113,7 +95,7 @@ START_TEST(test_mixed_builds)
 	vnetif_switch *sw;
 	vnetif_lwip_stack *a, *b;
 
-	if (!have_tuned())
+	if (!lt_have_tuned())
 		return;
 	sw = sw_make(_i, false);
 	a = stack_of(sw, A_IP, VNETIF_LWIP_BUILD_DEBIAN, VNETIF_LWIP_CSUM_AUTO);
@@ -198,7 +180,7 @@ START_TEST(test_checksums_on_port)
 	vnetif_port *obs;
 	struct seen s;
 
-	if (b == VNETIF_LWIP_BUILD_TUNED && !have_tuned())
+	if (b == VNETIF_LWIP_BUILD_TUNED && !lt_have_tuned())
 		return;
 	sw = sw_make(false, true);
 	x = stack_of(sw, A_IP, b, VNETIF_LWIP_CSUM_AUTO);
@@ -227,7 +209,7 @@ START_TEST(test_checksums_off)
 	struct vnetif_lwip_config c = lt_cfg(A_IP), d = lt_cfg(B_IP);
 	struct seen s;
 
-	if (!have_tuned())
+	if (!lt_have_tuned())
 		return;
 	sw = sw_make(false, true);
 	x = stack_of(sw, A_IP, VNETIF_LWIP_BUILD_TUNED, VNETIF_LWIP_CSUM_OFF);
@@ -277,7 +259,7 @@ START_TEST(test_no_mailbox)
 	struct lt_xfer t1, t2;
 	uint64_t bytes = vt_tsan() ? (512u << 10) : (16u << 20);
 
-	if (b == VNETIF_LWIP_BUILD_TUNED && !have_tuned())
+	if (b == VNETIF_LWIP_BUILD_TUNED && !lt_have_tuned())
 		return;
 	sw = sw_make(_i >= 2, false);
 	x = stack_of(sw, A_IP, b, VNETIF_LWIP_CSUM_AUTO);
@@ -363,7 +345,7 @@ START_TEST(test_big_send_small_reads)
 	uint8_t *buf;
 	int fd, one = 1;
 
-	if (!have_tuned())
+	if (!lt_have_tuned())
 		return;
 	sw = sw_make(_i == 1, false);
 	x = stack_of(sw, A_IP, VNETIF_LWIP_BUILD_TUNED, VNETIF_LWIP_CSUM_AUTO);
@@ -435,7 +417,7 @@ START_TEST(test_held_mbufs_freed)
 
 	enum vnetif_lwip_build b = _i & 1 ? VNETIF_LWIP_BUILD_TUNED : VNETIF_LWIP_BUILD_DEBIAN;
 
-	if (b == VNETIF_LWIP_BUILD_TUNED && !have_tuned())
+	if (b == VNETIF_LWIP_BUILD_TUNED && !lt_have_tuned())
 		return;
 	sw = sw_make(_i >= 2, false);
 	x = stack_of(sw, A_IP, b, VNETIF_LWIP_CSUM_AUTO);
@@ -523,7 +505,7 @@ START_TEST(test_sends_in_bursts)
 	vnetif_lwip_stack *x, *y;
 	vnetif_port *obs;
 
-	if (b == VNETIF_LWIP_BUILD_TUNED && !have_tuned())
+	if (b == VNETIF_LWIP_BUILD_TUNED && !lt_have_tuned())
 		return;
 	memset(&sp, 0, sizeof(sp));
 	sw = sw_make(false, true);
