@@ -45,6 +45,7 @@ struct opts {
 	bool poll_loop;      /* async: the main thread polls instead of reader threads */
 	enum vnetif_lwip_build build;
 	enum vnetif_lwip_csum csum;
+	bool tso;            /* --tso: TCP segmentation offload on every stack (tuned lwIP) */
 	int pings;           /* ICMP echoes between the first pair before the traffic */
 	double interval;
 	bool json;
@@ -227,6 +228,7 @@ static int make_stacks(struct run *r, const struct opts *o)
 			c[h].no_reader = o->poll_loop;
 			c[h].build = o->build;
 			c[h].checksums = o->csum;
+			c[h].tso = o->tso;
 		}
 		int rc;
 		if (r->sw) {
@@ -628,7 +630,7 @@ static void usage(void)
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
 		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
 		"                  [--impair SPEC] [--only switch|direct] [--pool lifo|fifo]\n"
-		"                  [--rounds N] [--json] [--quiet]\n"
+		"                  [--rounds N] [--tso] [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
 		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
@@ -641,7 +643,10 @@ static void usage(void)
 		"Each run also reports the process's CPU seconds per GB received; the summary\n"
 		"gives CPU per byte, switch / direct (above 1: the switch path costs more).\n"
 		"--pool lifo|fifo: the order of the switch's pool (vnetif_switch_config::\n"
-		"pool_order); default lifo, the library's default.\n");
+		"pool_order); default lifo, the library's default.\n"
+		"--tso: TCP segmentation offload on every stack (vnetif_lwip_config::tso, tuned\n"
+		"lwIP): TCP segments of up to 8960 bytes whatever the MTU, through the switch\n"
+		"and on the wire alike.\n");
 }
 
 static uint64_t parse_size(const char *s)
@@ -674,7 +679,8 @@ int main(int argc, char **argv)
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
 		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'X'},
 		{"only", required_argument, NULL, 'O'}, {"pool", required_argument, NULL, 'Q'},
-		{"rounds", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
+		{"rounds", required_argument, NULL, 'R'}, {"tso", no_argument, NULL, 'T'},
+		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1, .rounds = 1};
 	struct run sw, direct;
@@ -711,6 +717,7 @@ int main(int argc, char **argv)
 			break;
 		case 'I': o.pings = atoi(optarg); if (o.pings < 1 || o.pings > 1000000) bad = "--ping"; break;
 		case 'J': o.json = true; break;
+		case 'T': o.tso = true; break;
 		case 'q': o.quiet = true; break;
 		case 'X': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
 		case 'O':
@@ -750,10 +757,10 @@ int main(int argc, char **argv)
 		if (!o.json)
 			summary(r);
 		printf("{\"bench\":\"iperf-like\",\"only\":\"%s\",\"mode\":\"%s\",\"pool\":\"%s\","
-		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"gbps\":%.3f,\"cpu_s\":%.3f,"
+		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"tso\":%s,\"gbps\":%.3f,\"cpu_s\":%.3f,"
 		       "\"cpu_s_per_gb\":%.3f,\"verified\":%s}\n",
 		       r->name, o.async ? "async" : "sync", bench_pool_name(o.pool), o.pairs, o.streams, o.mtu,
-		       gbps_of(r), r->cpu, cpu_per_gb(r), r->bad ? "false" : "true");
+		       o.tso ? "true" : "false", gbps_of(r), r->cpu, cpu_per_gb(r), r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
 	for (int i = 0; i < o.rounds; i++) {
@@ -786,12 +793,12 @@ int main(int argc, char **argv)
 			printf("median of %d rounds: switch %.2f Gbit/s, direct %.2f Gbit/s\n", o.rounds,
 			       g_sw, g_d);
 		printf("switch / direct = %.2f  (%s%s mode, %s, %s pool, %d pair(s) x %d stream(s), "
-		       "MTU %u, %s lwIP, checksums %s on the switch, %s on the wire)\n",
+		       "MTU %u, %s lwIP, checksums %s on the switch, %s on the wire, TSO %s)\n",
 		       ratio_med, o.rounds > 1 ? "median of the rounds' ratios; " : "",
 		       o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 		       bench_pool_name(o.pool), o.pairs,
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
-		       sw.csum ? "on" : "off", direct.csum ? "on" : "off");
+		       sw.csum ? "on" : "off", direct.csum ? "on" : "off", o.tso ? "on" : "off");
 		printf("CPU per byte: switch %.2f s/GB, direct %.2f s/GB, switch / direct = %.2f "
 		       "(%sabove 1: the switch path costs more CPU per byte)\n",
 		       bench_median(tsw.cpu_gb, o.rounds), bench_median(tdir.cpu_gb, o.rounds), cpu_med,
@@ -810,7 +817,7 @@ int main(int argc, char **argv)
 			       cpu_ratio[i]);
 	}
 	printf("{\"bench\":\"iperf-like\",\"impair\":\"%s\",\"mode\":\"%s\",\"fwd\":\"%s\",\"readers\":\"%s\","
-	       "\"pool\":\"%s\",\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\","
+	       "\"pool\":\"%s\",\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"msg\":%zu,\"lwip\":\"%s\",\"tso\":%s,"
 	       "\"switch\":{\"seconds\":%.3f,\"bytes\":%llu,\"all_bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
 	       "\"checksums\":%s,\"ping_p50_us\":%.1f,\"ping_p99_us\":%.1f,\"cpu_s_per_gb\":%.3f},"
 	       "\"direct\":{\"seconds\":%.3f,\"bytes\":%llu,\"all_bytes\":%llu,\"gbps\":%.3f,\"drops\":%llu,\"verified\":%s,"
@@ -819,6 +826,7 @@ int main(int argc, char **argv)
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 	       o.poll_loop ? "poll" : "threads", bench_pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
+	       o.tso ? "true" : "false",
 	       tsw.seconds, (unsigned long long)tsw.bytes, (unsigned long long)tsw.all_bytes, g_sw,
 	       (unsigned long long)tsw.drops, tsw.bad ? "false" : "true", sw.csum ? "true" : "false",
 	       bench_median(tsw.p50, o.rounds), tsw.p99, bench_median(tsw.cpu_gb, o.rounds), tdir.seconds,

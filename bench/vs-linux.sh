@@ -8,13 +8,14 @@
 #
 #   bench/vs-linux.sh [-t SECONDS] [-b BUILD_DIR] [-- IPERF_LIKE_OPTIONS...]
 #   e.g. bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off
+#        bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off --tso  (veth: Linux's TSO/GRO as always)
 #
 # The veth pair runs the MTU the stacks run (iperf-like's --mtu; Linux's TSO/GRO make
 # its rate much the same at 1500 and 9000). Needs root (namespaces), iproute2, iperf3
 # and ping. Creates vsl-<pid>-a/-b and the veth pair vsl<pid>a/vsl<pid>b, removed on
 # exit (also on Ctrl-C or failure).
 # Prints a human summary and one JSON line:
-#   {"bench":"vs-linux","mtu":..,"lwip_gbps":..,"veth_gbps":[before,after],"ratio":..,
+#   {"bench":"vs-linux","mtu":..,"tso":..,"lwip_gbps":..,"veth_gbps":[before,after],"ratio":..,
 #    "lwip_ping_p50_us":..,"veth_ping_p50_us":[before,after],
 #    "lwip_rr":{"sync":..,"async":..},"veth_rr":[before,after],"rr_ratio":{..},...}
 set -euo pipefail
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     -t) secs="$2"; shift 2 ;;
     -b) build="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "vs-linux: unknown option $1 (iperf-like options go after --)" >&2; exit 2 ;;
   esac
 done
@@ -108,6 +109,7 @@ lw_g=$(num gbps) lw_p=$(num ping_p50_us)
 verified=$(echo "$lw" | sed -n 's/.*"switch":{[^}]*"verified":\([a-z]*\).*/\1/p')
 mode=$(echo "$lw" | sed -n 's/.*"mode":"\([a-z]*\)".*/\1/p')
 build_used=$(echo "$lw" | sed -n 's/.*"lwip":"\([a-z]*\)".*/\1/p')
+tso=$(echo "$lw" | sed -n 's/.*"tso":\([a-z]*\).*/\1/p')
 direct_g=$(echo "$lw" | sed -n 's/.*"direct":{[^}]*"gbps":\([0-9.]*\).*/\1/p')
 read -r veth_g veth_p ratio pratio < <(awk -v a="$before_g" -v b="$after_g" -v pa="$before_p" \
   -v pb="$after_p" -v l="$lw_g" -v lp="$lw_p" 'BEGIN {
@@ -122,5 +124,5 @@ echo "Linux veth (MTU $mtu, iperf3, 1 stream): ${before_g} Gbit/s before, ${afte
 echo "lwIP ($build_used, $mode switch, iperf-like ${*:-defaults}): ${lw_g} Gbit/s (data verified: $verified), direct wire ${direct_g}; ping p50 ${lw_p} us"
 echo "lwIP tcp-rr through the switch (latency -r): sync ${rr_sync}, async ${rr_async} trans/s"
 echo "lwIP / veth: throughput ${ratio}x, ping p50 ${pratio}x (lower is better), tcp-rr sync ${rr_rs}x, async ${rr_ra}x"
-echo "{\"bench\":\"vs-linux\",\"seconds\":$secs,\"mtu\":$mtu,\"lwip\":\"$build_used\",\"mode\":\"$mode\",\"lwip_gbps\":$lw_g,\"direct_gbps\":$direct_g,\"verified\":$verified,\"veth_gbps\":[$before_g,$after_g],\"ratio\":$ratio,\"lwip_ping_p50_us\":$lw_p,\"veth_ping_p50_us\":[$before_p,$after_p],\"ping_ratio\":$pratio,\"lwip_rr\":{\"sync\":$rr_sync,\"async\":$rr_async},\"veth_rr\":[$before_rr,$after_rr],\"rr_ratio\":{\"sync\":$rr_rs,\"async\":$rr_ra}}"
+echo "{\"bench\":\"vs-linux\",\"seconds\":$secs,\"mtu\":$mtu,\"tso\":${tso:-false},\"lwip\":\"$build_used\",\"mode\":\"$mode\",\"lwip_gbps\":$lw_g,\"direct_gbps\":$direct_g,\"verified\":$verified,\"veth_gbps\":[$before_g,$after_g],\"ratio\":$ratio,\"lwip_ping_p50_us\":$lw_p,\"veth_ping_p50_us\":[$before_p,$after_p],\"ping_ratio\":$pratio,\"lwip_rr\":{\"sync\":$rr_sync,\"async\":$rr_async},\"veth_rr\":[$before_rr,$after_rr],\"rr_ratio\":{\"sync\":$rr_rs,\"async\":$rr_ra}}"
 [ "$verified" = true ]
