@@ -211,6 +211,9 @@ typedef struct vnetif_port vnetif_port;
  *  longest frame at most 151 segments. */
 #define VNETIF_POOL_ROOM_MIN 64
 #define VNETIF_POOL_SIZE_MIN 64        /**< Smallest vnetif_switch_config::pool_size. */
+/** Data room (after RTE_PKTMBUF_HEADROOM) of the mbufs of a switch's large pool
+ *  (vnetif_switch_config::large_pool_size): a frame of ::VNETIF_MTU_MAX fits one. */
+#define VNETIF_LARGE_ROOM 9728
 #define VNETIF_POOL_SIZE_MAX (1u << 24) /**< Largest vnetif_switch_config::pool_size. */
 
 /** Forwarding policy of a switch. */
@@ -275,6 +278,16 @@ struct vnetif_switch_config {
 	enum vnetif_pool_order pool_order;
 	/** Bound of every control-path wait, 1..3600000 ms. Default 1000. */
 	unsigned grace_timeout_ms;
+	/** Mbufs of ::VNETIF_LARGE_ROOM bytes in a second pool of the switch's own (only
+	 *  with its own pool: ignored with a caller's), in pool_order, for the frames the
+	 *  switch builds (vnetif_write(), vnetif_writev(), vnetif_gatherv()) that are
+	 *  longer than one mbuf of the first: a jumbo frame, a stack's TSO segment, then
+	 *  takes one mbuf instead of a chain of five (four pool operations and four mbuf
+	 *  headers fewer per frame; lwIP stacks at MTU 9000 or with TSO move about a third
+	 *  more, bench/README.md). While all are in use, such frames are chained as without
+	 *  them. 0: no large pool; more than pool_size: pool_size. Default 1023 (about
+	 *  10 MB). */
+	unsigned large_pool_size;
 };
 
 /** Per-port counters. Drops caused by the frame or its sender are counted on the
@@ -327,8 +340,8 @@ struct vnetif_switch_stats {
 	uint64_t fdb_moved;     /**< Addresses that moved to another port. */
 	uint64_t fdb_full;      /**< Addresses not learned: table full (their frames flood). */
 	uint64_t drops;         /**< All drops, of every port ever connected. */
-	uint64_t pool_in_use;   /**< Mbufs of the switch's pool not in the pool now
-				 *   (frames waiting on port rings included). */
+	uint64_t pool_in_use;   /**< Mbufs of the switch's pools (its large pool included)
+				 *   not in them now (frames waiting on port rings included). */
 };
 
 /** Port configuration for vnetif_connect(); NULL means all defaults. */

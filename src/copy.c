@@ -53,6 +53,17 @@ static int gather(struct rte_mempool *mp, const struct iovec *iov, size_t len,
 	return 0;
 }
 
+/* A frame longer than one mbuf of @sw's pool that fits one of its large pool: gathered
+ * into one large mbuf. -ENOBUFS: not such a frame, or no large mbuf free. */
+static int gather_large(struct vnetif_switch *sw, const struct iovec *iov, size_t len,
+			struct rte_mbuf **out)
+{
+	if (sw->large_pool == NULL || len > VNETIF_LARGE_ROOM ||
+	    len <= (size_t)(rte_pktmbuf_data_room_size(sw->pool) - RTE_PKTMBUF_HEADROOM))
+		return -ENOBUFS;
+	return gather(sw->large_pool, iov, len, out);
+}
+
 /* vnetif_writev()'s frame: check @iov, enter @h and gather. 0 with the frame in *@m and
  * the port entered (*@port, *@tok: the caller sends or unlocks); or a negative errno,
  * the failure counted as writev counts it, nothing held. */
@@ -83,7 +94,9 @@ static int gather_entered(vnetif_port *h, const struct iovec *iov, int iovcnt,
 		vnetif_count(&(*port)->tx[TX_DROP_OVERSIZE], 1);
 		rc = -EMSGSIZE;
 	} else {
-		rc = gather((*port)->sw->pool, iov, len, m);
+		rc = gather_large((*port)->sw, iov, len, m);
+		if (rc == -ENOBUFS) /* none free: chained as without them */
+			rc = gather((*port)->sw->pool, iov, len, m);
 		if (rc == -ENOBUFS)
 			vnetif_count(&(*port)->tx[TX_DROP_POOL_EMPTY], 1);
 		/* a long frame: a TSO frame, or refused now rather than dropped later */

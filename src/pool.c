@@ -33,18 +33,19 @@ static unsigned pool_cache_size(unsigned pool_size)
 static const char *const driver[] = {[VNETIF_POOL_LIFO] = "lf_stack",
 				     [VNETIF_POOL_FIFO] = "ring_mt_hts"};
 
-static struct rte_mempool *create(const char *name, const struct vnetif_switch_config *cfg,
+static struct rte_mempool *create(const char *name, unsigned n, uint16_t room,
 				  enum vnetif_pool_order order)
 {
-	return rte_pktmbuf_pool_create_by_ops(name, cfg->pool_size, pool_cache_size(cfg->pool_size),
-					      0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
-					      driver[order]);
+	return rte_pktmbuf_pool_create_by_ops(name, n, pool_cache_size(n), 0,
+					      (uint16_t)(RTE_PKTMBUF_HEADROOM + room),
+					      (int)rte_socket_id(), driver[order]);
 }
 
-struct rte_mempool *vnetif_pool_create(const char *name, const struct vnetif_switch_config *cfg)
+struct rte_mempool *vnetif_pool_create(const char *name, const struct vnetif_switch_config *cfg,
+				       unsigned n, uint16_t room)
 {
 	enum vnetif_pool_order order = cfg->pool_order;
-	struct rte_mempool *mp = create(name, cfg, order);
+	struct rte_mempool *mp = create(name, n, room, order);
 
 	if (mp == NULL && order == VNETIF_POOL_LIFO && rte_errno != EEXIST) {
 		/* DPDK without the stack driver (EINVAL), a CPU without the 128-bit CAS
@@ -52,10 +53,10 @@ struct rte_mempool *vnetif_pool_create(const char *name, const struct vnetif_swi
 		vnetif_debug("switch pool %s: mempool driver %s failed (%s), trying %s", name,
 			     driver[order], rte_strerror(rte_errno), driver[VNETIF_POOL_FIFO]);
 		order = VNETIF_POOL_FIFO;
-		mp = create(name, cfg, order);
+		mp = create(name, n, room, order);
 	}
 	if (mp != NULL)
-		vnetif_debug("switch pool %s: %u mbufs, mempool driver %s", name, cfg->pool_size,
-			     driver[order]);
+		vnetif_debug("switch pool %s: %u mbufs of %u bytes, mempool driver %s", name, n,
+			     room, driver[order]);
 	return mp;
 }

@@ -33,6 +33,7 @@ VNETIF_API void vnetif_switch_config_init(struct vnetif_switch_config *cfg)
 	cfg->pool_size = 16383;
 	cfg->pool_order = VNETIF_POOL_LIFO;
 	cfg->grace_timeout_ms = 1000;
+	cfg->large_pool_size = 1023;
 }
 
 static bool name_ok(const char *name)
@@ -128,12 +129,24 @@ VNETIF_API int vnetif_switch_create(const struct vnetif_switch_config *cfg,
 		sw->pool = cfg->pool;
 	} else {
 		snprintf(pname, sizeof(pname), "%s_pool", sw->name);
-		sw->pool = vnetif_pool_create(pname, cfg);
+		sw->pool = vnetif_pool_create(pname, cfg, cfg->pool_size,
+					      RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM);
 		if (sw->pool == NULL) {
 			rc = rte_errno == EEXIST ? -EEXIST : -ENOMEM;
 			goto fail_fdb;
 		}
 		sw->own_pool = true;
+		if (cfg->large_pool_size > 0) {
+			snprintf(pname, sizeof(pname), "%s_lpool", sw->name);
+			sw->large_pool = vnetif_pool_create(
+				pname, cfg, RTE_MIN(cfg->large_pool_size, cfg->pool_size),
+				VNETIF_LARGE_ROOM);
+			if (sw->large_pool == NULL) {
+				rc = rte_errno == EEXIST ? -EEXIST : -ENOMEM;
+				rte_mempool_free(sw->pool);
+				goto fail_fdb;
+			}
+		}
 	}
 	pthread_mutex_init(&sw->ctl, NULL);
 	sw->stage_resume = vnetif_stage_resume;
@@ -152,9 +165,19 @@ fail_free:
 
 /* Mbufs of the switch's own pool that are outside it and outside the switch's rings
  * (ctl held). */
-static unsigned pool_held_outside(struct vnetif_switch *sw)
+/* Mbufs of the switch's own pools (both) not in them. */
+static unsigned own_pools_out(struct vnetif_switch *sw)
 {
 	unsigned out = sw->pool->size - rte_mempool_avail_count(sw->pool);
+
+	if (sw->large_pool)
+		out += sw->large_pool->size - rte_mempool_avail_count(sw->large_pool);
+	return out;
+}
+
+static unsigned pool_held_outside(struct vnetif_switch *sw)
+{
+	unsigned out = own_pools_out(sw);
 	unsigned on_rings = 0;
 
 	for (unsigned i = 0; i < sw->cfg.max_ports; i++)
@@ -225,8 +248,10 @@ VNETIF_API int vnetif_switch_destroy(vnetif_switch *sw)
 		sw->slot[i].magic = 0;
 	}
 	vnetif_fwd_fini(&sw->fwd);
-	if (sw->own_pool)
+	if (sw->own_pool) {
 		rte_mempool_free(sw->pool);
+		rte_mempool_free(sw->large_pool);
+	}
 	pthread_mutex_unlock(&sw->ctl);
 	pthread_mutex_destroy(&sw->ctl);
 	rte_free(sw->slot);
@@ -274,7 +299,8 @@ VNETIF_API int vnetif_switch_stats_get(vnetif_switch *sw, struct vnetif_switch_s
 	} while (atomic_load_explicit(&sw->reuse_seq, memory_order_relaxed) != seq);
 	st->drops = drops;
 	st->ports = atomic_load_explicit(&sw->nports, memory_order_relaxed);
-	st->pool_in_use = sw->pool->size - rte_mempool_avail_count(sw->pool);
+	st->pool_in_use = sw->own_pool ? own_pools_out(sw)
+				       : sw->pool->size - rte_mempool_avail_count(sw->pool);
 	vnetif_fwd_stats(&sw->fwd, st);
 	return 0;
 }

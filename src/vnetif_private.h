@@ -133,6 +133,7 @@ struct vnetif_switch {
 	char name[16];
 	struct vnetif_switch_config cfg;
 	struct rte_mempool *pool;
+	struct rte_mempool *large_pool; /* own pool only: frames longer than a pool mbuf */
 	bool own_pool;
 	struct vnetif_fwd fwd;       /* forwarding policy (fwd.h) */
 	struct vnetif_srcu srcu;

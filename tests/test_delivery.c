@@ -1191,10 +1191,16 @@ START_TEST(test_writev_gathers)
 }
 END_TEST
 
-/* A jumbo frame spans several mbufs; both listener kinds and rx_burst see it whole. */
+/* Without a large pool a jumbo frame spans several mbufs; both listener kinds and
+ * rx_burst see it whole. */
 START_TEST(test_write_jumbo_chained)
 {
-	struct vt_rig r = vt_rig_async(false, "-c-");
+	struct vnetif_switch_config cfg;
+	struct vt_rig r;
+
+	vt_config(&cfg);
+	cfg.large_pool_size = 0;
+	r = vt_rig_up(&cfg, "-c-");
 	vnetif_port *a = r.port[0], *b = r.port[1], *c = r.port[2];
 	struct vt_cap *cap = r.cap[1];
 	const uint8_t *ma = r.mac[0];
@@ -1221,6 +1227,53 @@ START_TEST(test_write_jumbo_chained)
 	ck_assert_uint_eq(vt_drain(c), 1);
 	free(buf);
 	vt_rig_down(&r);
+}
+END_TEST
+
+/* With a large pool (the default) a frame longer than one mbuf of the pool is built in one
+ * large mbuf; a frame that fits one mbuf is not; with every large mbuf in use, a long
+ * frame is chained as without them; held large mbufs count as in use and keep the switch
+ * from being destroyed. */
+START_TEST(test_write_jumbo_large_pool)
+{
+	struct vnetif_switch_config cfg;
+	struct vt_rig r;
+	struct rte_mbuf *held, *m;
+	uint8_t *buf = malloc(VT_FRAME_MAX);
+	const size_t len = VT_FRAME_MAX;
+
+	vt_config(&cfg);
+	ck_assert_uint_eq(cfg.large_pool_size, 1023); /* vnetif_switch_config_init()'s */
+	cfg.large_pool_size = 1;
+	r = vt_rig_up(&cfg, "--");
+	ck_assert_int_eq(vnetif_set_mtu(r.port[0], VNETIF_MTU_MAX), 0);
+	ck_assert_int_eq(vt_write(r.port[0], r.mac[1], r.mac[0], len, 1), 0);
+	held = vt_recv_one(r.port[1]);
+	ck_assert_uint_eq(held->nb_segs, 1);
+	ck_assert_uint_eq(held->pkt_len, len);
+	ck_assert_ptr_ne(held->pool, vnetif_switch_pool(r.sw));
+	ck_assert_uint_eq(rte_pktmbuf_data_room_size(held->pool),
+			  RTE_PKTMBUF_HEADROOM + VNETIF_LARGE_ROOM);
+	ck_assert_uint_eq(vt_mbuf_read(held, buf, VT_FRAME_MAX), len);
+	ck_assert(vt_frame_ok(buf, len, r.mac[1], r.mac[0], 1));
+	ck_assert_uint_eq(vt_sw_stats(r.sw).pool_in_use, 1);
+	ck_assert_int_eq(vnetif_switch_destroy(r.sw), -EBUSY);
+	/* the only large mbuf is held: the next long frame is chained, not lost */
+	ck_assert_int_eq(vt_write(r.port[0], r.mac[1], r.mac[0], len - 1, 2), 0);
+	m = vt_recv_one(r.port[1]);
+	ck_assert_uint_gt(m->nb_segs, 1);
+	ck_assert_ptr_eq(m->pool, vnetif_switch_pool(r.sw));
+	ck_assert_uint_eq(vt_mbuf_read(m, buf, VT_FRAME_MAX), len - 1);
+	ck_assert(vt_frame_ok(buf, len - 1, r.mac[1], r.mac[0], 2));
+	rte_pktmbuf_free(m);
+	/* a frame that fits one mbuf of the pool stays there */
+	rte_pktmbuf_free(held);
+	ck_assert_int_eq(vt_write(r.port[0], r.mac[1], r.mac[0], 2000, 3), 0);
+	m = vt_recv_one(r.port[1]);
+	ck_assert_ptr_eq(m->pool, vnetif_switch_pool(r.sw));
+	rte_pktmbuf_free(m);
+	free(buf);
+	vt_rig_down_empty(&r);
 }
 END_TEST
 
@@ -1299,6 +1352,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, test_write_runt_einval);
 	tcase_add_test(tc, test_writev_gathers);
 	tcase_add_test(tc, test_write_jumbo_chained);
+	tcase_add_test(tc, test_write_jumbo_large_pool);
 	tcase_add_test(tc, test_write_pool_empty);
 	suite_add_tcase(s, tc);
 	return s;

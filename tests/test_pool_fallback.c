@@ -67,6 +67,7 @@ START_TEST(test_no_stack_driver_falls_back_to_ring)
 	vnetif_switch *sw;
 
 	vt_config(&cfg);
+	cfg.large_pool_size = 0; /* one pool, one driver request (the large pool asks alike) */
 	cfg.pool_order = VNETIF_POOL_LIFO;
 	refuse("lf_stack", NULL);
 	sw = vt_switch(&cfg);
@@ -87,6 +88,7 @@ START_TEST(test_stack_driver_present_is_used)
 	vnetif_switch *sw;
 
 	vt_config(&cfg);
+	cfg.large_pool_size = 0; /* one pool, one driver request (the large pool asks alike) */
 	cfg.pool_order = VNETIF_POOL_LIFO;
 	refuse("ring_mt_hts", NULL); /* the ring's absence does not matter then */
 	sw = vt_switch(&cfg);
@@ -103,6 +105,7 @@ START_TEST(test_fifo_never_asks_for_the_stack)
 	vnetif_switch *sw;
 
 	vt_config(&cfg);
+	cfg.large_pool_size = 0; /* one pool, one driver request (the large pool asks alike) */
 	cfg.pool_order = VNETIF_POOL_FIFO;
 	refuse(NULL, NULL);
 	sw = vt_switch(&cfg);
@@ -125,6 +128,7 @@ START_TEST(test_no_driver_at_all_fails_cleanly)
 		int rc;
 
 		vt_config(&cfg);
+	cfg.large_pool_size = 0; /* one pool, one driver request (the large pool asks alike) */
 		cfg.name = "nodriver";
 		cfg.pool_order = orders[i];
 		refuse("lf_stack", "ring_mt_hts");
@@ -155,6 +159,7 @@ START_TEST(test_name_in_use_is_not_retried)
 					   (int)rte_socket_id());
 	ck_assert_ptr_nonnull(squatter);
 	vt_config(&cfg);
+	cfg.large_pool_size = 0; /* one pool, one driver request (the large pool asks alike) */
 	cfg.name = "taken";
 	refuse(NULL, NULL);
 	ck_assert_int_eq(vnetif_switch_create(&cfg, &sw), -EEXIST);
