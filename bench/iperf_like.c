@@ -45,7 +45,7 @@ struct opts {
 	bool poll_loop;      /* async: the main thread polls instead of reader threads */
 	enum vnetif_lwip_build build;
 	enum vnetif_lwip_csum csum;
-	bool tso;            /* --tso: TCP segmentation offload on every stack (tuned lwIP) */
+	enum vnetif_lwip_tso tso; /* --tso: every stack's TCP segmentation offload */
 	int pings;           /* ICMP echoes between the first pair before the traffic */
 	double interval;
 	bool json;
@@ -86,7 +86,7 @@ struct run {
 	uint64_t sent, received, bad, drops;
 	struct vnetif_lwip_stats rx; /* summed over the receiving stacks */
 	double ping_p50_us, ping_p99_us; /* --ping: round trips between the first pair */
-	int build, csum;     /* of the stacks: VNETIF_LWIP_BUILD_*, checksums on (1) or off */
+	int build, csum, tso; /* of the stacks: VNETIF_LWIP_BUILD_*, checksums and TSO on (1) or off */
 	double *interval_gbps; /* per interval, received */
 	int nintervals;
 };
@@ -527,6 +527,7 @@ static int one_run(struct run *r, const struct opts *o, bool through_switch)
 	if (rc == 0) {
 		r->build = vnetif_lwip_build(r->st[0][0]);
 		r->csum = vnetif_lwip_checksums(r->st[0][0]);
+		r->tso = vnetif_lwip_tso(r->st[0][0]);
 	}
 	if (rc == 0 && o->pings > 0)
 		rc = ping_run(r, o);
@@ -630,7 +631,7 @@ static void usage(void)
 		"                  [--yield default|sched] [--readers threads|poll] [-i INTERVAL]\n"
 		"                  [--lwip debian|tuned] [--checksums auto|on|off] [--ping N]\n"
 		"                  [--impair SPEC] [--only switch|direct] [--pool lifo|fifo]\n"
-		"                  [--rounds N] [--tso] [--json] [--quiet]\n"
+		"                  [--rounds N] [--tso auto|on|off] [--json] [--quiet]\n"
 		"Runs the stacks through the switch, then the same stacks over a direct wire\n"
 		"(the baseline), and prints both and their ratio.\n"
 		"--impair SPEC (e.g. loss=0.01,delay=1ms,seed=7; see vnetif_impair_parse()):\n"
@@ -644,9 +645,9 @@ static void usage(void)
 		"gives CPU per byte, switch / direct (above 1: the switch path costs more).\n"
 		"--pool lifo|fifo: the order of the switch's pool (vnetif_switch_config::\n"
 		"pool_order); default lifo, the library's default.\n"
-		"--tso: TCP segmentation offload on every stack (vnetif_lwip_config::tso, tuned\n"
-		"lwIP): TCP segments of up to 8960 bytes whatever the MTU, through the switch\n"
-		"and on the wire alike.\n");
+		"--tso auto|on|off: every stack's TCP segmentation offload (vnetif_lwip_config::\n"
+		"tso; auto, the default: on with the tuned lwIP): TCP segments of up to 8960\n"
+		"bytes whatever the MTU, through the switch and on the wire alike.\n");
 }
 
 static uint64_t parse_size(const char *s)
@@ -679,7 +680,7 @@ int main(int argc, char **argv)
 		{"lwip", required_argument, NULL, 'L'}, {"checksums", required_argument, NULL, 'C'},
 		{"ping", required_argument, NULL, 'I'}, {"impair", required_argument, NULL, 'X'},
 		{"only", required_argument, NULL, 'O'}, {"pool", required_argument, NULL, 'Q'},
-		{"rounds", required_argument, NULL, 'R'}, {"tso", no_argument, NULL, 'T'},
+		{"rounds", required_argument, NULL, 'R'}, {"tso", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0}};
 	struct opts o = {.seconds = 5, .msg = 131072, .streams = 1, .pairs = 1, .mtu = 1500,
 			 .async = true, .interval = 1, .rounds = 1};
@@ -717,7 +718,12 @@ int main(int argc, char **argv)
 			break;
 		case 'I': o.pings = atoi(optarg); if (o.pings < 1 || o.pings > 1000000) bad = "--ping"; break;
 		case 'J': o.json = true; break;
-		case 'T': o.tso = true; break;
+		case 'T':
+			o.tso = !strcmp(optarg, "on")    ? VNETIF_LWIP_TSO_ON
+				: !strcmp(optarg, "off") ? VNETIF_LWIP_TSO_OFF
+							 : VNETIF_LWIP_TSO_AUTO;
+			if (o.tso == VNETIF_LWIP_TSO_AUTO && strcmp(optarg, "auto")) bad = "--tso";
+			break;
 		case 'q': o.quiet = true; break;
 		case 'X': o.impair = optarg; if (vnetif_impair_parse(optarg, &o.im)) bad = "--impair"; break;
 		case 'O':
@@ -760,7 +766,8 @@ int main(int argc, char **argv)
 		       "\"pairs\":%d,\"streams\":%d,\"mtu\":%u,\"tso\":%s,\"gbps\":%.3f,\"cpu_s\":%.3f,"
 		       "\"cpu_s_per_gb\":%.3f,\"verified\":%s}\n",
 		       r->name, o.async ? "async" : "sync", bench_pool_name(o.pool), o.pairs, o.streams, o.mtu,
-		       o.tso ? "true" : "false", gbps_of(r), r->cpu, cpu_per_gb(r), r->bad ? "false" : "true");
+		       r->tso == 1 ? "true" : "false", gbps_of(r), r->cpu, cpu_per_gb(r),
+		       r->bad ? "false" : "true");
 		return r->bad || r->received == 0;
 	}
 	for (int i = 0; i < o.rounds; i++) {
@@ -798,7 +805,7 @@ int main(int argc, char **argv)
 		       o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 		       bench_pool_name(o.pool), o.pairs,
 		       o.streams, o.mtu, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
-		       sw.csum ? "on" : "off", direct.csum ? "on" : "off", o.tso ? "on" : "off");
+		       sw.csum ? "on" : "off", direct.csum ? "on" : "off", sw.tso == 1 ? "on" : "off");
 		printf("CPU per byte: switch %.2f s/GB, direct %.2f s/GB, switch / direct = %.2f "
 		       "(%sabove 1: the switch path costs more CPU per byte)\n",
 		       bench_median(tsw.cpu_gb, o.rounds), bench_median(tdir.cpu_gb, o.rounds), cpu_med,
@@ -826,7 +833,7 @@ int main(int argc, char **argv)
 	       o.impair ? o.impair : "", o.async ? "async" : "sync", o.hub ? "hub" : "learning",
 	       o.poll_loop ? "poll" : "threads", bench_pool_name(o.pool),
 	       o.pairs, o.streams, o.mtu, o.msg, sw.build == VNETIF_LWIP_BUILD_TUNED ? "tuned" : "debian",
-	       o.tso ? "true" : "false",
+	       sw.tso == 1 ? "true" : "false",
 	       tsw.seconds, (unsigned long long)tsw.bytes, (unsigned long long)tsw.all_bytes, g_sw,
 	       (unsigned long long)tsw.drops, tsw.bad ? "false" : "true", sw.csum ? "true" : "false",
 	       bench_median(tsw.p50, o.rounds), tsw.p99, bench_median(tsw.cpu_gb, o.rounds), tdir.seconds,

@@ -8,7 +8,8 @@
 #
 #   bench/vs-linux.sh [-t SECONDS] [-b BUILD_DIR] [-- IPERF_LIKE_OPTIONS...]
 #   e.g. bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off
-#        bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off --tso  (veth: Linux's TSO/GRO as always)
+#        bench/vs-linux.sh -t 5 -- --lwip tuned --checksums off --tso off  (stacks without TSO;
+#        veth keeps Linux's TSO/GRO)
 #
 # The veth pair runs the MTU the stacks run (iperf-like's --mtu; Linux's TSO/GRO make
 # its rate much the same at 1500 and 9000). Needs root (namespaces), iproute2, iperf3

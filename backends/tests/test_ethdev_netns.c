@@ -375,9 +375,10 @@ START_TEST(test_namespace_and_lwip)
 	vnetif_lwip_config_init(&lc);
 	lc.ipv4 = RESPONDER_IP;
 	lc.netmask = "255.255.255.0";
+	lc.tso = VNETIF_LWIP_TSO_OFF;
 	if (_i == 1) { /* TSO: the switch cuts the stack's 8960-byte segments for the tap */
 		lc.build = VNETIF_LWIP_BUILD_TUNED;
-		lc.tso = true;
+		lc.tso = VNETIF_LWIP_TSO_ON;
 	}
 	int rc = vnetif_lwip_create(sw, &lc, &st);
 	if (_i == 1 && rc == -ELIBACC) {

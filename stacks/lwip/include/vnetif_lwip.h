@@ -93,7 +93,8 @@
  * checksums and accepts frames whose checksums are wrong.
  *
  * @par TCP segmentation offload
- * vnetif_lwip_config::tso (tuned build only), what a NIC's TSO gives a host stack: TCP
+ * vnetif_lwip_config::tso (on by default with the tuned build, as Linux turns TSO on for a
+ * veth), what a NIC's TSO gives a host stack: TCP
  * over IPv4 sends segments of up to the build's TCP MSS (8960 bytes) whatever the MTU,
  * so a stream on a 1500-byte LAN costs lwIP one segment per 8960 bytes instead of per
  * 1460. The stack's port gets vnetif_set_tso() (see "TCP segmentation offload" in
@@ -106,7 +107,7 @@
  * datagrams longer than it are fragmented by lwIP as before). A stack with TSO also
  * receives TCP/IPv4 frames of up to 65535 bytes from other TSO ports; longer ones
  * (lwIP's buffers hold at most 65535 bytes) are dropped and counted in rx_drop. On a
- * direct wire, which cuts nothing, only when both stacks ask for it.
+ * direct wire, which cuts nothing, only when both stacks have it.
  *
  * @par Limits
  * One namespace per live stack. glibc allows 15 namespaces besides the main one, and by
@@ -170,6 +171,13 @@ enum vnetif_lwip_csum {
 	VNETIF_LWIP_CSUM_OFF = 2,  /**< Neither (tuned build only). */
 };
 
+/** TCP segmentation offload of a stack (see "TCP segmentation offload"). */
+enum vnetif_lwip_tso {
+	VNETIF_LWIP_TSO_AUTO = 0, /**< On with the tuned build, off with Debian's. */
+	VNETIF_LWIP_TSO_ON = 1,   /**< On (tuned build only). */
+	VNETIF_LWIP_TSO_OFF = 2,  /**< Off: TCP segments fit the MTU. */
+};
+
 /** Stack configuration. Fill with vnetif_lwip_config_init() first. */
 struct vnetif_lwip_config {
 	const char *ipv4;    /**< Address, dotted quad (required), e.g. "10.0.0.100". */
@@ -195,13 +203,14 @@ struct vnetif_lwip_config {
 	bool no_reader;
 	enum vnetif_lwip_build build;     /**< Default ::VNETIF_LWIP_BUILD_DEFAULT. */
 	enum vnetif_lwip_csum checksums;  /**< Default ::VNETIF_LWIP_CSUM_AUTO. */
-	/** TCP segmentation offload (tuned build only; see "TCP segmentation offload"):
-	 *  TCP over IPv4 sends segments of up to the build's TCP MSS (8960 bytes) whatever
-	 *  the MTU; the port gets vnetif_set_tso(), so in-process peers with TSO take them
-	 *  whole and the switch cuts them to MTU size for every other port. IPv6, UDP, ICMP
-	 *  keep the MTU. On a direct wire, only when both stacks ask. Default false; true
-	 *  with the debian build: -EINVAL. */
-	bool tso;
+	/** TCP segmentation offload (see "TCP segmentation offload"): TCP over IPv4 sends
+	 *  segments of up to the build's TCP MSS (8960 bytes) whatever the MTU; the port
+	 *  gets vnetif_set_tso(), so in-process peers with TSO take them whole and the
+	 *  switch cuts them to MTU size for every other port. IPv6, UDP, ICMP keep the MTU.
+	 *  On a direct wire, only when both stacks have it. Default
+	 *  ::VNETIF_LWIP_TSO_AUTO (on with the tuned build); ::VNETIF_LWIP_TSO_ON with the
+	 *  debian build: -EINVAL. */
+	enum vnetif_lwip_tso tso;
 };
 
 /** How a direct wire hands frames to the peer stack. */
@@ -356,7 +365,7 @@ VNETIF_LWIP_API int vnetif_lwip_build(const vnetif_lwip_stack *s);
 VNETIF_LWIP_API int vnetif_lwip_checksums(const vnetif_lwip_stack *s);
 
 /** Whether the stack uses TCP segmentation offload (vnetif_lwip_config::tso; on a
- *  wire, both ends asked): 1 yes, 0 no; -EINVAL. */
+ *  wire, both ends have it): 1 yes, 0 no; -EINVAL. */
 VNETIF_LWIP_API int vnetif_lwip_tso(const vnetif_lwip_stack *s);
 
 /** The stack's counters. @return 0; -EINVAL. */

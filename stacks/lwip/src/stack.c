@@ -127,9 +127,18 @@ static int check_link(const struct vnetif_lwip_config *cfg, const struct vnl_sta
 		return -EINVAL;
 	if ((unsigned)cfg->rx > VNETIF_LWIP_RX_DIRECT ||
 	    (unsigned)cfg->checksums > VNETIF_LWIP_CSUM_OFF ||
-	    (unsigned)cfg->build > VNETIF_LWIP_BUILD_TUNED)
+	    (unsigned)cfg->build > VNETIF_LWIP_BUILD_TUNED ||
+	    (unsigned)cfg->tso > VNETIF_LWIP_TSO_OFF)
 		return -EINVAL;
 	return 0;
+}
+
+/* Whether a stack of @build configured with @c uses TCP segmentation offload (on a
+ * switch port; a wire needs both ends). */
+static bool tso_of(const struct vnetif_lwip_config *c, enum vnetif_lwip_build build)
+{
+	return c->tso == VNETIF_LWIP_TSO_ON ||
+	       (c->tso == VNETIF_LWIP_TSO_AUTO && build == VNETIF_LWIP_BUILD_TUNED);
 }
 
 /* lwIP's random seed (ports, ISNs): the configured one, else one no two stacks share. */
@@ -442,21 +451,21 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 	/* a switch port may lead to a real wire (tap, memif, pcap...): checksums on unless
 	 * the application says every port is an in-process stack without them */
 	st.csum_off = cfg->checksums == VNETIF_LWIP_CSUM_OFF;
-	if ((st.csum_off || cfg->tso) && build != VNETIF_LWIP_BUILD_TUNED)
+	if ((st.csum_off || cfg->tso == VNETIF_LWIP_TSO_ON) && build != VNETIF_LWIP_BUILD_TUNED)
 		return -EINVAL;
 	s = stack_new();
 	if (s == NULL)
 		return -ENOMEM;
 	s->start = st;
 	s->build = build;
-	s->tso = cfg->tso;
+	s->tso = tso_of(cfg, build);
 	s->start_reader = scfg.async_readers && !cfg->no_reader;
 	s->async = scfg.async_readers;
 	s->poll_peer = scfg.async_readers; /* see link.c, "local peers" */
 	s->rx_in = cfg->rx == VNETIF_LWIP_RX_MAILBOX  ? VNL_IN_MAILBOX
 		   : cfg->rx == VNETIF_LWIP_RX_LOCKED ? VNL_IN_LOCKED
 						      : VNL_IN_DIRECT;
-	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu, cfg->tso);
+	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu, s->tso);
 	if (rc)
 		goto fail;
 	rc = stack_boot(s);
@@ -507,7 +516,8 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 		/* a wire's peer is always an in-process stack: no checksums where both agree */
 		st.csum_off = cfg[i]->checksums == VNETIF_LWIP_CSUM_OFF ||
 			      (cfg[i]->checksums == VNETIF_LWIP_CSUM_AUTO && both_tuned);
-		if ((st.csum_off || cfg[i]->tso) && build[i] != VNETIF_LWIP_BUILD_TUNED) {
+		if ((st.csum_off || cfg[i]->tso == VNETIF_LWIP_TSO_ON) &&
+		    build[i] != VNETIF_LWIP_BUILD_TUNED) {
 			rc = -EINVAL;
 			break;
 		}
@@ -519,7 +529,7 @@ VNETIF_LWIP_API int vnetif_lwip_create_wired(const struct vnetif_lwip_config *ca
 		s[i]->start = st;
 		s[i]->build = build[i];
 		/* a wire cuts nothing: segments above the MTU only where both ends take them */
-		s[i]->tso = cfg[0]->tso && cfg[1]->tso;
+		s[i]->tso = tso_of(cfg[0], build[0]) && tso_of(cfg[1], build[1]);
 		s[i]->rx_in = mode == VNETIF_LWIP_WIRE_THREAD ? VNL_IN_LOCKED : VNL_IN_MAILBOX;
 		s[i]->mtu = cfg[i]->mtu ? cfg[i]->mtu : 1500;
 		memcpy(s[i]->mac, cfg[i]->mac, sizeof(s[i]->mac));

@@ -40,7 +40,7 @@ static vnetif_lwip_stack *stack_of(vnetif_switch *sw, const char *ip, const char
 	c.ipv6 = ip6;
 	c.build = VNETIF_LWIP_BUILD_TUNED;
 	c.checksums = VNETIF_LWIP_CSUM_ON;
-	c.tso = tso;
+	c.tso = tso ? VNETIF_LWIP_TSO_ON : VNETIF_LWIP_TSO_OFF;
 	c.mtu = mtu;
 	return lt_stack(sw, &c);
 }
@@ -307,15 +307,15 @@ START_TEST(test_tso_debian_refused)
 		return;
 	}
 	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(vnetif_lwip_tso(s), 0);
+	ck_assert_int_eq(vnetif_lwip_tso(s), 0); /* AUTO, the default: off with Debian's */
 	lt_destroy(s);
-	c.tso = true;
+	c.tso = VNETIF_LWIP_TSO_ON;
 	ck_assert_int_eq(vnetif_lwip_create(sw, &c, &s), -EINVAL);
 	ck_assert_int_eq(vnetif_lwip_create_wired(&c, &d, VNETIF_LWIP_WIRE_THREAD, &s, &t), -EINVAL);
 	ck_assert_int_eq(vnetif_lwip_create_wired(&d, &c, VNETIF_LWIP_WIRE_MAILBOX, &s, &t), -EINVAL);
 	if (lt_have_tuned()) { /* one tuned end asking does not make the Debian end able */
 		d.build = VNETIF_LWIP_BUILD_TUNED;
-		d.tso = true;
+		d.tso = VNETIF_LWIP_TSO_ON;
 		ck_assert_int_eq(vnetif_lwip_create_wired(&c, &d, VNETIF_LWIP_WIRE_THREAD, &s, &t),
 				 -EINVAL);
 	}
@@ -338,7 +338,8 @@ START_TEST(test_tso_wire)
 	if (!lt_have_tuned())
 		return;
 	c.build = d.build = VNETIF_LWIP_BUILD_TUNED;
-	c.tso = d.tso = true;
+	/* AUTO (the default) on both tuned ends is on */
+	ck_assert_int_eq(c.tso, VNETIF_LWIP_TSO_AUTO);
 	ck_assert_int_eq(vnetif_lwip_create_wired(&c, &d, mode, &a, &b), 0);
 	ck_assert_int_eq(vnetif_lwip_tso(a), 1);
 	ck_assert_int_eq(vnetif_lwip_tso(b), 1);
@@ -355,7 +356,7 @@ START_TEST(test_tso_wire)
 	lt_destroy(a);
 	lt_destroy(b);
 
-	d.tso = false;
+	d.tso = VNETIF_LWIP_TSO_OFF;
 	ck_assert_int_eq(vnetif_lwip_create_wired(&c, &d, mode, &a, &b), 0);
 	ck_assert_int_eq(vnetif_lwip_tso(a), 0);
 	ck_assert_int_eq(vnetif_lwip_tso(b), 0);
