@@ -30,7 +30,9 @@ suites=(
   tests/test_switch tests/test_port tests/test_fwd tests/test_delivery tests/test_errors
   tests/test_policy tests/test_pool tests/test_accounting tests/test_impair tests/test_capture
   tests/test_regress tests/test_portsec tests/test_stress tests/test_soak tests/test_threads
+  tests/test_tso
   tests/fuzz/fuzz_switch_replay:tests/fuzz/corpus/fuzz_switch
+  tests/fuzz/fuzz_tso_replay:tests/fuzz/corpus/fuzz_tso
   tests/fuzz/fuzz_switch_opts_replay:tests/fuzz/corpus/fuzz_switch_opts
   backends/tests/test_ethdev backends/tests/test_ethdev_view
   # lwIP suites: memory errors are checked, leaks not (=noleak): blocks allocated inside
@@ -40,6 +42,7 @@ suites=(
   stacks/lwip/tests/test_lwip_wire=noleak stacks/lwip/tests/test_lwip_switch=noleak
   stacks/lwip/tests/test_lwip_paths=noleak stacks/lwip/tests/test_lwip_guard=noleak
   stacks/lwip/tests/test_lwip_close=noleak stacks/lwip/tests/test_lwip_netif=noleak
+  stacks/lwip/tests/test_lwip_tso=noleak
   stacks/lwip/tests/fuzz_lwip_frames_replay:stacks/lwip/tests/corpus/fuzz_lwip_frames=noleak
 )
 mkdir -p $bdir/valgrind
