@@ -36,6 +36,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "fuzz/fuzz_input.h"
 #include "fuzz/vnetif_fuzz.h"
 #include "vnetif.h"
 
@@ -58,26 +59,6 @@
 #define FRAME_MAX (VNETIF_MTU_MAX + VNETIF_ETHER_HDR_LEN + 64)
 
 static struct rte_mempool *pool;
-
-/* ---- the input ------------------------------------------------------------------- */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (in->n == 0)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct input *in)
-{
-	return (uint16_t)(in_u8(in) | in_u8(in) << 8);
-}
 
 /* ---- MACs the program names by index --------------------------------------------- */
 

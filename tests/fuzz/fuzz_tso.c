@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include "fuzz/fuzz_input.h"
 #include "fuzz/vnetif_fuzz.h"
 #include "vnetif.h"
 
@@ -38,24 +39,6 @@
 
 static struct rte_mempool *pool;
 static uint8_t frame[VNETIF_TSO_FRAME_MAX + 64], got[VNETIF_TSO_FRAME_MAX + 64];
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (in->n == 0)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct input *in)
-{
-	return (uint16_t)(in_u8(in) | in_u8(in) << 8);
-}
 
 static _Noreturn void finding(const char *fmt, ...)
 {

@@ -761,23 +761,12 @@ static void send_frame(const uint8_t *f, size_t len)
 
 static void check_alive(void)
 {
-	uint8_t f[128], bcast[6];
+	uint8_t f[128];
 	struct vnetif_lwip_stats s;
 	size_t n;
 
-	memset(bcast, 0xff, 6);
 	await(NULL, 0); /* what the input made the stack send */
-	n = ltf_eth(f, bcast, att_mac, 0x0806);
-	ltf_put16(f + n, 1);
-	ltf_put16(f + n + 2, 0x0800);
-	f[n + 4] = 6;
-	f[n + 5] = 4;
-	ltf_put16(f + n + 6, 1);
-	memcpy(f + n + 8, att_mac, 6);
-	ltf_put32(f + n + 14, ATT_IP);
-	memset(f + n + 18, 0, 6);
-	ltf_put32(f + n + 24, ST_IP);
-	send_frame(f, n + 28);
+	send_frame(f, ltf_arp_request(f, att_mac, ATT_IP, ST_IP));
 	if (!await(is_arp_reply, CHECK_MS))
 		die("no ARP reply");
 

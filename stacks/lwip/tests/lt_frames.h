@@ -52,6 +52,26 @@ static inline size_t ltf_eth(uint8_t *f, const uint8_t dst[6], const uint8_t src
 	return LTF_ETH;
 }
 
+/* A broadcast ARP request from @mac, @ip (host order) for @target; returns its length
+ * (42: pad it to 60 to send it). */
+static inline size_t ltf_arp_request(uint8_t *f, const uint8_t mac[6], uint32_t ip,
+				     uint32_t target)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	size_t n = ltf_eth(f, bcast, mac, 0x0806);
+
+	ltf_put16(f + n, 1);          /* Ethernet */
+	ltf_put16(f + n + 2, 0x0800); /* IPv4 */
+	f[n + 4] = 6;
+	f[n + 5] = 4;
+	ltf_put16(f + n + 6, 1);      /* request */
+	memcpy(f + n + 8, mac, 6);
+	ltf_put32(f + n + 14, ip);
+	memset(f + n + 18, 0, 6);
+	ltf_put32(f + n + 24, target);
+	return n + 28;
+}
+
 /* Offset of the transport checksum of @proto (0: none we fill). */
 static inline size_t ltf_csum_off(unsigned proto)
 {

@@ -529,15 +529,7 @@ START_TEST(test_tso_peer_mss)
 	vt_drain(raw);
 
 	/* an ARP request for the stack from 10.0.7.99: lwIP keeps the asker's address */
-	len = ltf_eth(f, VT_BCAST, rmac, 0x0806);
-	ltf_put16(f + len, 1);
-	ltf_put16(f + len + 2, 0x0800);
-	f[len + 4] = 6;
-	f[len + 5] = 4;
-	ltf_put16(f + len + 6, 1);
-	memcpy(f + len + 8, rmac, 6);
-	ltf_put32(f + len + 14, 0x0a000763);
-	ltf_put32(f + len + 24, 0x0a000701);
+	ltf_arp_request(f, rmac, 0x0a000763, 0x0a000701);
 	ck_assert_int_eq(vnetif_write(raw, f, 60), 0);
 	ck_assert_msg(raw_wait(raw, is_arp_reply), "no ARP reply");
 
