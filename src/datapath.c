@@ -201,7 +201,8 @@ static void deliver_staged(struct vnetif_switch *sw, struct vnetif_port *dst,
 static void deliver_cut(struct vnetif_switch *sw, struct vnetif_port *dst, struct rte_mbuf *m)
 {
 	struct rte_mbuf *stack[CUT_ON_STACK], **out = stack;
-	int need = vnetif_tso_segments(m, atomic_load_explicit(&dst->mtu, memory_order_relaxed));
+	const unsigned mtu = atomic_load_explicit(&dst->mtu, memory_order_relaxed);
+	int need = vnetif_tso_segments(m, mtu);
 	int k;
 
 	if (need > CUT_ON_STACK)
@@ -210,8 +211,7 @@ static void deliver_cut(struct vnetif_switch *sw, struct vnetif_port *dst, struc
 		drop_counted(m, &dst->rx[RX_DROP_SEGMENT]);
 		return;
 	}
-	k = vnetif_tso_cut(sw->pool, m, atomic_load_explicit(&dst->mtu, memory_order_relaxed),
-			   out, (uint16_t)RTE_MAX(need, CUT_ON_STACK));
+	k = vnetif_tso_cut(sw->pool, m, mtu, out, (uint16_t)RTE_MAX(need, CUT_ON_STACK));
 	if (k < 0) {
 		vnetif_count(&dst->rx[RX_DROP_SEGMENT], 1);
 	} else {
