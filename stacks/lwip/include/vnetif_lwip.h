@@ -187,7 +187,8 @@ struct vnetif_lwip_config {
 			      *   NULL: IPv6 stays off. */
 	/** MTU, ::VNETIF_MTU_MIN..::VNETIF_MTU_MAX (576 at least); 0: the switch's default
 	 *  (1500 on a wire). lwIP's TCP MSS is compiled in: at most 1460 in the debian
-	 *  build, 8960 in the tuned one: MTU - 40 below MTU 9000, unless tso is set. */
+	 *  build, 8960 in the tuned one: MTU - 40 below MTU 9000, unless the stack has TSO
+	 *  (tso). */
 	unsigned mtu;
 	/** MAC address; all zero: the switch assigns one (a wire: 02:4c:xx:xx:xx:xx). */
 	uint8_t mac[VNETIF_ETHER_ADDR_LEN];
