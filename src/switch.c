@@ -163,8 +163,6 @@ fail_free:
 	return rc;
 }
 
-/* Mbufs of the switch's own pool that are outside it and outside the switch's rings
- * (ctl held). */
 /* Mbufs of the switch's own pools (both) not in them. */
 static unsigned own_pools_out(struct vnetif_switch *sw)
 {
@@ -175,6 +173,8 @@ static unsigned own_pools_out(struct vnetif_switch *sw)
 	return out;
 }
 
+/* Mbufs of the switch's own pools that are outside them and outside the switch's rings
+ * (ctl held). */
 static unsigned pool_held_outside(struct vnetif_switch *sw)
 {
 	unsigned out = own_pools_out(sw);
