@@ -92,8 +92,7 @@ static uint16_t chain_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 		done += n;
 		off = 0;
 	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)((sum & 0xffff) + (sum >> 16));
+	return __rte_raw_cksum_reduce(sum);
 }
 
 /* IPv4 header and TCP checksums of a segment rte_gso_segment() made: its headers are in
@@ -108,8 +107,7 @@ static void seg_checksums(struct rte_mbuf *s)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th->cksum = 0;
 	sum = (uint32_t)chain_sum(s, l4_off, s->pkt_len - l4_off) + rte_ipv4_phdr_cksum(ip, 0);
-	sum = (sum & 0xffff) + (sum >> 16);
-	th->cksum = (uint16_t)~((sum & 0xffff) + (sum >> 16));
+	th->cksum = (uint16_t)~__rte_raw_cksum_reduce(sum);
 	s->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 }
 
