@@ -126,7 +126,7 @@ void vnl_link_free_seg(void *ctx, void *seg)
 }
 
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
-			 unsigned mtu, bool tso)
+			 unsigned mtu)
 {
 	struct vnetif_port_config pc;
 	int rc;
@@ -147,7 +147,7 @@ int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t 
 		return rc < 0 ? rc : -EINVAL;
 	}
 	s->mtu = (unsigned)rc;
-	rc = tso ? vnetif_set_tso(s->link.port, true) : 0;
+	rc = s->tso ? vnetif_set_tso(s->link.port, true) : 0;
 	if (rc) {
 		vnetif_disconnect(s->link.port, 0);
 		s->link.kind = LINK_NONE;

@@ -125,9 +125,9 @@ void vnl_fd_del(vnetif_lwip_stack *s, int fd);
 unsigned vnl_fd_flags(vnetif_lwip_stack *s, int fd, unsigned set);
 
 /* Link operations (link.c). */
-/* Connect a port (@tso: with vnetif_set_tso()); s->mac and s->mtu set from it. */
+/* Connect a port (with vnetif_set_tso() if s->tso); s->mac and s->mtu set from it. */
 int vnl_link_port_attach(vnetif_lwip_stack *s, vnetif_switch *sw, const uint8_t mac[6],
-			 unsigned mtu, bool tso);
+			 unsigned mtu);
 /* Start delivering received frames (after lwIP is up). */
 int vnl_link_start(vnetif_lwip_stack *s);
 /* Stop delivering and detach: no listener or wire thread runs into the stack after

@@ -465,7 +465,7 @@ VNETIF_LWIP_API int vnetif_lwip_create(vnetif_switch *sw, const struct vnetif_lw
 	s->rx_in = cfg->rx == VNETIF_LWIP_RX_MAILBOX  ? VNL_IN_MAILBOX
 		   : cfg->rx == VNETIF_LWIP_RX_LOCKED ? VNL_IN_LOCKED
 						      : VNL_IN_DIRECT;
-	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu, s->tso);
+	rc = vnl_link_port_attach(s, sw, cfg->mac, cfg->mtu);
 	if (rc)
 		goto fail;
 	rc = stack_boot(s);
